@@ -1,0 +1,299 @@
+package dev.gatehouse.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Maps a JSON/YAML tree onto the config records by reflection, collecting every problem with its path
+ * instead of stopping at the first. Keys are the kebab-case form of record component names
+ * ({@code hashKey} ↔ {@code hash-key}); absent keys become {@code null} so the records' compact constructors
+ * supply defaults.
+ */
+final class ConfigReader {
+
+    private final List<ConfigProblem> problems = new ArrayList<>();
+
+    List<ConfigProblem> problems() {
+        return problems;
+    }
+
+    <T> T read(JsonNode node, Class<T> type, String path) {
+        return type.cast(readValue(node, type, path));
+    }
+
+    private Object readValue(JsonNode node, Type type, String path) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (type instanceof ParameterizedType pt) {
+            Class<?> raw = (Class<?>) pt.getRawType();
+            if (raw == List.class) {
+                return readList(node, pt.getActualTypeArguments()[0], path);
+            }
+            if (raw == Map.class) {
+                return readMap(node, pt.getActualTypeArguments()[1], path);
+            }
+            throw new IllegalStateException("unsupported config type " + type);
+        }
+        Class<?> cls = (Class<?>) type;
+        if (cls == String.class) {
+            if (!node.isValueNode()) {
+                return problem(path, "expected a string, found " + describe(node));
+            }
+            return node.asText();
+        }
+        if (cls == Integer.class || cls == int.class) {
+            if (!node.canConvertToInt() || !node.isIntegralNumber()) {
+                if (node.isTextual() && node.asText().matches("-?\\d{1,9}")) {
+                    return Integer.parseInt(node.asText());
+                }
+                return problem(path, "expected a whole number, found " + describe(node));
+            }
+            return node.intValue();
+        }
+        if (cls == Long.class || cls == long.class) {
+            if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+                return problem(path, "expected a whole number, found " + describe(node));
+            }
+            return node.longValue();
+        }
+        if (cls == Boolean.class || cls == boolean.class) {
+            if (!node.isBoolean()) {
+                return problem(path, "expected true or false, found " + describe(node));
+            }
+            return node.booleanValue();
+        }
+        if (cls == Duration.class) {
+            return parseScalar(node, path, Durations::parse);
+        }
+        if (cls == DataSize.class) {
+            if (node.isIntegralNumber() && node.longValue() >= 0) {
+                return new DataSize(node.longValue());
+            }
+            return parseScalar(node, path, DataSize::parse);
+        }
+        if (cls == Rate.class) {
+            return parseScalar(node, path, Rate::parse);
+        }
+        if (cls.isEnum()) {
+            return readEnum(node, cls, path);
+        }
+        if (cls.isRecord()) {
+            return readRecord(node, cls, path);
+        }
+        if (cls == FilterConfig.class) {
+            return readFilter(node, path);
+        }
+        throw new IllegalStateException("unsupported config type " + cls);
+    }
+
+    private Object parseScalar(JsonNode node, String path, java.util.function.Function<String, Object> parser) {
+        if (!node.isTextual()) {
+            return problem(path, "expected a string like the examples, found " + describe(node)
+                    + (node.isNumber() ? " (write the unit, e.g. \"" + node.asText() + "s\" or \"" + node.asText()
+                    + "ms\")" : ""));
+        }
+        try {
+            return parser.apply(node.asText());
+        } catch (IllegalArgumentException e) {
+            return problem(path, e.getMessage());
+        }
+    }
+
+    private Object readList(JsonNode node, Type element, String path) {
+        if (!node.isArray()) {
+            // A single value where a list is expected is the list of that value: `host: a.com` reads as [a.com].
+            if (node.isValueNode()) {
+                Object one = readValue(node, element, path);
+                return one == null ? null : List.of(one);
+            }
+            return problem(path, "expected a list, found " + describe(node));
+        }
+        List<Object> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            Object v = readValue(node.get(i), element, path + "[" + i + "]");
+            if (v != null) {
+                out.add(v);
+            } else if (node.get(i).isNull()) {
+                problem(path + "[" + i + "]", "empty entry");
+            }
+        }
+        return out;
+    }
+
+    private Object readMap(JsonNode node, Type valueType, String path) {
+        if (!node.isObject()) {
+            return problem(path, "expected a mapping of names to values, found " + describe(node));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            Object v = readValue(e.getValue(), valueType, join(path, e.getKey()));
+            if (v != null) {
+                out.put(e.getKey(), v);
+            }
+        }
+        return out;
+    }
+
+    private Object readEnum(JsonNode node, Class<?> cls, String path) {
+        List<String> names = Arrays.stream(cls.getEnumConstants()).map(c -> kebab(((Enum<?>) c).name())).toList();
+        if (!node.isTextual()) {
+            return problem(path, "expected one of " + names + ", found " + describe(node));
+        }
+        String text = node.asText();
+        for (Object c : cls.getEnumConstants()) {
+            if (kebab(((Enum<?>) c).name()).equals(text.toLowerCase(Locale.ROOT))) {
+                return c;
+            }
+        }
+        return problem(path, "\"" + text + "\" is not one of " + names + suggestion(text, names));
+    }
+
+    private Object readRecord(JsonNode node, Class<?> cls, String path) {
+        if (!node.isObject()) {
+            return problem(path, "expected a mapping, found " + describe(node));
+        }
+        return readRecordFields(node, cls, path, Set.of());
+    }
+
+    private Object readRecordFields(JsonNode node, Class<?> cls, String path, Set<String> ignoredKeys) {
+        RecordComponent[] components = cls.getRecordComponents();
+        Map<String, RecordComponent> byKey = new LinkedHashMap<>();
+        for (RecordComponent c : components) {
+            byKey.put(kebab(c.getName()), c);
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!byKey.containsKey(key) && !ignoredKeys.contains(key)) {
+                problem(join(path, key), "unknown key" + suggestion(key, byKey.keySet())
+                        + " (expected one of " + byKey.keySet() + ")");
+            }
+        }
+        Object[] args = new Object[components.length];
+        int before = problems.size();
+        for (int i = 0; i < components.length; i++) {
+            String key = kebab(components[i].getName());
+            args[i] = readValue(node.get(key), components[i].getGenericType(), join(path, key));
+        }
+        if (problems.size() > before) {
+            // Parts of this record are broken; build it anyway from what was readable so the remaining
+            // checks (unknown pools, duplicates) still run and report everything in one pass.
+        }
+        try {
+            Constructor<?> ctor = cls.getDeclaredConstructor(
+                    Arrays.stream(components).map(RecordComponent::getType).toArray(Class[]::new));
+            ctor.setAccessible(true);
+            return ctor.newInstance(args);
+        } catch (InvocationTargetException e) {
+            return problem(path, e.getCause().getMessage());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Object readFilter(JsonNode node, String path) {
+        if (!node.isObject()) {
+            return problem(path, "expected a mapping with a \"type\", found " + describe(node));
+        }
+        Map<String, Class<? extends FilterConfig>> types = FilterConfig.types();
+        JsonNode type = node.get("type");
+        if (type == null || !type.isTextual()) {
+            return problem(join(path, "type"), "required (one of " + types.keySet() + ")");
+        }
+        Class<? extends FilterConfig> cls = types.get(type.asText());
+        if (cls == null) {
+            return problem(join(path, "type"), "\"" + type.asText() + "\" is not a filter type"
+                    + suggestion(type.asText(), types.keySet()) + " (expected one of " + types.keySet() + ")");
+        }
+        return readRecordFields(node, cls, path, Set.of("type"));
+    }
+
+    private Object problem(String path, String message) {
+        problems.add(new ConfigProblem(path, message));
+        return null;
+    }
+
+    static String join(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    static String kebab(String name) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '_') {
+                sb.append('-');
+            } else if (Character.isUpperCase(c) && i > 0 && Character.isLowerCase(name.charAt(i - 1))) {
+                sb.append('-').append(Character.toLowerCase(c));
+            } else {
+                sb.append(Character.toLowerCase(c));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String describe(JsonNode node) {
+        if (node.isObject()) {
+            return "a mapping";
+        }
+        if (node.isArray()) {
+            return "a list";
+        }
+        if (node.isTextual()) {
+            return "\"" + node.asText() + "\"";
+        }
+        return node.asText();
+    }
+
+    /** {@code (did you mean "hash-key"?)} for a close enough known name, else empty. */
+    static String suggestion(String given, java.util.Collection<String> known) {
+        Optional<String> best = known.stream()
+                .min(Comparator.comparingInt(k -> distance(given.toLowerCase(Locale.ROOT), k)));
+        if (best.isPresent() && distance(given.toLowerCase(Locale.ROOT), best.get())
+                <= Math.max(2, best.get().length() / 3)) {
+            return " (did you mean \"" + best.get() + "\"?)";
+        }
+        return "";
+    }
+
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    static String names(java.util.Collection<String> names) {
+        return names.stream().collect(Collectors.joining(", ", "[", "]"));
+    }
+}

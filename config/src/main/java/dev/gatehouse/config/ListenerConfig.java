@@ -1,0 +1,47 @@
+package dev.gatehouse.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One accepting socket of the data plane.
+ *
+ * @param http2           offer h2 (ALPN on TLS, h2c by prior knowledge or Upgrade on cleartext)
+ * @param proxyProtocol   expect a PROXY protocol v1/v2 header on every connection (behind an L4 balancer)
+ * @param trustedProxies  CIDRs whose X-Forwarded-* / Forwarded headers are believed and extended
+ * @param maxHeaderSize   total request header bytes before 431
+ * @param maxUriLength    request-target bytes before 414
+ * @param maxBodySize     default request body limit (0 = unlimited); a route may set its own
+ * @param idleTimeout     a keep-alive connection with no traffic for this long is closed
+ * @param headerTimeout   a request whose headers are not complete in this time is answered 408 (slowloris)
+ */
+public record ListenerConfig(
+        String name,
+        String host,
+        Integer port,
+        Boolean http2,
+        TlsConfig tls,
+        Boolean proxyProtocol,
+        List<String> trustedProxies,
+        DataSize maxHeaderSize,
+        DataSize maxUriLength,
+        DataSize maxBodySize,
+        Duration idleTimeout,
+        Duration headerTimeout) {
+
+    public ListenerConfig {
+        host = host == null ? "0.0.0.0" : host;
+        http2 = http2 == null ? Boolean.TRUE : http2;
+        proxyProtocol = proxyProtocol == null ? Boolean.FALSE : proxyProtocol;
+        trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+        maxHeaderSize = maxHeaderSize == null ? DataSize.ofKilobytes(16) : maxHeaderSize;
+        maxUriLength = maxUriLength == null ? DataSize.ofKilobytes(8) : maxUriLength;
+        maxBodySize = maxBodySize == null ? DataSize.ZERO : maxBodySize;
+        idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
+        headerTimeout = headerTimeout == null ? Duration.ofSeconds(10) : headerTimeout;
+    }
+
+    public boolean isTls() {
+        return tls != null;
+    }
+}
