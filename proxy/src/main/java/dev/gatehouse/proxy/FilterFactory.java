@@ -1,0 +1,44 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.FilterConfig;
+import dev.gatehouse.config.RouteConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns a route's filter configs into filter instances, once per snapshot. */
+class FilterFactory {
+
+    List<ProxyFilter> create(RouteConfig route) {
+        List<ProxyFilter> out = new ArrayList<>();
+        for (FilterConfig f : route.filters()) {
+            out.add(create(route, f));
+        }
+        return out;
+    }
+
+    ProxyFilter create(RouteConfig route, FilterConfig f) {
+        if (f instanceof FilterConfig.Headers h) {
+            return new HeaderRulesFilter(h);
+        }
+        if (f instanceof FilterConfig.IpFilter ip) {
+            return new IpAccessFilter(ip);
+        }
+        if (f instanceof FilterConfig.Cors c) {
+            return new CorsFilter(c);
+        }
+        if (f instanceof FilterConfig.ApiKey k) {
+            return new ApiKeyFilter(k);
+        }
+        if (f instanceof FilterConfig.RateLimit rl) {
+            return new RateLimitFilter(rl);
+        }
+        throw new IllegalArgumentException("route " + route.name() + ": filter type \"" + f.type()
+                + "\" is not available in this build");
+    }
+
+    /** The filter types {@link #create} can build; the others are refused at start with a clear message. */
+    static boolean supported(FilterConfig f) {
+        return !(f instanceof FilterConfig.Jwt) && !(f instanceof FilterConfig.Basic);
+    }
+}

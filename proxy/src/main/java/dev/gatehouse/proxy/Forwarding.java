@@ -1,0 +1,141 @@
+package dev.gatehouse.proxy;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Header hygiene between client and backend: hop-by-hop headers (RFC 9110 §7.6.1, plus any the Connection header
+ * names) never cross the proxy in either direction, and forwarding headers are added.
+ */
+final class Forwarding {
+
+    static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("x-forwarded-for");
+    static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("x-forwarded-proto");
+    static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("x-forwarded-host");
+    static final CharSequence FORWARDED = HttpHeaders.createOptimized("forwarded");
+    static final CharSequence VIA = HttpHeaders.createOptimized("via");
+    static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+
+    /** Lower-case names of the hop-by-hop headers; "proxy-connection" is non-standard but still sent. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
+            "transfer-encoding", "upgrade", "trailer", "proxy-authenticate", "proxy-authorization", "http2-settings");
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private Forwarding() {
+    }
+
+    static boolean isHopByHop(String lowerName) {
+        return HOP_BY_HOP.contains(lowerName);
+    }
+
+    /**
+     * Copies end-to-end headers from {@code from} to {@code to}. On requests Host is left out (the upstream request
+     * carries the authority separately) and so is Expect (the proxy answers 100-continue itself, as nginx does).
+     */
+    static void copyEndToEnd(MultiMap from, MultiMap to, boolean request) {
+        String connection = from.get(HttpHeaders.CONNECTION);
+        Set<String> named = connection == null ? Set.of() : connectionTokens(connection);
+        for (var e : from) {
+            String name = e.getKey();
+            String lower = lower(name);
+            if (isHopByHop(lower) || (!named.isEmpty() && named.contains(lower))) {
+                continue;
+            }
+            if (request && (lower.equals("host") || lower.equals("expect"))) {
+                continue;
+            }
+            to.add(name, e.getValue());
+        }
+    }
+
+    static Set<String> connectionTokens(String connection) {
+        java.util.HashSet<String> out = new java.util.HashSet<>();
+        for (String t : connection.split(",")) {
+            String s = t.trim().toLowerCase(Locale.ROOT);
+            if (!s.isEmpty()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private static String lower(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                return name.toLowerCase(Locale.ROOT);
+            }
+        }
+        return name;
+    }
+
+    /**
+     * Sets X-Forwarded-For/-Proto/-Host and Forwarded. Incoming values are kept and extended only when the
+     * peer is a trusted proxy; from anyone else they are replaced, so a client cannot spoof its address.
+     */
+    static void addForwarding(MultiMap in, MultiMap out, String peer, boolean trusted, String proto, String host) {
+        String xff = trusted ? in.get(X_FORWARDED_FOR) : null;
+        out.set(X_FORWARDED_FOR, xff == null ? peer : xff + ", " + peer);
+        String xfp = trusted ? in.get(X_FORWARDED_PROTO) : null;
+        out.set(X_FORWARDED_PROTO, xfp == null ? proto : xfp);
+        String xfh = trusted ? in.get(X_FORWARDED_HOST) : null;
+        if (xfh != null) {
+            out.set(X_FORWARDED_HOST, xfh);
+        } else if (host != null) {
+            out.set(X_FORWARDED_HOST, host);
+        } else {
+            out.remove(X_FORWARDED_HOST);
+        }
+        String fwd = trusted ? in.get(FORWARDED) : null;
+        StringBuilder sb = new StringBuilder(64);
+        if (fwd != null) {
+            sb.append(fwd).append(", ");
+        }
+        sb.append("for=");
+        if (peer.indexOf(':') >= 0) {
+            sb.append("\"[").append(peer).append("]\"");
+        } else {
+            sb.append(peer);
+        }
+        sb.append(";proto=").append(proto);
+        if (host != null) {
+            sb.append(";host=\"").append(host.replace("\"", "")).append('"');
+        }
+        out.set(FORWARDED, sb.toString());
+    }
+
+    /** Via is end to end: an existing value is extended, not replaced. */
+    static void addVia(MultiMap in, MultiMap out, String protocol) {
+        String via = in.get(VIA);
+        String mine = protocol + " gatehouse";
+        out.set(VIA, via == null ? mine : via + ", " + mine);
+    }
+
+    /** The incoming request id when it is sane (printable, at most 128 chars), else a new random one. */
+    static String requestId(String incoming) {
+        if (incoming != null && !incoming.isEmpty() && incoming.length() <= 128) {
+            boolean ok = true;
+            for (int i = 0; i < incoming.length() && ok; i++) {
+                char c = incoming.charAt(i);
+                ok = c > 0x20 && c < 0x7f;
+            }
+            if (ok) {
+                return incoming;
+            }
+        }
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long a = r.nextLong();
+        long b = r.nextLong();
+        char[] out = new char[32];
+        for (int i = 0; i < 16; i++) {
+            out[i] = HEX[(int) (a >>> (60 - i * 4)) & 0xf];
+            out[16 + i] = HEX[(int) (b >>> (60 - i * 4)) & 0xf];
+        }
+        return new String(out);
+    }
+}

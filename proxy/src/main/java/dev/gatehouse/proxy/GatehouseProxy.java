@@ -1,0 +1,104 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.FilterConfig;
+import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.config.ListenerConfig;
+import dev.gatehouse.config.RouteConfig;
+import dev.gatehouse.config.SharedConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The data plane of one node: its listeners on every event loop, sharing one {@link ProxyRuntime}.
+ *
+ * <p>{@link #start} binds the listeners once on one event loop (resolving port 0), then on the others at the
+ * same ports, so tests can use ephemeral ports and production gets one accept queue per core.
+ */
+public final class GatehouseProxy {
+
+    private final Vertx vertx;
+    private final ProxyRuntime runtime;
+    private final List<String> deployments;
+    private final Map<String, Integer> ports;
+
+    private GatehouseProxy(Vertx vertx, ProxyRuntime runtime, List<String> deployments, Map<String, Integer> ports) {
+        this.vertx = vertx;
+        this.runtime = runtime;
+        this.deployments = deployments;
+        this.ports = ports;
+    }
+
+    /** Starts the listeners of {@code config} with a new runtime at version 1. */
+    public static Future<GatehouseProxy> start(Vertx vertx, GatehouseConfig config) {
+        return start(vertx, config, new ProxyRuntime(config.shared(), 1), null);
+    }
+
+    /**
+     * Starts the listeners of {@code config} serving {@code runtime}.
+     *
+     * @param tls builds a listener's server TLS options; {@code null} when no listener uses TLS
+     */
+    public static Future<GatehouseProxy> start(Vertx vertx, GatehouseConfig config, ProxyRuntime runtime,
+                                               ListenerTls tls) {
+        List<String> unsupported = unsupportedFilters(config.shared());
+        if (!unsupported.isEmpty()) {
+            return Future.failedFuture(new IllegalArgumentException(String.join("\n", unsupported)));
+        }
+        int loops = eventLoops(vertx);
+        boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
+        HealthSignals health = new OutlierDetector(runtime);
+        List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // One deployment of N instances: Vert.x shares each listening socket among them, port 0 included.
+        return vertx.deployVerticle(() -> {
+                    ProxyVerticle v = new ProxyVerticle(runtime, config.listeners(), compression, loops, health, tls);
+                    instances.add(v);
+                    return v;
+                }, new DeploymentOptions().setInstances(loops))
+                .map(id -> new GatehouseProxy(vertx, runtime, List.of(id), Map.copyOf(instances.get(0).actualPorts())));
+    }
+
+    private static int eventLoops(Vertx vertx) {
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    static List<String> unsupportedFilters(SharedConfig shared) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < shared.routes().size(); i++) {
+            RouteConfig r = shared.routes().get(i);
+            for (int j = 0; j < r.filters().size(); j++) {
+                FilterConfig f = r.filters().get(j);
+                if (!FilterFactory.supported(f)) {
+                    out.add("routes[" + i + "].filters[" + j + "].type: \"" + f.type()
+                            + "\" filters are not available in this build");
+                }
+            }
+        }
+        return out;
+    }
+
+    public ProxyRuntime runtime() {
+        return runtime;
+    }
+
+    /** The port each listener bound, by listener name. */
+    public Map<String, Integer> ports() {
+        return ports;
+    }
+
+    public int port(String listener) {
+        return ports.get(listener);
+    }
+
+    public Future<Void> close() {
+        List<Future<Void>> undeploy = new ArrayList<>();
+        for (int i = deployments.size() - 1; i >= 0; i--) {
+            undeploy.add(vertx.undeploy(deployments.get(i)));
+        }
+        return Future.all(undeploy).mapEmpty();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.FilterConfig;
+import io.vertx.core.MultiMap;
+
+/** Sets and removes headers on the way to the backend and on the way back. */
+final class HeaderRulesFilter implements ProxyFilter {
+
+    private final FilterConfig.HeaderRules request;
+    private final FilterConfig.HeaderRules response;
+
+    HeaderRulesFilter(FilterConfig.Headers config) {
+        this.request = config.request();
+        this.response = config.response();
+    }
+
+    @Override
+    public void onUpstreamRequest(Exchange exchange, MultiMap headers) {
+        apply(request, headers);
+    }
+
+    @Override
+    public void onResponse(Exchange exchange, MultiMap headers) {
+        apply(response, headers);
+    }
+
+    private static void apply(FilterConfig.HeaderRules rules, MultiMap headers) {
+        for (String name : rules.remove()) {
+            headers.remove(name);
+        }
+        rules.set().forEach(headers::set);
+    }
+}

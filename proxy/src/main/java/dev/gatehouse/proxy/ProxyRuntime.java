@@ -1,0 +1,110 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.PoolConfig;
+import dev.gatehouse.config.RouteConfig;
+import dev.gatehouse.config.SharedConfig;
+import dev.gatehouse.proxy.balance.BackendState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The node's current routing state: one atomic reference to an immutable snapshot. {@link #apply} compiles a new
+ * snapshot and swaps it in; requests in flight finish on the snapshot they started with.
+ *
+ * <p>Thread-safe. {@link #apply} is serialised; {@link #current()} is a volatile read.
+ */
+public final class ProxyRuntime {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyRuntime.class);
+
+    private final AtomicReference<RuntimeSnapshot> current = new AtomicReference<>();
+    private final BackendStates states = new BackendStates();
+    private final FilterFactory filters;
+    private final List<Consumer<Long>> listeners = new CopyOnWriteArrayList<>();
+
+    public ProxyRuntime(SharedConfig initial, long version) {
+        this(initial, version, new FilterFactory());
+    }
+
+    ProxyRuntime(SharedConfig initial, long version, FilterFactory filters) {
+        this.filters = filters;
+        apply(initial, version);
+    }
+
+    RuntimeSnapshot current() {
+        return current.get();
+    }
+
+    /** The version of the snapshot requests now start on. */
+    public long version() {
+        return current.get().version();
+    }
+
+    /** The shared config requests now start on. */
+    public SharedConfig config() {
+        return current.get().config();
+    }
+
+    /** Called with the new version after every swap. */
+    public void onApplied(Consumer<Long> listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Compiles {@code next} and swaps it in. Pools whose config is unchanged are reused by identity, so their
+     * selectors and counters carry over; backend health carries over for every backend still configured.
+     *
+     * @throws IllegalArgumentException when the config cannot be compiled (it should have been validated)
+     */
+    public synchronized void apply(SharedConfig next, long version) {
+        RuntimeSnapshot old = current.get();
+        Map<String, BackendPool> pools = new HashMap<>();
+        Set<String> keep = new HashSet<>();
+        for (PoolConfig pc : next.pools()) {
+            BackendPool reused = old == null ? null : old.pools().get(pc.name());
+            pools.put(pc.name(), reused != null && reused.config.equals(pc) ? reused : new BackendPool(pc, states));
+            pc.backends().forEach(b -> keep.add(pc.name() + "/" + b.id()));
+        }
+        List<CompiledRoute> routes = new ArrayList<>();
+        for (RouteConfig rc : next.routes()) {
+            BackendPool pool = pools.get(rc.pool());
+            if (pool == null) {
+                throw new IllegalArgumentException("route " + rc.name() + ": unknown pool " + rc.pool());
+            }
+            routes.add(new CompiledRoute(rc, pool, filters.create(rc)));
+        }
+        current.set(new RuntimeSnapshot(version, next, new RouteTable(routes), Map.copyOf(pools), Instant.now()));
+        if (old != null) {
+            for (BackendPool p : old.pools().values()) {
+                if (pools.get(p.name) != p) {
+                    p.retire();
+                }
+            }
+            states.retainOnly(keep);
+            LOG.info("applied config version {} ({} routes, {} pools)", version, routes.size(), pools.size());
+        }
+        listeners.forEach(l -> l.accept(version));
+    }
+
+    /** Every configured backend's state, for health checks, the admin API and metrics. */
+    public Collection<BackendState> backendStates() {
+        return states.all();
+    }
+
+    /** The state of one backend, created if it is not known yet. */
+    public BackendState backendState(String pool, String backendId) {
+        return states.state(pool, backendId);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.ListenerConfig;
+import io.netty.handler.codec.compression.StandardCompressionOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The listeners of one event loop. One instance is deployed per event loop; Vert.x spreads accepted connections
+ * across the instances that bind the same address.
+ */
+final class ProxyVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyVerticle.class);
+
+    private final ProxyRuntime runtime;
+    private final List<ListenerConfig> listeners;
+    private final boolean compression;
+    private final int eventLoops;
+    private final HealthSignals health;
+    private final ListenerTls tls;
+    private final List<HttpServer> servers = new ArrayList<>();
+    private UpstreamClients clients;
+
+    ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
+                  ListenerTls tls) {
+        this.runtime = runtime;
+        this.listeners = listeners;
+        this.compression = compression;
+        this.eventLoops = eventLoops;
+        this.health = health;
+        this.tls = tls;
+    }
+
+    @Override
+    public Future<?> start() {
+        clients = new UpstreamClients(vertx, eventLoops);
+        List<Future<HttpServer>> bound = new ArrayList<>();
+        for (ListenerConfig l : listeners) {
+            bound.add(listen(l));
+        }
+        return Future.all(bound);
+    }
+
+    /** The port each listener actually bound (resolves port 0). */
+    Map<String, Integer> actualPorts() {
+        Map<String, Integer> out = new HashMap<>();
+        for (int i = 0; i < servers.size(); i++) {
+            out.put(listeners.get(i).name(), servers.get(i).actualPort());
+        }
+        return out;
+    }
+
+    private Future<HttpServer> listen(ListenerConfig l) {
+        int port = l.port();
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(l.host())
+                .setPort(port)
+                .setMaxHeaderSize(l.maxHeaderSize().bytesAsInt())
+                // The request line is method + target + version; the target limit is enforced exactly later.
+                .setMaxInitialLineLength(l.maxUriLength().bytesAsInt() + 32)
+                .setIdleTimeout((int) Math.max(1, l.idleTimeout().toSeconds()))
+                .setTcpNoDelay(true)
+                .setTcpQuickAck(true)
+                .setTcpFastOpen(true)
+                .setHttp2ClearTextEnabled(l.http2())
+                .setUseProxyProtocol(l.proxyProtocol())
+                .setHandle100ContinueAutomatically(false)
+                .setDecompressionSupported(false)
+                .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE);
+        if (compression) {
+            options.setCompressionSupported(true)
+                    .setCompressionContentSizeThreshold(256)
+                    .addCompressor(StandardCompressionOptions.gzip());
+            if (Brotli.available()) {
+                options.addCompressor(StandardCompressionOptions.brotli());
+            }
+        }
+        if (l.isTls() && tls != null) {
+            options.setSsl(true).setUseAlpn(true);
+            tls.configure(l, options);
+            if (!l.http2()) {
+                options.setAlpnVersions(List.of(io.vertx.core.http.HttpVersion.HTTP_1_1));
+            }
+        }
+        ListenerSettings settings = ListenerSettings.of(l, compression);
+        ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, health);
+        HttpServer server = vertx.createHttpServer(options);
+        Map<HttpConnection, Long> awaitingFirstRequest = new HashMap<>();
+        long headerTimeout = l.headerTimeout().toMillis();
+        server.connectionHandler(conn -> {
+            // Slowloris: a connection must deliver its first request head within header-timeout.
+            long timer = vertx.setTimer(headerTimeout, id -> {
+                if (awaitingFirstRequest.remove(conn) != null) {
+                    conn.close();
+                }
+            });
+            awaitingFirstRequest.put(conn, timer);
+            conn.closeHandler(v -> {
+                Long t = awaitingFirstRequest.remove(conn);
+                if (t != null) {
+                    vertx.cancelTimer(t);
+                }
+            });
+        });
+        server.requestHandler((HttpServerRequest req) -> {
+            if (!awaitingFirstRequest.isEmpty()) {
+                Long t = awaitingFirstRequest.remove(req.connection());
+                if (t != null) {
+                    vertx.cancelTimer(t);
+                }
+            }
+            proxy.handle(req);
+        });
+        server.invalidRequestHandler(req -> InvalidRequests.handle(req));
+        servers.add(server);
+        return server.listen().onSuccess(s ->
+                LOG.debug("listener {} bound {}:{}", l.name(), l.host(), s.actualPort()));
+    }
+
+    @Override
+    public Future<?> stop() {
+        List<Future<Void>> closing = new ArrayList<>();
+        for (HttpServer s : servers) {
+            closing.add(s.close());
+        }
+        if (clients != null) {
+            clients.close();
+        }
+        return Future.all(closing);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.FilterConfig;
+import io.vertx.core.MultiMap;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A token bucket per key (client address or a header), local to this node. Buckets refill continuously at
+ * {@code rate} up to {@code burst}; an empty bucket answers 429 with Retry-After.
+ */
+final class RateLimitFilter implements ProxyFilter {
+
+    private static final int MAX_KEYS = 100_000;
+
+    private final String headerKey;
+    private final double perNano;
+    private final double burst;
+    private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+    RateLimitFilter(FilterConfig.RateLimit config) {
+        this.headerKey = config.key().startsWith("header:") ? config.key().substring(7) : null;
+        this.perNano = config.rate().perSecond() / 1e9;
+        this.burst = config.burst() == null ? Math.max(1, config.rate().perSecond()) : config.burst();
+    }
+
+    private static final class Bucket {
+        double tokens;
+        long last;
+
+        Bucket(double tokens, long last) {
+            this.tokens = tokens;
+            this.last = last;
+        }
+    }
+
+    @Override
+    public Rejection onRequest(Exchange exchange) {
+        String key = headerKey == null ? exchange.clientAddress() : exchange.request.getHeader(headerKey);
+        if (key == null) {
+            key = exchange.clientAddress();
+        }
+        long now = System.nanoTime();
+        if (buckets.size() > MAX_KEYS) {
+            // Bound memory under key floods: full buckets carry no information, so forgetting them is exact.
+            buckets.entrySet().removeIf(e -> e.getValue().tokens >= burst);
+        }
+        Bucket b = buckets.computeIfAbsent(key, k -> new Bucket(burst, now));
+        double wait;
+        synchronized (b) {
+            b.tokens = Math.min(burst, b.tokens + (now - b.last) * perNano);
+            b.last = now;
+            if (b.tokens >= 1) {
+                b.tokens -= 1;
+                return null;
+            }
+            wait = (1 - b.tokens) / perNano / 1e9;
+        }
+        MultiMap h = MultiMap.caseInsensitiveMultiMap();
+        h.set("Retry-After", Long.toString((long) Math.ceil(wait)));
+        return new ProxyFilter.Rejection(429, "too many requests\n", h);
+    }
+}

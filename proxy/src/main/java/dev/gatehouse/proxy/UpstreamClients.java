@@ -1,0 +1,72 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.PoolConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The upstream HTTP clients of one event loop, one per pool. Each event loop has its own so that a request and
+ * its upstream connection live on the same thread: no hand-off between threads on the hot path.
+ *
+ * <p>Not thread-safe: used only from its verticle's event loop.
+ */
+final class UpstreamClients {
+
+    /** One 64 KiB read per body chunk instead of eight 8 KiB ones: the largest single win measured. */
+    static final int MAX_CHUNK_SIZE = 64 * 1024;
+
+    private final Vertx vertx;
+    private final int eventLoops;
+    private final Map<String, Entry> clients = new HashMap<>();
+
+    private record Entry(PoolConfig config, HttpClientAgent client) {
+    }
+
+    UpstreamClients(Vertx vertx, int eventLoops) {
+        this.vertx = vertx;
+        this.eventLoops = Math.max(1, eventLoops);
+    }
+
+    HttpClientAgent client(BackendPool pool) {
+        Entry e = clients.get(pool.name);
+        if (e == null || !e.config.equals(pool.config)) {
+            if (e != null) {
+                // The pool changed: in-flight requests keep their connections; idle ones close with the client.
+                HttpClientAgent old = e.client;
+                vertx.setTimer(30_000, id -> old.close());
+            }
+            e = new Entry(pool.config, create(pool.config));
+            clients.put(pool.name, e);
+        }
+        return e.client;
+    }
+
+    private HttpClientAgent create(PoolConfig pool) {
+        HttpClientOptions options = new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setKeepAlive(true)
+                .setKeepAliveTimeout((int) Math.max(1, pool.idleTimeout().toSeconds()))
+                .setConnectTimeout((int) pool.connectTimeout().toMillis())
+                .setMaxChunkSize(MAX_CHUNK_SIZE)
+                .setTcpNoDelay(true)
+                .setTcpQuickAck(true)
+                .setDecompressionSupported(false)
+                .setVerifyHost(true)
+                .setTrustAll(false);
+        // max-connections is per backend per node; each event loop owns an equal share.
+        int perLoop = Math.max(1, (pool.maxConnections() + eventLoops - 1) / eventLoops);
+        PoolOptions poolOptions = new PoolOptions().setHttp1MaxSize(perLoop).setMaxWaitQueueSize(-1);
+        return vertx.createHttpClient(options, poolOptions);
+    }
+
+    void close() {
+        clients.values().forEach(e -> e.client.close());
+        clients.clear();
+    }
+}
