@@ -45,7 +45,7 @@ public final class GatehouseProxy {
      */
     public static Future<GatehouseProxy> start(Vertx vertx, GatehouseConfig config, ProxyRuntime runtime,
                                                ListenerTls tls) {
-        List<String> unsupported = unsupportedFilters(config.shared());
+        List<String> unsupported = unsupportedFilterProblems(config.shared());
         if (!unsupported.isEmpty()) {
             return Future.failedFuture(new IllegalArgumentException(String.join("\n", unsupported)));
         }
@@ -66,7 +66,8 @@ public final class GatehouseProxy {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
-    static List<String> unsupportedFilters(SharedConfig shared) {
+    /** Problems for filter types this build cannot run, in the validator's path format. */
+    public static List<String> unsupportedFilterProblems(SharedConfig shared) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < shared.routes().size(); i++) {
             RouteConfig r = shared.routes().get(i);

@@ -1,0 +1,121 @@
+package dev.gatehouse.app;
+
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigParser;
+import dev.gatehouse.config.ConfigProblem;
+import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.loadtest.LoadtestCommand;
+import dev.gatehouse.tls.CertificateInspector;
+import dev.gatehouse.tls.SelfSignedCertificates;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The command line: {@code run}, {@code demo}, {@code validate}, {@code tls}, {@code loadtest}. Exit codes: 0 ok,
+ * 1 runtime failure, 2 bad input (usage or configuration).
+ */
+public final class Main {
+
+    static final String USAGE = """
+            usage: gatehouse <command> [options]
+
+              run --config FILE [--seed-from-file]   run a proxy node
+              demo                                   three demo backends + proxy :8080 + admin :9090
+              validate --config FILE                 check a config file; every error with its path
+              tls self-signed --host NAME --out DIR  a dev CA and a leaf certificate for NAME
+              tls inspect FILE                       subject, SANs, validity and key of PEM certificates
+              loadtest --url URL [--rate N/s | --connections N] --duration 10s
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code >= 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command; a negative result means a server is running and the JVM must stay up. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+            out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            return switch (args[0]) {
+                case "validate" -> validate(rest, out, err);
+                case "run" -> Node.run(Args.parse(rest, List.of("--config"), List.of("--seed-from-file")), err);
+                case "demo" -> Demo.run(Args.parse(rest, List.of("--config"), List.of()), out, err);
+                case "tls" -> tls(rest, out, err);
+                case "loadtest" -> LoadtestCommand.run(rest, out);
+                default -> {
+                    err.println("gatehouse: unknown command \"" + args[0] + "\"");
+                    err.print(USAGE);
+                    yield 2;
+                }
+            };
+        } catch (Args.UsageException e) {
+            err.println("gatehouse " + args[0] + ": " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        } catch (ConfigException e) {
+            printProblems(e.problems(), err);
+            return 2;
+        }
+    }
+
+    static void printProblems(List<ConfigProblem> problems, PrintStream err) {
+        err.println("configuration has " + problems.size() + (problems.size() == 1 ? " error:" : " errors:"));
+        for (ConfigProblem p : problems) {
+            err.println("  " + p);
+        }
+    }
+
+    private static int validate(String[] rest, PrintStream out, PrintStream err) {
+        Args a = Args.parse(rest, List.of("--config"), List.of());
+        Path file = Path.of(a.required("--config"));
+        GatehouseConfig c = ConfigParser.readFile(file);
+        List<String> unsupported = dev.gatehouse.proxy.GatehouseProxy.unsupportedFilterProblems(c.shared());
+        if (!unsupported.isEmpty()) {
+            err.println("configuration has " + unsupported.size() + " error(s):");
+            unsupported.forEach(u -> err.println("  " + u));
+            return 2;
+        }
+        out.println(file + ": OK (" + c.listeners().size() + " listeners, " + c.pools().size() + " pools, "
+                + c.routes().size() + " routes)");
+        return 0;
+    }
+
+    private static int tls(String[] rest, PrintStream out, PrintStream err) {
+        if (rest.length == 0) {
+            throw new Args.UsageException("tls needs a subcommand: self-signed or inspect");
+        }
+        switch (rest[0]) {
+            case "self-signed" -> {
+                Args a = Args.parse(Arrays.copyOfRange(rest, 1, rest.length), List.of("--host", "--out"), List.of());
+                var files = SelfSignedCertificates.writeDevCaAndLeaf(a.required("--host"), Path.of(a.required("--out")));
+                out.println("wrote " + files);
+                return 0;
+            }
+            case "inspect" -> {
+                if (rest.length != 2) {
+                    throw new Args.UsageException("tls inspect FILE");
+                }
+                try {
+                    out.print(CertificateInspector.describe(Path.of(rest[1])));
+                    return 0;
+                } catch (RuntimeException e) {
+                    err.println(e.getMessage());
+                    return 2;
+                }
+            }
+            default -> throw new Args.UsageException("unknown tls subcommand \"" + rest[0] + "\"");
+        }
+    }
+}
