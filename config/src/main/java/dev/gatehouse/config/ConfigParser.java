@@ -1,13 +1,19 @@
 package dev.gatehouse.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +22,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads configuration text (YAML, or JSON, which is YAML too) into records and validates it. Pure: no file
@@ -23,14 +32,22 @@ import java.util.List;
  */
 public final class ConfigParser {
 
+    // YAML 1.2 booleans only: `yes`, `no`, `on`, `off` stay strings, so `X-Debug: on` keeps its text and a
+    // boolean option written `yes` is reported instead of guessed.
     private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory())
+            .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'.*", Pattern.DOTALL);
+    /** Top-level keys of a node file that do not belong in the shared part. */
+    private static final Set<String> NODE_LOCAL_KEYS = Set.of("data-dir", "cluster", "listeners", "admin");
 
     private ConfigParser() {
     }
@@ -58,12 +75,33 @@ public final class ConfigParser {
         GatehouseConfig config = reader.read(tree, GatehouseConfig.class, "");
         List<ConfigProblem> problems = new ArrayList<>(reader.problems());
         if (config != null) {
-            problems.addAll(ConfigValidator.validate(config));
+            problems.addAll(followUps(reader.problems(), ConfigValidator.validate(config, poolNamesKnown(reader))));
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return config;
+    }
+
+    /**
+     * Drops validator problems that only repeat a shape problem already reported at the same place (a value
+     * that could not be read is also "required"), so each mistake is reported once.
+     */
+    private static List<ConfigProblem> followUps(List<ConfigProblem> shape, List<ConfigProblem> semantic) {
+        if (shape.isEmpty()) {
+            return semantic;
+        }
+        return semantic.stream().filter(s -> shape.stream().noneMatch(r -> within(s.path(), r.path()))).toList();
+    }
+
+    private static boolean within(String path, String parent) {
+        return path.equals(parent) || parent.isEmpty()
+                || path.startsWith(parent) && (path.charAt(parent.length()) == '.' || path.charAt(parent.length()) == '[');
+    }
+
+    /** False when a pool, or the list of pools, could not be read: route references to it would be noise. */
+    private static boolean poolNamesKnown(ConfigReader reader) {
+        return reader.problems().stream().noneMatch(p -> p.path().matches("pools(\\[\\d+](\\.name)?)?"));
     }
 
     /** Parses and validates only the shared part (pools, routes, cache), as the admin API receives it. */
@@ -78,9 +116,14 @@ public final class ConfigParser {
             throw new ConfigException(List.of(new ConfigProblem("", "expected a JSON object")));
         }
         SharedConfig shared = reader.read(tree, SharedConfig.class, "");
-        List<ConfigProblem> problems = new ArrayList<>(reader.problems());
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (ConfigProblem p : reader.problems()) {
+            problems.add(NODE_LOCAL_KEYS.contains(p.path()) ? new ConfigProblem(p.path(),
+                    "is node-local (set in each node's file); the shared configuration holds only pools, routes and cache")
+                    : p);
+        }
         if (shared != null) {
-            problems.addAll(ConfigValidator.validateShared(shared));
+            problems.addAll(followUps(reader.problems(), ConfigValidator.validateShared(shared, poolNamesKnown(reader))));
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -103,15 +146,60 @@ public final class ConfigParser {
 
     /** Parses YAML or JSON text into a tree; a syntax error is a problem with its line and column. */
     public static JsonNode tree(String text) {
-        String trimmed = text.stripLeading();
-        ObjectMapper mapper = trimmed.startsWith("{") ? JSON : YAML;
+        boolean json = text.stripLeading().startsWith("{");
         try {
-            JsonNode node = mapper.readTree(text);
-            return node == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : node;
+            JsonNode node = (json ? JSON : YAML).readTree(text);
+            return node == null ? MissingNode.getInstance() : node;
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
-            throw new ConfigException(List.of(new ConfigProblem("", where + e.getOriginalMessage())));
+            if (json) {
+                // `{ name: api }` is YAML flow style, not broken JSON; only if YAML fails too is it an error,
+                // and then the JSON parser's message is the one that fits what was meant.
+                try {
+                    JsonNode node = YAML.readTree(text);
+                    return node == null ? MissingNode.getInstance() : node;
+                } catch (JsonProcessingException ignored) {
+                    // fall through to the JSON problem
+                }
+            }
+            throw new ConfigException(List.of(syntaxProblem(e)));
         }
+    }
+
+    private static ConfigProblem syntaxProblem(JsonProcessingException e) {
+        String where = e.getLocation() == null ? ""
+                : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
+        if (e.getCause() instanceof MarkedYAMLException y && y.getProblemMark() != null) {
+            // SnakeYAML's own message spans several lines with source excerpts; keep the sentence and the marks.
+            Mark at = y.getProblemMark();
+            String message = "line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1) + ": " + y.getProblem();
+            if (y.getContext() != null && y.getContextMark() != null) {
+                message += " (" + y.getContext() + " at line " + (y.getContextMark().getLine() + 1) + ", column "
+                        + (y.getContextMark().getColumn() + 1) + ")";
+            }
+            return new ConfigProblem("", message);
+        }
+        String original = String.valueOf(e.getOriginalMessage());
+        Matcher dup = DUPLICATE.matcher(original);
+        if (dup.matches()) {
+            String path = e.getProcessor() instanceof JsonParser p ? path(p.getParsingContext()) : dup.group(1);
+            return new ConfigProblem(path, where + "duplicate key \"" + dup.group(1) + "\"");
+        }
+        if (original.startsWith("Trailing token")) {
+            return new ConfigProblem("", where + "more than one document; a configuration is a single "
+                    + "YAML document or JSON object");
+        }
+        return new ConfigProblem("", where + original);
+    }
+
+    /** The config path ({@code listeners[0].port}) of a parser position. */
+    private static String path(JsonStreamContext ctx) {
+        if (ctx == null || ctx.inRoot()) {
+            return "";
+        }
+        String parent = path(ctx.getParent());
+        if (ctx.inArray()) {
+            return parent + "[" + Math.max(0, ctx.getCurrentIndex()) + "]";
+        }
+        return ctx.getCurrentName() == null ? parent : ConfigReader.join(parent, ctx.getCurrentName());
     }
 }

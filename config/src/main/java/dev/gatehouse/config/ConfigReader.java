@@ -10,6 +10,7 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -64,6 +66,9 @@ final class ConfigReader {
                 if (node.isTextual() && node.asText().matches("-?\\d{1,9}")) {
                     return Integer.parseInt(node.asText());
                 }
+                if (node.isIntegralNumber()) {
+                    return problem(path, node.asText() + " is out of range");
+                }
                 return problem(path, "expected a whole number, found " + describe(node));
             }
             return node.intValue();
@@ -81,16 +86,18 @@ final class ConfigReader {
             return node.booleanValue();
         }
         if (cls == Duration.class) {
-            return parseScalar(node, path, Durations::parse);
+            return parseScalar(node, path, Durations::parse,
+                    n -> "write the unit, e.g. \"" + n + "s\" or \"" + n + "ms\"");
         }
         if (cls == DataSize.class) {
-            if (node.isIntegralNumber() && node.longValue() >= 0) {
+            if (node.isIntegralNumber() && node.canConvertToLong() && node.longValue() >= 0) {
                 return new DataSize(node.longValue());
             }
-            return parseScalar(node, path, DataSize::parse);
+            return parseScalar(node, path, DataSize::parse, n -> "expected a whole number of bytes or a size like "
+                    + "\"64KB\" or \"8MB\"");
         }
         if (cls == Rate.class) {
-            return parseScalar(node, path, Rate::parse);
+            return parseScalar(node, path, Rate::parse, n -> "write the period, e.g. \"" + n + "/s\"");
         }
         if (cls.isEnum()) {
             return readEnum(node, cls, path);
@@ -104,11 +111,11 @@ final class ConfigReader {
         throw new IllegalStateException("unsupported config type " + cls);
     }
 
-    private Object parseScalar(JsonNode node, String path, java.util.function.Function<String, Object> parser) {
+    private Object parseScalar(JsonNode node, String path, Function<String, Object> parser,
+                               Function<String, String> numberHint) {
         if (!node.isTextual()) {
             return problem(path, "expected a string like the examples, found " + describe(node)
-                    + (node.isNumber() ? " (write the unit, e.g. \"" + node.asText() + "s\" or \"" + node.asText()
-                    + "ms\")" : ""));
+                    + (node.isNumber() ? " (" + numberHint.apply(node.asText()) + ")" : ""));
         }
         try {
             return parser.apply(node.asText());
@@ -148,6 +155,8 @@ final class ConfigReader {
             Object v = readValue(e.getValue(), valueType, join(path, e.getKey()));
             if (v != null) {
                 out.put(e.getKey(), v);
+            } else if (e.getValue().isNull()) {
+                problem(join(path, e.getKey()), "empty value (write \"\" for an empty string)");
             }
         }
         return out;
@@ -187,15 +196,12 @@ final class ConfigReader {
                         + " (expected one of " + byKey.keySet() + ")");
             }
         }
+        // A broken part reads as null (its default); the record is built anyway from what was readable so the
+        // remaining checks (unknown pools, duplicates) still run and everything is reported in one pass.
         Object[] args = new Object[components.length];
-        int before = problems.size();
         for (int i = 0; i < components.length; i++) {
             String key = kebab(components[i].getName());
             args[i] = readValue(node.get(key), components[i].getGenericType(), join(path, key));
-        }
-        if (problems.size() > before) {
-            // Parts of this record are broken; build it anyway from what was readable so the remaining
-            // checks (unknown pools, duplicates) still run and report everything in one pass.
         }
         try {
             Constructor<?> ctor = cls.getDeclaredConstructor(
@@ -203,7 +209,7 @@ final class ConfigReader {
             ctor.setAccessible(true);
             return ctor.newInstance(args);
         } catch (InvocationTargetException e) {
-            return problem(path, e.getCause().getMessage());
+            return problem(path, e.getCause().getMessage() == null ? e.getCause().toString() : e.getCause().getMessage());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -263,13 +269,20 @@ final class ConfigReader {
         return node.asText();
     }
 
-    /** {@code (did you mean "hash-key"?)} for a close enough known name, else empty. */
-    static String suggestion(String given, java.util.Collection<String> known) {
+    /**
+     * {@code  (did you mean "hash-key"?)} (with a leading space) for the closest known name when it is close
+     * enough, else empty. Case is ignored; "close" is an edit distance of at most 2, or a third of the name for
+     * long names, and less than the length of what was given.
+     */
+    static String suggestion(String given, Collection<String> known) {
+        String g = given.toLowerCase(Locale.ROOT);
         Optional<String> best = known.stream()
-                .min(Comparator.comparingInt(k -> distance(given.toLowerCase(Locale.ROOT), k)));
-        if (best.isPresent() && distance(given.toLowerCase(Locale.ROOT), best.get())
-                <= Math.max(2, best.get().length() / 3)) {
-            return " (did you mean \"" + best.get() + "\"?)";
+                .min(Comparator.comparingInt(k -> distance(g, k.toLowerCase(Locale.ROOT))));
+        if (best.isPresent()) {
+            int d = distance(g, best.get().toLowerCase(Locale.ROOT));
+            if (d <= Math.max(2, best.get().length() / 3) && d < given.length()) {
+                return " (did you mean \"" + best.get() + "\"?)";
+            }
         }
         return "";
     }
@@ -293,7 +306,7 @@ final class ConfigReader {
         return prev[b.length()];
     }
 
-    static String names(java.util.Collection<String> names) {
+    static String names(Collection<String> names) {
         return names.stream().collect(Collectors.joining(", ", "[", "]"));
     }
 }

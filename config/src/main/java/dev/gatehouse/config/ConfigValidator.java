@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -25,23 +28,41 @@ public final class ConfigValidator {
             + "(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?");
     private static final Pattern STATUS_RANGE = Pattern.compile("[1-5]\\d\\d(-[1-5]\\d\\d)?(,[1-5]\\d\\d(-[1-5]\\d\\d)?)*");
     private static final Set<String> RETRY_CONDITIONS = Set.of("connect-failure", "reset", "timeout");
+    /** A header field value: visible characters, spaces and tabs; no CR, LF or other control characters. */
+    private static final Pattern HEADER_VALUE = Pattern.compile("[\\t\\x20-\\x7e\\x80-\\x{10FFFF}]*");
+    private static final Pattern ORIGIN = Pattern.compile("\\*|https?://[^/?#\\s]+");
+    private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]", "*", "");
 
     private final List<ConfigProblem> problems = new ArrayList<>();
+    private final boolean poolNamesKnown;
 
-    private ConfigValidator() {
+    private ConfigValidator(boolean poolNamesKnown) {
+        this.poolNamesKnown = poolNamesKnown;
     }
 
     /** All problems of a whole node configuration (node-local and shared parts). */
     public static List<ConfigProblem> validate(GatehouseConfig config) {
-        ConfigValidator v = new ConfigValidator();
+        return validate(config, true);
+    }
+
+    /** All problems of the shared part alone. */
+    public static List<ConfigProblem> validateShared(SharedConfig shared) {
+        return validateShared(shared, true);
+    }
+
+    /**
+     * As {@link #validate(GatehouseConfig)}; with {@code poolNamesKnown} false (a pool could not be read) routes
+     * are not checked against the pool names, which would only repeat that problem.
+     */
+    static List<ConfigProblem> validate(GatehouseConfig config, boolean poolNamesKnown) {
+        ConfigValidator v = new ConfigValidator(poolNamesKnown);
         v.node(config);
         v.shared(config.shared());
         return v.problems;
     }
 
-    /** All problems of the shared part alone. */
-    public static List<ConfigProblem> validateShared(SharedConfig shared) {
-        ConfigValidator v = new ConfigValidator();
+    static List<ConfigProblem> validateShared(SharedConfig shared, boolean poolNamesKnown) {
+        ConfigValidator v = new ConfigValidator(poolNamesKnown);
         v.shared(shared);
         return v.problems;
     }
@@ -54,24 +75,22 @@ public final class ConfigValidator {
 
     private void node(GatehouseConfig c) {
         Map<String, String> names = new HashMap<>();
-        Map<Integer, String> ports = new HashMap<>();
+        List<Bind> binds = new ArrayList<>();
         for (int i = 0; i < c.listeners().size(); i++) {
             ListenerConfig l = c.listeners().get(i);
             String p = "listeners[" + i + "]";
             name(p, l.name(), names, "listener");
+            bindHost(p + ".host", l.host());
             if (l.port() == null) {
                 add(p + ".port", "required");
-            } else if (port(p + ".port", l.port())) {
-                String clash = ports.putIfAbsent(l.port(), p);
-                if (clash != null) {
-                    add(p + ".port", l.port() + " is already used by " + clash);
-                }
+            } else {
+                bind(binds, p, l.host(), l.port());
             }
             for (int j = 0; j < l.trustedProxies().size(); j++) {
                 cidr(p + ".trusted-proxies[" + j + "]", l.trustedProxies().get(j));
             }
-            between(p + ".max-header-size", l.maxHeaderSize().bytes(), 1024, 1 << 20, "1KB-1MB");
-            between(p + ".max-uri-length", l.maxUriLength().bytes(), 256, 1 << 20, "256B-1MB");
+            sizeBetween(p + ".max-header-size", l.maxHeaderSize(), 1024, 1 << 20, "1KB-1MB");
+            sizeBetween(p + ".max-uri-length", l.maxUriLength(), 256, 1 << 20, "256B-1MB");
             positive(p + ".idle-timeout", l.idleTimeout());
             positive(p + ".header-timeout", l.headerTimeout());
             if (l.tls() != null) {
@@ -80,12 +99,8 @@ public final class ConfigValidator {
         }
         if (c.admin() != null) {
             AdminConfig a = c.admin();
-            if (port("admin.port", a.port())) {
-                String clash = ports.get(a.port());
-                if (clash != null) {
-                    add("admin.port", a.port() + " is already used by " + clash);
-                }
-            }
+            bindHost("admin.host", a.host());
+            bind(binds, "admin", a.host(), a.port());
             Set<String> tokenNames = new HashSet<>();
             for (int i = 0; i < a.tokens().size(); i++) {
                 AdminConfig.AdminToken t = a.tokens().get(i);
@@ -103,9 +118,12 @@ public final class ConfigValidator {
         }
         if (c.cluster() != null) {
             ClusterConfig cl = c.cluster();
-            port("cluster.port", cl.port());
-            if (cl.port() != null && ports.containsKey(cl.port())) {
-                add("cluster.port", cl.port() + " is already used by " + ports.get(cl.port()));
+            if (cl.client() == null) {
+                // In client mode this node opens no Hazelcast port, so cluster.port cannot clash.
+                bindHost("cluster.host", cl.host());
+                bind(binds, "cluster", cl.host(), cl.port());
+            } else if (!cl.members().isEmpty()) {
+                add("cluster", "give members (run an embedded member) or client (join an existing cluster), not both");
             }
             for (int i = 0; i < cl.members().size(); i++) {
                 hostPort("cluster.members[" + i + "]", cl.members().get(i));
@@ -154,6 +172,7 @@ public final class ConfigValidator {
         for (int i = 0; i < s.routes().size(); i++) {
             route("routes[" + i + "]", s.routes().get(i), routeNames, poolNames.keySet());
         }
+        unreachableRoutes(s.routes());
         if (s.cache().maxEntrySize().bytes() > s.cache().maxSize().bytes()) {
             add("cache.max-entry-size", s.cache().maxEntrySize() + " is larger than cache.max-size "
                     + s.cache().maxSize());
@@ -196,9 +215,20 @@ public final class ConfigValidator {
             }
             if (!STATUS_RANGE.matcher(hc.expectStatus()).matches()) {
                 add(hp + ".expect-status", "\"" + hc.expectStatus() + "\" (expected e.g. 200, 200-299 or 200,204)");
+            } else {
+                for (String range : hc.expectStatus().split(",")) {
+                    String[] ends = range.split("-");
+                    if (ends.length == 2 && Integer.parseInt(ends[0]) > Integer.parseInt(ends[1])) {
+                        add(hp + ".expect-status", "\"" + range + "\" is an empty range (write the low code first)");
+                    }
+                }
             }
             positive(hp + ".interval", hc.interval());
             positive(hp + ".timeout", hc.timeout());
+            if (!hc.interval().isNegative() && !hc.interval().isZero() && hc.timeout().compareTo(hc.interval()) > 0) {
+                add(hp + ".timeout", Durations.format(hc.timeout()) + " is longer than interval "
+                        + Durations.format(hc.interval()) + " (probes would overlap; expected: at most the interval)");
+            }
             between(hp + ".healthy-threshold", hc.healthyThreshold(), 1, 100, "1-100");
             between(hp + ".unhealthy-threshold", hc.unhealthyThreshold(), 1, 100, "1-100");
         }
@@ -206,6 +236,10 @@ public final class ConfigValidator {
         if (od != null) {
             between(p + ".outlier-detection.consecutive-failures", od.consecutiveFailures(), 1, 1000, "1-1000");
             positive(p + ".outlier-detection.base-ejection", od.baseEjection());
+            if (od.maxEjection().compareTo(od.baseEjection()) < 0) {
+                add(p + ".outlier-detection.max-ejection", Durations.format(od.maxEjection())
+                        + " is shorter than base-ejection " + Durations.format(od.baseEjection()));
+            }
         }
     }
 
@@ -213,10 +247,10 @@ public final class ConfigValidator {
         name(p, r.name(), names, "route");
         if (r.pool() == null) {
             add(p + ".pool", "required");
-        } else if (!pools.contains(r.pool())) {
+        } else if (poolNamesKnown && !pools.contains(r.pool())) {
             add(p + ".pool", "unknown pool \"" + r.pool() + "\"" + ConfigReader.suggestion(r.pool(), pools)
                     + (pools.isEmpty() ? " (no pools are defined)" : " (expected one of "
-                    + ConfigReader.names(new java.util.TreeSet<>(pools)) + ")"));
+                    + ConfigReader.names(new TreeSet<>(pools)) + ")"));
         }
         MatchConfig m = r.match();
         String mp = p + ".match";
@@ -224,12 +258,8 @@ public final class ConfigValidator {
         if (paths > 1) {
             add(mp, "give at most one of path-prefix, path-exact, path-regex");
         }
-        if (m.pathPrefix() != null && !m.pathPrefix().startsWith("/")) {
-            add(mp + ".path-prefix", "\"" + m.pathPrefix() + "\" must start with /");
-        }
-        if (m.pathExact() != null && !m.pathExact().startsWith("/")) {
-            add(mp + ".path-exact", "\"" + m.pathExact() + "\" must start with /");
-        }
+        matchPath(mp + ".path-prefix", m.pathPrefix());
+        matchPath(mp + ".path-exact", m.pathExact());
         if (m.pathRegex() != null) {
             try {
                 Pattern.compile(m.pathRegex());
@@ -243,14 +273,12 @@ public final class ConfigValidator {
                 add(mp + ".host[" + i + "]", "\"" + h + "\" is not a host name or *.domain wildcard");
             }
         }
-        for (int i = 0; i < m.methods().size(); i++) {
-            if (!TOKEN.matcher(m.methods().get(i)).matches()) {
-                add(mp + ".methods[" + i + "]", "\"" + m.methods().get(i) + "\" is not an HTTP method");
-            }
-        }
-        for (String h : m.headers().keySet()) {
-            if (!TOKEN.matcher(h).matches()) {
-                add(mp + ".headers." + h, "\"" + h + "\" is not a header name");
+        methods(mp + ".methods", m.methods());
+        for (Map.Entry<String, String> h : new TreeMap<>(m.headers()).entrySet()) {
+            if (!TOKEN.matcher(h.getKey()).matches()) {
+                add(mp + ".headers." + h.getKey(), "\"" + h.getKey() + "\" is not a header name");
+            } else {
+                headerValue(mp + ".headers." + h.getKey(), h.getValue());
             }
         }
         if (r.prefixRewrite() != null) {
@@ -266,7 +294,8 @@ public final class ConfigValidator {
         for (int i = 0; i < r.retries().on().size(); i++) {
             String on = r.retries().on().get(i);
             if (!RETRY_CONDITIONS.contains(on) && !on.matches("5\\d\\d")) {
-                add(p + ".retries.on[" + i + "]", "\"" + on + "\" (expected: connect-failure, reset, timeout or a 5xx status)");
+                add(p + ".retries.on[" + i + "]", "\"" + on + "\"" + ConfigReader.suggestion(on, RETRY_CONDITIONS)
+                        + " (expected: connect-failure, reset, timeout or a 5xx status)");
             }
         }
         for (int i = 0; i < r.filters().size(); i++) {
@@ -294,8 +323,23 @@ public final class ConfigValidator {
             if (c.origins().isEmpty()) {
                 add(p + ".origins", "at least one origin is required (or \"*\")");
             }
+            for (int i = 0; i < c.origins().size(); i++) {
+                if (!ORIGIN.matcher(c.origins().get(i)).matches()) {
+                    add(p + ".origins[" + i + "]", "\"" + c.origins().get(i)
+                            + "\" (expected: * or scheme://host[:port], no path)");
+                }
+            }
+            methods(p + ".methods", c.methods());
+            for (int i = 0; i < c.headers().size(); i++) {
+                if (!TOKEN.matcher(c.headers().get(i)).matches()) {
+                    add(p + ".headers[" + i + "]", "\"" + c.headers().get(i) + "\" is not a header name");
+                }
+            }
         }
         if (f instanceof FilterConfig.ApiKey k) {
+            if (!TOKEN.matcher(k.header()).matches()) {
+                add(p + ".header", "\"" + k.header() + "\" is not a header name");
+            }
             if (k.keys().isEmpty()) {
                 add(p + ".keys", "at least one key is required");
             }
@@ -307,6 +351,9 @@ public final class ConfigValidator {
             }
         }
         if (f instanceof FilterConfig.Basic b) {
+            if (b.realm().contains("\"") || !HEADER_VALUE.matcher(b.realm()).matches()) {
+                add(p + ".realm", "must not contain quotes or control characters");
+            }
             if (b.users().isEmpty()) {
                 add(p + ".users", "at least one user is required");
             }
@@ -351,6 +398,7 @@ public final class ConfigValidator {
             add(p + ".name", "required");
         } else if (!NAME.matcher(name).matches()) {
             add(p + ".name", "\"" + name + "\" (expected: letters, digits, '.', '_', '-'; at most 63)");
+            seen.putIfAbsent(name, p); // still a name: references to it are not "unknown" as well
         } else {
             String first = seen.putIfAbsent(name, p);
             if (first != null) {
@@ -368,6 +416,12 @@ public final class ConfigValidator {
             return false;
         }
         return port != 0;
+    }
+
+    private void sizeBetween(String p, DataSize value, long min, long max, String expected) {
+        if (value.bytes() < min || value.bytes() > max) {
+            add(p, value + " (expected: " + expected + ")");
+        }
     }
 
     private void between(String p, long value, long min, long max, String expected) {
@@ -405,9 +459,11 @@ public final class ConfigValidator {
     }
 
     private void headerNames(String p, FilterConfig.HeaderRules rules) {
-        for (String h : rules.set().keySet()) {
-            if (!TOKEN.matcher(h).matches()) {
-                add(p + ".set." + h, "\"" + h + "\" is not a header name");
+        for (Map.Entry<String, String> h : new TreeMap<>(rules.set()).entrySet()) {
+            if (!TOKEN.matcher(h.getKey()).matches()) {
+                add(p + ".set." + h.getKey(), "\"" + h.getKey() + "\" is not a header name");
+            } else {
+                headerValue(p + ".set." + h.getKey(), h.getValue());
             }
         }
         for (int i = 0; i < rules.remove().size(); i++) {
@@ -419,17 +475,151 @@ public final class ConfigValidator {
 
     private void hostPort(String p, String value) {
         int colon = value.lastIndexOf(':');
+        String host = colon < 0 ? value : value.substring(0, colon);
         if (colon <= 0) {
-            add(p, "\"" + value + "\" (expected: host:port)");
+            add(p, "\"" + value + "\" (expected: host:port, e.g. 10.0.0.5:5701)");
             return;
         }
-        try {
-            int port = Integer.parseInt(value.substring(colon + 1));
-            if (port < 1 || port > 65535) {
-                add(p, "\"" + value + "\": port " + port + " (expected: 1-65535)");
+        if (host.indexOf(':') >= 0 && !(host.startsWith("[") && host.endsWith("]"))) {
+            add(p, "\"" + value + "\" (expected: host:port; write an IPv6 address in brackets, [::1]:5701)");
+            return;
+        }
+        if (!isHostOrAddress(host)) {
+            add(p, "\"" + value + "\": \"" + host + "\" is not a host name or IP address");
+            return;
+        }
+        String port = value.substring(colon + 1);
+        if (!port.matches("\\d{1,5}")) {
+            add(p, "\"" + value + "\" (expected: host:port, e.g. 10.0.0.5:5701)");
+        } else if (Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            add(p, "\"" + value + "\": port " + Integer.parseInt(port) + " (expected: 1-65535)");
+        }
+    }
+
+    /** A literal IP address ({@code 10.0.0.1}, {@code ::1}, {@code [::1]}) or a DNS host name. */
+    private static boolean isHostOrAddress(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.indexOf(':') >= 0) {
+            try {
+                return h.indexOf('/') < 0 && Cidr.parse(h) != null;
+            } catch (IllegalArgumentException e) {
+                return false;
             }
-        } catch (NumberFormatException e) {
-            add(p, "\"" + value + "\" (expected: host:port)");
+        }
+        return !h.startsWith("*") && HOST_PATTERN.matcher(h).matches();
+    }
+
+    private void bindHost(String p, String host) {
+        if (host != null && !WILDCARD_HOSTS.contains(host) && !isHostOrAddress(host)) {
+            add(p, "\"" + host + "\" is not an IP address or host name to listen on");
+        }
+    }
+
+    /** One socket this node opens, for clash detection. */
+    private record Bind(String path, String host, int port) {
+    }
+
+    /**
+     * Checks a port and remembers it; two sockets clash when they use the same port and either listens on all
+     * addresses or both on the same one.
+     */
+    private void bind(List<Bind> binds, String owner, String host, Integer port) {
+        if (!port(owner + ".port", port)) {
+            return;
+        }
+        String h = normalHost(host);
+        for (Bind b : binds) {
+            if (b.port() == port && (b.host().equals(h) || WILDCARD_HOSTS.contains(h)
+                    || WILDCARD_HOSTS.contains(b.host()))) {
+                add(owner + ".port", port + " is already used by " + b.path());
+                return;
+            }
+        }
+        binds.add(new Bind(owner, h, port));
+    }
+
+    private static String normalHost(String host) {
+        if (host == null) {
+            return "";
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals("localhost") ? "127.0.0.1" : h;
+    }
+
+    private void matchPath(String p, String path) {
+        if (path == null) {
+            return;
+        }
+        if (!path.startsWith("/")) {
+            add(p, "\"" + path + "\" must start with /");
+        } else if (path.indexOf('?') >= 0 || path.indexOf('#') >= 0) {
+            add(p, "\"" + path + "\": a path never contains ? or # (the query is not matched)");
+        } else if (!path.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+            add(p, "\"" + path + "\": spaces and control characters cannot appear in a request path "
+                    + "(write them percent-encoded)");
+        }
+    }
+
+    private void methods(String p, List<String> methods) {
+        for (int i = 0; i < methods.size(); i++) {
+            String m = methods.get(i);
+            if (!TOKEN.matcher(m).matches()) {
+                add(p + "[" + i + "]", "\"" + m + "\" is not an HTTP method");
+            } else if (!m.equals(m.toUpperCase(Locale.ROOT))) {
+                add(p + "[" + i + "]", "\"" + m + "\": methods are case-sensitive (did you mean \""
+                        + m.toUpperCase(Locale.ROOT) + "\"?)");
+            }
+        }
+    }
+
+    private void headerValue(String p, String value) {
+        if (!HEADER_VALUE.matcher(value).matches()) {
+            add(p, "a header value cannot contain line breaks or control characters");
+        }
+    }
+
+    /**
+     * Routes are tried in order and the first match wins, so a route is dead when an earlier one matches the
+     * same requests: an identical match, or a match with no condition at all. Overlaps that are only partial
+     * are legitimate (specific before general) and not reported.
+     */
+    private void unreachableRoutes(List<RouteConfig> routes) {
+        List<MatchKey> seen = new ArrayList<>();
+        for (int i = 0; i < routes.size(); i++) {
+            MatchKey key = MatchKey.of(routes.get(i).match());
+            for (int j = 0; j < seen.size(); j++) {
+                MatchKey earlier = seen.get(j);
+                String first = "routes[" + j + "]" + (routes.get(j).name() == null ? "" : " (\"" + routes.get(j).name() + "\")");
+                if (earlier.equals(key)) {
+                    add("routes[" + i + "].match", "same match as " + first + ", which comes first; this route is never used");
+                    break;
+                }
+                if (earlier.matchesEverything()) {
+                    add("routes[" + i + "].match", first + " matches every request and comes first; "
+                            + "this route is never used");
+                    break;
+                }
+            }
+            seen.add(key);
+        }
+    }
+
+    /** A match normalised for comparison: host names and header names are case-insensitive, lists are sets. */
+    private record MatchKey(Set<String> hosts, String pathPrefix, String pathExact, String pathRegex,
+                            Set<String> methods, Map<String, String> headers) {
+
+        static MatchKey of(MatchConfig m) {
+            Set<String> hosts = new TreeSet<>();
+            m.host().forEach(h -> hosts.add(h.toLowerCase(Locale.ROOT)));
+            Map<String, String> headers = new TreeMap<>();
+            m.headers().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+            String prefix = "/".equals(m.pathPrefix()) ? null : m.pathPrefix();
+            return new MatchKey(hosts, prefix, m.pathExact(), m.pathRegex(), new TreeSet<>(m.methods()), headers);
+        }
+
+        boolean matchesEverything() {
+            return hosts.isEmpty() && pathPrefix == null && pathExact == null && pathRegex == null && methods.isEmpty()
+                    && headers.isEmpty();
         }
     }
 
@@ -439,13 +629,18 @@ public final class ConfigValidator {
             return false;
         }
         try {
+            if (!url.contains("://")) {
+                add(p, "\"" + url + "\" has no scheme (expected: http://host:port or https://host:port)");
+                return false;
+            }
             URI u = new URI(url);
             if (u.getScheme() == null || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))) {
-                add(p, "\"" + url + "\" (expected: http://host:port or https://host:port)");
+                add(p, "\"" + url + "\": scheme " + u.getScheme() + " is not supported (expected: http or https)");
                 return false;
             }
             if (u.getHost() == null) {
-                add(p, "\"" + url + "\" has no host");
+                add(p, "\"" + url + "\" has no valid host (expected: http://host:port; host names are letters, "
+                        + "digits, '-' and '.', no '_')");
                 return false;
             }
             if (u.getPort() == 0 || u.getPort() > 65535) {

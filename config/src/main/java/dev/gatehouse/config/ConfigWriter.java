@@ -7,12 +7,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 
 import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Writes config records back in the file format, so that what the admin API returns, what the cluster stores
@@ -21,9 +25,11 @@ import java.util.Map;
 public final class ConfigWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new ObjectMapper(
-            new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .stringQuotingChecker(new PlainWhenSafe())
+            .build());
 
     private ConfigWriter() {
     }
@@ -46,6 +52,23 @@ public final class ConfigWriter {
             return YAML.writeValueAsString(write(record));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Leaves a string unquoted only when no YAML reader could take it for anything but that string: names, paths,
+     * URLs, and durations, sizes and rates. Anything else (numbers-as-text like {@code "0123"} or {@code "1e3"},
+     * {@code ".inf"}, {@code "*.example.com"}, values with spaces) is quoted, so writing and reading again gives
+     * back the same text.
+     */
+    private static final class PlainWhenSafe extends StringQuotingChecker.Default {
+        private static final long serialVersionUID = 1L;
+        private static final Pattern WORDS = Pattern.compile("([A-Za-z/]|\\.\\.?/)[A-Za-z0-9/_.:+@=-]*(?<!:)");
+        private static final Pattern UNITS = Pattern.compile("\\d+(ms|s|m|h|d|B|KB|MB|GB)|\\d+/[smh]");
+
+        @Override
+        public boolean needToQuoteValue(String value) {
+            return super.needToQuoteValue(value) || !(WORDS.matcher(value).matches() || UNITS.matcher(value).matches());
         }
     }
 
@@ -81,8 +104,11 @@ public final class ConfigWriter {
             return a;
         }
         if (value instanceof Map<?, ?> map) {
+            // Sorted: the records hold unordered maps, and the same config must always give the same text.
             ObjectNode o = f.objectNode();
-            map.forEach((k, v) -> o.set(String.valueOf(k), write(v)));
+            new TreeMap<String, Object>(map.entrySet().stream()
+                    .collect(Collectors.toMap(e -> String.valueOf(e.getKey()), Map.Entry::getValue)))
+                    .forEach((k, v) -> o.set(k, write(v)));
             return o;
         }
         if (value instanceof Record r) {

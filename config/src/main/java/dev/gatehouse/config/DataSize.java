@@ -30,7 +30,12 @@ public record DataSize(long bytes) {
         if (!m.matches()) {
             throw new IllegalArgumentException("\"" + text + "\" is not a size (expected e.g. 512B, 64KB, 8MB, 1GB)");
         }
-        long n = Long.parseLong(m.group(1));
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is too large");
+        }
         String unit = m.group(2) == null ? "B" : m.group(2);
         long mult = switch (unit) {
             case "KB", "KIB" -> 1L << 10;

@@ -1,6 +1,7 @@
 package dev.gatehouse.config;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -12,6 +13,10 @@ public record Rate(long count, Duration per) {
     public Rate {
         if (count <= 0) {
             throw new IllegalArgumentException("rate: " + count + " (expected: > 0)");
+        }
+        Objects.requireNonNull(per, "per");
+        if (!per.equals(Duration.ofSeconds(1)) && !per.equals(Duration.ofMinutes(1)) && !per.equals(Duration.ofHours(1))) {
+            throw new IllegalArgumentException("per: " + per + " (expected: 1s, 1m or 1h)");
         }
     }
 
@@ -25,7 +30,11 @@ public record Rate(long count, Duration per) {
             case "m" -> Duration.ofMinutes(1);
             default -> Duration.ofHours(1);
         };
-        return new Rate(Long.parseLong(m.group(1)), per);
+        try {
+            return new Rate(Long.parseLong(m.group(1)), per);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is too large");
+        }
     }
 
     public double perSecond() {

@@ -17,10 +17,10 @@ public record SharedConfig(List<PoolConfig> pools, List<RouteConfig> routes, Cac
     }
 
     public Optional<PoolConfig> pool(String name) {
-        return pools.stream().filter(p -> p.name().equals(name)).findFirst();
+        return pools.stream().filter(p -> name.equals(p.name())).findFirst();
     }
 
     public Optional<RouteConfig> route(String name) {
-        return routes.stream().filter(r -> r.name().equals(name)).findFirst();
+        return routes.stream().filter(r -> name.equals(r.name())).findFirst();
     }
 }
