@@ -28,7 +28,7 @@ final class Demo {
         try {
             DemoBackends backends = DemoBackends.start(vertx, List.of(9001, 9002, 9003))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            Node node = Node.start(vertx, config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            Node node = Node.start(vertx, config, false).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             Runtime.getRuntime().addShutdownHook(new Thread(node::shutdown, "gatehouse-shutdown"));
             int port = node.proxy.port("public");
             out.printf("""

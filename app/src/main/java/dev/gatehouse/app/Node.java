@@ -1,5 +1,9 @@
 package dev.gatehouse.app;
 
+import com.hazelcast.core.HazelcastInstance;
+import dev.gatehouse.admin.AdminPorts;
+import dev.gatehouse.admin.AdminServer;
+import dev.gatehouse.admin.VersionedConfig;
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
@@ -13,21 +17,37 @@ import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** One Gatehouse node: Vert.x, the data plane and the control plane, wired from a config file. */
+/**
+ * One Gatehouse node: Vert.x, its Hazelcast membership, the versioned shared config, the data plane and the
+ * control plane, wired from a config file. Start order: cluster → agreed config → listeners → admin; shutdown in
+ * reverse.
+ */
 final class Node {
 
     private static final Logger LOG = LoggerFactory.getLogger("gatehouse");
 
     final Vertx vertx;
     final GatehouseConfig config;
+    final HazelcastInstance hz;
+    final SharedConfigStore store;
     final GatehouseProxy proxy;
+    final AdminServer admin;
+    final Metrics metrics;
 
-    private Node(Vertx vertx, GatehouseConfig config, GatehouseProxy proxy) {
+    private Node(Vertx vertx, GatehouseConfig config, HazelcastInstance hz, SharedConfigStore store,
+                 GatehouseProxy proxy, AdminServer admin, Metrics metrics) {
         this.vertx = vertx;
         this.config = config;
+        this.hz = hz;
+        this.store = store;
         this.proxy = proxy;
+        this.admin = admin;
+        this.metrics = metrics;
     }
 
     static Vertx newVertx() {
@@ -41,25 +61,85 @@ final class Node {
         return vertx;
     }
 
-    /** Starts a node from a validated config; fails if a listener cannot bind. */
-    static Future<Node> start(Vertx vertx, GatehouseConfig config) {
-        ProxyRuntime runtime = new ProxyRuntime(config.shared(), 1);
-        return GatehouseProxy.start(vertx, config, runtime, null)
-                .map(proxy -> {
+    /** Starts a node from a validated config; fails if the cluster cannot be joined or a listener cannot bind. */
+    static Future<Node> start(Vertx vertx, GatehouseConfig config, boolean seedFromFile) {
+        Path dataDir = Path.of(config.dataDir());
+        Metrics metrics = new Metrics();
+        // Joining the cluster and agreeing on a version block: off the event loop.
+        return vertx.executeBlocking(() -> {
+                    HazelcastInstance hz = ClusterMembership.join(config.cluster());
+                    VersionedConfig start;
+                    try {
+                        start = SharedConfigStore.startingState(hz, dataDir, config.shared(), seedFromFile);
+                    } catch (RuntimeException e) {
+                        hz.shutdown();
+                        throw e;
+                    }
+                    ProxyRuntime runtime = new ProxyRuntime(start.config(), start.version());
+                    SharedConfigStore store = SharedConfigStore.open(vertx, hz, runtime, dataDir, start,
+                            config.shared());
+                    return new Object[] {hz, runtime, store};
+                }, false)
+                .compose(parts -> {
+                    HazelcastInstance hz = (HazelcastInstance) parts[0];
+                    ProxyRuntime runtime = (ProxyRuntime) parts[1];
+                    SharedConfigStore store = (SharedConfigStore) parts[2];
+                    return GatehouseProxy.start(vertx, config, runtime, null)
+                            .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics)
+                                    .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics)))
+                            .onFailure(err -> {
+                                store.close();
+                                hz.shutdown();
+                            });
+                })
+                .onSuccess(node -> {
                     for (ListenerConfig l : config.listeners()) {
                         LOG.info("listener {} on {}://{}:{}", l.name(), l.isTls() ? "https" : "http", l.host(),
-                                proxy.port(l.name()));
+                                node.proxy.port(l.name()));
                     }
-                    return new Node(vertx, config, proxy);
+                    if (node.admin != null) {
+                        LOG.info("admin API on http://{}:{}/api/v1", config.admin().host(), node.admin.actualPort());
+                    }
                 });
+    }
+
+    private static Future<AdminServer> startAdmin(Vertx vertx, GatehouseConfig config, HazelcastInstance hz,
+                                                  SharedConfigStore store, ProxyRuntime runtime,
+                                                  GatehouseProxy proxy, Metrics metrics) {
+        if (config.admin() == null) {
+            return Future.succeededFuture(null);
+        }
+        String nodeName = hz.getLocalEndpoint().getUuid().toString();
+        AdminPorts ports = new AdminPorts(store, new HealthView(runtime, nodeName), new ClusterView(vertx, hz),
+                Optional.empty(), metrics, () -> {
+                    List<String> notReady = new ArrayList<>();
+                    if (!hz.getLifecycleService().isRunning()) {
+                        notReady.add("cluster: not running");
+                    }
+                    if (store.current() == null) {
+                        notReady.add("config: not loaded");
+                    }
+                    return notReady;
+                });
+        try {
+            return new AdminServer(vertx, ports, config.admin()).start();
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     /** {@code gatehouse run}: blocks the main thread only while starting; the event loops keep the JVM up. */
     static int run(Args args, PrintStream err) {
         GatehouseConfig config = ConfigParser.readFile(Path.of(args.required("--config")));
+        List<String> unsupported = GatehouseProxy.unsupportedFilterProblems(config.shared());
+        if (!unsupported.isEmpty()) {
+            unsupported.forEach(err::println);
+            return 2;
+        }
         Vertx vertx = newVertx();
         try {
-            Node node = start(vertx, config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            Node node = start(vertx, config, args.flag("--seed-from-file"))
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             Runtime.getRuntime().addShutdownHook(new Thread(node::shutdown, "gatehouse-shutdown"));
             LOG.info("gatehouse started (config version {})", node.proxy.runtime().version());
             return -1;
@@ -71,11 +151,22 @@ final class Node {
         }
     }
 
+    Future<Void> stop() {
+        Future<Void> adminClosed = admin == null ? Future.succeededFuture() : admin.close();
+        return adminClosed
+                .compose(v -> proxy.close())
+                .compose(v -> vertx.executeBlocking(() -> {
+                    store.close();
+                    hz.shutdown();
+                    return null;
+                }, false))
+                .mapEmpty();
+    }
+
     void shutdown() {
         LOG.info("shutting down: closing listeners, letting requests in flight finish");
         try {
-            proxy.close().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture()
-                    .get(15, TimeUnit.SECONDS);
+            stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("shutdown did not complete cleanly: {}", e.toString());
         }

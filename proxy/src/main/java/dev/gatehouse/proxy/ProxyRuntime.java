@@ -107,4 +107,17 @@ public final class ProxyRuntime {
     public BackendState backendState(String pool, String backendId) {
         return states.state(pool, backendId);
     }
+
+    /** Requests in flight from this node to one backend (0 when the backend is not configured). */
+    public int activeRequests(String pool, String backendId) {
+        BackendPool p = current.get().pools().get(pool);
+        if (p != null) {
+            for (dev.gatehouse.proxy.balance.Backend b : p.backends) {
+                if (b.id().equals(backendId)) {
+                    return b.activeRequests();
+                }
+            }
+        }
+        return 0;
+    }
 }

@@ -1,0 +1,76 @@
+package dev.gatehouse.app;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import dev.gatehouse.config.ClusterConfig;
+
+/**
+ * Builds this node's Hazelcast instance from the {@code cluster} section: an embedded member joining by TCP/IP
+ * member list (multicast and auto-detection off), a client of an existing cluster, or, with no {@code cluster}
+ * section, a member of a cluster of one bound to loopback.
+ */
+final class ClusterMembership {
+
+    /** Versioned shared config, its history and per-member applied versions: small maps, one sync backup. */
+    static final String CONFIG_MAP = "gatehouse.config";
+    static final String HISTORY_MAP = "gatehouse.config.history";
+    static final String MEMBERS_MAP = "gatehouse.members";
+
+    private ClusterMembership() {
+    }
+
+    /** Blocking: joins (or forms) the cluster. Call before deploying anything on the event loops. */
+    static HazelcastInstance join(ClusterConfig cluster) {
+        quietLogging();
+        if (cluster != null && cluster.client() != null) {
+            ClientConfig cc = new ClientConfig();
+            cc.setClusterName(cluster.client().clusterName() != null ? cluster.client().clusterName() : cluster.name());
+            cc.getNetworkConfig().setAddresses(cluster.client().addresses());
+            cc.setProperty("hazelcast.logging.type", "slf4j");
+            cc.setProperty("hazelcast.phone.home.enabled", "false");
+            cc.setProperty("hazelcast.shutdownhook.enabled", "false");
+            return HazelcastClient.newHazelcastClient(cc);
+        }
+        return Hazelcast.newHazelcastInstance(memberConfig(cluster));
+    }
+
+    static Config memberConfig(ClusterConfig cluster) {
+        boolean standalone = cluster == null;
+        ClusterConfig c = standalone ? new ClusterConfig(null, null, null, null, null) : cluster;
+        Config config = new Config();
+        config.setClusterName(c.name());
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.setProperty("hazelcast.wait.seconds.before.join", "0");
+        config.setProperty("hazelcast.socket.bind.any", "false");
+        // Fast failure detection: a dead node leaves the member list in seconds, not the default minute.
+        config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
+        config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+        NetworkConfig net = config.getNetworkConfig();
+        net.setPort(c.port());
+        // A standalone node must not clash with another on the same host; a configured member keeps its port.
+        net.setPortAutoIncrement(standalone);
+        net.getInterfaces().setEnabled(true).addInterface(c.host());
+        JoinConfig join = net.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(!standalone).setMembers(c.members());
+        for (String name : new String[] {CONFIG_MAP, HISTORY_MAP, MEMBERS_MAP}) {
+            config.addMapConfig(new MapConfig(name).setBackupCount(1).setAsyncBackupCount(0));
+        }
+        return config;
+    }
+
+    private static void quietLogging() {
+        System.setProperty("hazelcast.logging.type", "slf4j");
+    }
+}
