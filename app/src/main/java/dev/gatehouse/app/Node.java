@@ -155,18 +155,21 @@ final class Node {
         Future<Void> adminClosed = admin == null ? Future.succeededFuture() : admin.close();
         return adminClosed
                 .compose(v -> proxy.close())
-                .compose(v -> vertx.executeBlocking(() -> {
+                // Not executeBlocking: this runs on the context of a verticle just undeployed, which no longer
+                // accepts tasks. Leaving the cluster gracefully blocks while partitions migrate.
+                .compose(v -> Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {
                     store.close();
                     hz.shutdown();
-                    return null;
-                }, false))
+                })))
                 .mapEmpty();
     }
 
     void shutdown() {
         LOG.info("shutting down: closing listeners, letting requests in flight finish");
         try {
-            stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            stop().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            // Closed from this thread, not from a callback: a callback runs on a context that close terminates.
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("shutdown did not complete cleanly: {}", e.toString());
         }
