@@ -1,0 +1,516 @@
+#!/usr/bin/env bash
+# Benchmarks nginx, HAProxy and Gatehouse as reverse proxies in front of the same three demo backends, with wrk,
+# in interleaved rounds; prints medians per proxy and body size and writes the raw results to bench/results/.
+# See bench/README.md. Everything binds 127.0.0.1.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+JAR="$ROOT/app/target/gatehouse.jar"
+
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+PROXY_WARMUP=${PROXY_WARMUP:-20s}
+SIZES=${SIZES:-1024,65536}
+ONLY=${ONLY:-nginx,haproxy,gatehouse}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
+BACKEND_PORTS=${BACKEND_PORTS:-18101,18102,18103}
+NGINX_PORT=${NGINX_PORT:-18081}
+HAPROXY_PORT=${HAPROXY_PORT:-18082}
+GATEHOUSE_PORT=${GATEHOUSE_PORT:-18083}
+GATEHOUSE_ADMIN_PORT=${GATEHOUSE_ADMIN_PORT:-18090}
+GATEHOUSE_CLUSTER_PORT=${GATEHOUSE_CLUSTER_PORT:-18570}
+GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--Xms512m -Xmx512m}
+BACKEND_JAVA_OPTS=${BACKEND_JAVA_OPTS:--Xms256m -Xmx512m}
+
+usage() {
+    cat <<EOF
+usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 2s] [--proxy-warmup 20s] [--sizes 1024,65536]
+                    [--only nginx,haproxy,gatehouse] [--connections 64] [--threads 2]
+                    [--backend-ports 18101,18102,18103] [--nginx-port 18081] [--haproxy-port 18082]
+                    [--gatehouse-port 18083] [--admin-port 18090] [--cluster-port 18570]
+
+Runs 'wrk -t2 -c64 -d<duration> --latency' against each proxy for each body size (/bytes/<size>), in
+interleaved rounds, and prints the median req/s, p99 latency and proxy CPU microseconds per request.
+Sizes take bytes or a K/KB/KiB or M/MB/MiB suffix.
+
+Environment: the options above as ROUNDS, DURATION, WARMUP, SIZES, ONLY, WRK_CONNECTIONS, WRK_THREADS,
+BACKEND_PORTS, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT; also
+  GATEHOUSE_JAVA_OPTS  JVM flags for Gatehouse (default: $GATEHOUSE_JAVA_OPTS)
+  BACKEND_JAVA_OPTS    JVM flags for the demo backends (default: $BACKEND_JAVA_OPTS)
+  GATEHOUSE_CP         classpath for the demo backends (default: app/target/gatehouse.jar, or the loadtest
+                       module's classes and dependencies when the jar is absent and Gatehouse is not run)
+  KEEP_TMP=1           keep the temporary directory with configs and logs
+EOF
+}
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rounds) ROUNDS=${2:?--rounds needs a value}; shift 2 ;;
+        --duration) DURATION=${2:?--duration needs a value}; shift 2 ;;
+        --warmup) WARMUP=${2:?--warmup needs a value}; shift 2 ;;
+        --proxy-warmup) PROXY_WARMUP=${2:?--proxy-warmup needs a value}; shift 2 ;;
+        --sizes) SIZES=${2:?--sizes needs a value}; shift 2 ;;
+        --only) ONLY=${2:?--only needs a value}; shift 2 ;;
+        --connections) WRK_CONNECTIONS=${2:?--connections needs a value}; shift 2 ;;
+        --threads) WRK_THREADS=${2:?--threads needs a value}; shift 2 ;;
+        --backend-ports) BACKEND_PORTS=${2:?--backend-ports needs a value}; shift 2 ;;
+        --nginx-port) NGINX_PORT=${2:?--nginx-port needs a value}; shift 2 ;;
+        --haproxy-port) HAPROXY_PORT=${2:?--haproxy-port needs a value}; shift 2 ;;
+        --gatehouse-port) GATEHOUSE_PORT=${2:?--gatehouse-port needs a value}; shift 2 ;;
+        --admin-port) GATEHOUSE_ADMIN_PORT=${2:?--admin-port needs a value}; shift 2 ;;
+        --cluster-port) GATEHOUSE_CLUSTER_PORT=${2:?--cluster-port needs a value}; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown argument: $1" ;;
+    esac
+done
+
+# ---- validate arguments ------------------------------------------------------------------------------------
+
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected: a whole number >= 1)"
+[[ $DURATION =~ ^[1-9][0-9]*[smh]?$ ]] || die "--duration: '$DURATION' (expected e.g. 10s, 1m)"
+[[ $WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--warmup: '$WARMUP' (expected e.g. 2s, or 0 for none)"
+[[ $WRK_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "--connections: '$WRK_CONNECTIONS' (expected: a whole number)"
+[[ $WRK_THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads: '$WRK_THREADS' (expected: a whole number)"
+(( WRK_THREADS <= WRK_CONNECTIONS )) || die "--threads must not exceed --connections"
+
+PROXIES=()
+IFS=',' read -r -a wanted <<<"$ONLY"
+for p in nginx haproxy gatehouse; do          # fixed order: nginx is the reference
+    for w in "${wanted[@]}"; do
+        [[ $w == "$p" ]] && PROXIES+=("$p")
+    done
+done
+for w in "${wanted[@]}"; do
+    [[ $w == nginx || $w == haproxy || $w == gatehouse ]] || die "--only: unknown proxy '$w' (expected: nginx, haproxy, gatehouse)"
+done
+(( ${#PROXIES[@]} > 0 )) || die "--only: no proxy selected"
+
+size_bytes() {   # 1024 | 1k | 1KB | 1KiB | 2M ... -> bytes
+    local s=${1^^}
+    if [[ $s =~ ^([0-9]+)(K|KB|KIB)$ ]]; then echo $(( BASH_REMATCH[1] * 1024 ))
+    elif [[ $s =~ ^([0-9]+)(M|MB|MIB)$ ]]; then echo $(( BASH_REMATCH[1] * 1024 * 1024 ))
+    elif [[ $s =~ ^([0-9]+)B?$ ]]; then echo "${BASH_REMATCH[1]}"
+    else return 1
+    fi
+}
+size_label() {   # bytes -> 1KiB, 64KiB, 1MiB, 100B
+    local b=$1
+    if (( b >= 1048576 && b % 1048576 == 0 )); then echo "$(( b / 1048576 ))MiB"
+    elif (( b >= 1024 && b % 1024 == 0 )); then echo "$(( b / 1024 ))KiB"
+    else echo "${b}B"
+    fi
+}
+SIZE_LIST=()
+IFS=',' read -r -a raw_sizes <<<"$SIZES"
+for s in "${raw_sizes[@]}"; do
+    b=$(size_bytes "$s") || die "--sizes: '$s' is not a size (expected e.g. 1024, 64KiB)"
+    SIZE_LIST+=("$b")
+done
+
+IFS=',' read -r -a BACKENDS <<<"$BACKEND_PORTS"
+(( ${#BACKENDS[@]} >= 1 )) || die "--backend-ports: none given"
+for p in "${BACKENDS[@]}" "$NGINX_PORT" "$HAPROXY_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" "$GATEHOUSE_CLUSTER_PORT"; do
+    [[ $p =~ ^[0-9]+$ ]] && (( p > 0 && p < 65536 )) || die "'$p' is not a port"
+done
+
+# ---- tools ---------------------------------------------------------------------------------------------------
+
+need_pkgs=()
+command -v wrk >/dev/null || need_pkgs+=(wrk)
+[[ " ${PROXIES[*]} " == *" nginx "* ]] && ! command -v nginx >/dev/null && ! [[ -x /usr/sbin/nginx ]] && need_pkgs+=(nginx)
+[[ " ${PROXIES[*]} " == *" haproxy "* ]] && ! command -v haproxy >/dev/null && ! [[ -x /usr/sbin/haproxy ]] && need_pkgs+=(haproxy)
+if (( ${#need_pkgs[@]} > 0 )); then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "bench: installing ${need_pkgs[*]} with apt-get"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null \
+            || die "apt-get install ${need_pkgs[*]} failed"
+    else
+        die "missing ${need_pkgs[*]}: run 'sudo apt-get install -y nginx haproxy wrk' (or this script as root)"
+    fi
+fi
+export PATH="$PATH:/usr/sbin:/sbin"
+command -v java >/dev/null || die "java not found (Java 17+ is needed: apt-get install -y openjdk-17-jdk-headless)"
+CLK_TCK=$(getconf CLK_TCK) || die "getconf CLK_TCK failed"
+
+# ---- temp dir, process bookkeeping, cleanup --------------------------------------------------------------
+
+TMP=$(mktemp -d /tmp/gatehouse-bench.XXXXXX) || die "mktemp failed"
+chmod 711 "$TMP"   # nginx workers may run as an unprivileged user
+PIDS=()
+
+cleanup() {
+    local pid i
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for i in $(seq 50); do
+        local alive=0
+        for pid in "${PIDS[@]}"; do
+            kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        (( alive )) || break
+        sleep 0.1
+    done
+    for pid in "${PIDS[@]}"; do
+        kill -9 "$pid" 2>/dev/null
+    done
+    wait 2>/dev/null
+    if [[ ${KEEP_TMP:-0} == 1 ]]; then
+        echo "bench: kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- helpers -----------------------------------------------------------------------------------------------
+
+# HTTP status of GET path on 127.0.0.1:port, or nothing (bash /dev/tcp: no curl needed).
+http_status() {
+    local port=$1 path=$2 line=
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+        printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$path" >&3
+        IFS= read -r -t 5 line <&3
+        printf '%s\n' "$line" | awk '{print $2}'
+    ) 2>/dev/null
+}
+
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_ready NAME PORT PATH PID LOG SECONDS
+wait_ready() {
+    local name=$1 port=$2 path=$3 pid=$4 log=$5 limit=$6 i
+    for i in $(seq $(( limit * 10 ))); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "bench: $name exited during start-up; last lines of $log:" >&2
+            tail -n 30 "$log" >&2
+            exit 1
+        fi
+        [[ $(http_status "$port" "$path") == 200 ]] && return 0
+        sleep 0.1
+    done
+    echo "bench: $name not ready on 127.0.0.1:$port$path after ${limit}s; last lines of $log:" >&2
+    tail -n 30 "$log" >&2
+    exit 1
+}
+
+# utime+stime clock ticks of PID and its direct children (nginx workers)
+cpu_ticks() {
+    local root=$1 total=0 d line rest
+    for d in /proc/[0-9]*; do
+        { read -r line <"$d/stat"; } 2>/dev/null || continue
+        rest=${line##*) }            # fields from 3 (state) on; comm may contain spaces
+        # shellcheck disable=SC2086
+        set -- $rest
+        if [[ ${d#/proc/} == "$root" || $2 == "$root" ]]; then
+            total=$(( total + ${12} + ${13} ))   # fields 14 (utime) and 15 (stime)
+        fi
+    done
+    echo "$total"
+}
+
+# ---- classpath for the demo backends -----------------------------------------------------------------------
+
+wants_gatehouse=0
+[[ " ${PROXIES[*]} " == *" gatehouse "* ]] && wants_gatehouse=1
+
+if (( wants_gatehouse )) && [[ ! -f $JAR ]]; then
+    echo "bench: building $JAR (./mvnw -q -DskipTests package)"
+    (cd "$ROOT" && ./mvnw -q -DskipTests package) || die "build failed"
+fi
+
+if [[ -n ${GATEHOUSE_CP:-} ]]; then
+    BACKEND_CP=$GATEHOUSE_CP
+elif [[ -f $JAR ]]; then
+    BACKEND_CP=$JAR
+else
+    if [[ ! -d $ROOT/loadtest/target/classes/dev ]]; then
+        echo "bench: building the loadtest module"
+        (cd "$ROOT" && ./mvnw -q -pl loadtest -am -DskipTests install) || die "build of loadtest failed"
+    fi
+    (cd "$ROOT" && { ./mvnw -o -q -pl loadtest dependency:build-classpath -Dmdep.includeScope=runtime \
+            -Dmdep.outputFile="$TMP/loadtest.cp" >/dev/null 2>&1 \
+        || ./mvnw -q -pl loadtest dependency:build-classpath -Dmdep.includeScope=runtime \
+            -Dmdep.outputFile="$TMP/loadtest.cp" >/dev/null; }) || die "could not resolve the loadtest classpath"
+    BACKEND_CP="$ROOT/loadtest/target/classes:$(<"$TMP/loadtest.cp")"
+fi
+
+# ---- start everything --------------------------------------------------------------------------------------
+
+declare -A PORT PID
+PORT[nginx]=$NGINX_PORT
+PORT[haproxy]=$HAPROXY_PORT
+PORT[gatehouse]=$GATEHOUSE_PORT
+
+for p in "${BACKENDS[@]}"; do
+    port_in_use "$p" && die "port $p is in use (set --backend-ports)"
+done
+for p in "${PROXIES[@]}"; do
+    port_in_use "${PORT[$p]}" && die "port ${PORT[$p]} for $p is in use (set --$p-port)"
+done
+
+# shellcheck disable=SC2086
+java $BACKEND_JAVA_OPTS -cp "$BACKEND_CP" dev.gatehouse.loadtest.DemoBackendsMain --ports "$BACKEND_PORTS" \
+    >"$TMP/backends.log" 2>&1 &
+BACKENDS_PID=$!
+PIDS+=("$BACKENDS_PID")
+for p in "${BACKENDS[@]}"; do
+    wait_ready "demo backends" "$p" /health "$BACKENDS_PID" "$TMP/backends.log" 60
+done
+echo "bench: backends ready on ${BACKEND_PORTS} (pid $BACKENDS_PID)"
+if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
+    echo "bench: warming up the backends (JIT) directly, $WARMUP per backend and size"
+    for size in "${SIZE_LIST[@]}"; do
+        for p in "${BACKENDS[@]}"; do
+            wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$p/bytes/$size" >/dev/null 2>&1
+        done
+    done
+fi
+
+start_nginx() {
+    local conf=$TMP/nginx.conf p
+    mkdir -p "$TMP/nginx-tmp" && chmod 777 "$TMP/nginx-tmp"
+    {
+        echo "worker_processes auto;"
+        echo "pid $TMP/nginx.pid;"
+        echo "error_log $TMP/nginx-error.log warn;"
+        echo "daemon off;"
+        echo "events { worker_connections 4096; }"
+        echo "http {"
+        echo "    access_log off;"
+        echo "    keepalive_timeout 65s;"
+        echo "    keepalive_requests 1000000;"
+        for t in client_body proxy fastcgi uwsgi scgi; do
+            echo "    ${t}_temp_path $TMP/nginx-tmp/$t;"
+        done
+        echo "    upstream bench {"
+        for p in "${BACKENDS[@]}"; do
+            echo "        server 127.0.0.1:$p;"
+        done
+        echo "        keepalive 64;"
+        echo "        keepalive_requests 1000000;"
+        echo "    }"
+        echo "    server {"
+        echo "        listen 127.0.0.1:$NGINX_PORT;"
+        echo "        location / {"
+        echo "            proxy_pass http://bench;"
+        echo "            proxy_http_version 1.1;"
+        echo "            proxy_set_header Connection \"\";"
+        echo "            proxy_max_temp_file_size 0;   # stream what the buffers cannot hold; never spill to disk"
+        echo "        }"
+        echo "    }"
+        echo "}"
+    } >"$conf"
+    nginx -t -q -e "$TMP/nginx-error.log" -c "$conf" >"$TMP/nginx.log" 2>&1 \
+        || { cat "$TMP/nginx.log" >&2; die "nginx rejected $conf"; }
+    nginx -e "$TMP/nginx-error.log" -c "$conf" >>"$TMP/nginx.log" 2>&1 &
+    PID[nginx]=$!
+}
+
+start_haproxy() {
+    local conf=$TMP/haproxy.cfg i=1 p
+    {
+        echo "global"
+        echo "    nbthread 2"
+        echo "    maxconn 4096"
+        echo "defaults"
+        echo "    mode http"
+        echo "    option http-keep-alive"
+        echo "    http-reuse always"
+        echo "    timeout connect 2s"
+        echo "    timeout client 30s"
+        echo "    timeout server 30s"
+        echo "    timeout http-keep-alive 30s"
+        echo "    # no 'log' line: logging off"
+        echo "frontend bench"
+        echo "    bind 127.0.0.1:$HAPROXY_PORT"
+        echo "    default_backend bench"
+        echo "backend bench"
+        echo "    balance roundrobin"
+        for p in "${BACKENDS[@]}"; do
+            echo "    server backend-$i 127.0.0.1:$p"
+            i=$(( i + 1 ))
+        done
+    } >"$conf"
+    haproxy -c -q -f "$conf" >"$TMP/haproxy.log" 2>&1 || { cat "$TMP/haproxy.log" >&2; die "haproxy rejected $conf"; }
+    haproxy -db -f "$conf" >>"$TMP/haproxy.log" 2>&1 &
+    PID[haproxy]=$!
+}
+
+start_gatehouse() {
+    local conf=$TMP/gatehouse.yaml p
+    {
+        echo "data-dir: $TMP/gatehouse-data"
+        echo "cluster:"
+        echo "  name: gatehouse-bench"
+        echo "  host: 127.0.0.1"
+        echo "  port: $GATEHOUSE_CLUSTER_PORT"
+        echo "  members: [127.0.0.1:$GATEHOUSE_CLUSTER_PORT]"
+        echo "listeners:"
+        echo "  - name: bench"
+        echo "    host: 127.0.0.1"
+        echo "    port: $GATEHOUSE_PORT"
+        echo "pools:"
+        echo "  - name: bench"
+        echo "    balancer: round-robin"
+        echo "    backends:"
+        for p in "${BACKENDS[@]}"; do
+            echo "      - { url: http://127.0.0.1:$p }"
+        done
+        echo "routes:"
+        echo "  - name: all"
+        echo "    match: { path-prefix: / }"
+        echo "    pool: bench"
+        echo "admin:"
+        echo "  host: 127.0.0.1"
+        echo "  port: $GATEHOUSE_ADMIN_PORT"
+    } >"$conf"
+    # shellcheck disable=SC2086
+    java $GATEHOUSE_JAVA_OPTS -jar "$JAR" run --config "$conf" >"$TMP/gatehouse.log" 2>&1 &
+    PID[gatehouse]=$!
+}
+
+for p in "${PROXIES[@]}"; do
+    "start_$p"
+    PIDS+=("${PID[$p]}")
+    wait_ready "$p" "${PORT[$p]}" /bytes/16 "${PID[$p]}" "$TMP/$p.log" 60
+    echo "bench: $p ready on 127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
+done
+
+# ---- run ---------------------------------------------------------------------------------------------------
+
+mkdir -p "$ROOT/bench/results"
+STAMP=$(date +%Y%m%d-%H%M%S)
+RESULTS="$ROOT/bench/results/$STAMP.txt"
+ROWS=$TMP/rows.tsv
+: >"$ROWS"
+: >"$TMP/wrk-all.txt"
+
+# latency as wrk prints it (850.00us, 1.23ms, 2.00s, 1.00m) -> milliseconds
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else printf "nan" }'
+}
+
+# A JVM reaches steady state only after its JIT has compiled the hot path: every proxy gets the same long
+# warm-up at every size once, before any measured run (for nginx and HAProxy it changes nothing).
+if [[ $PROXY_WARMUP != 0 && $PROXY_WARMUP != 0s ]]; then
+    echo "bench: warming up each proxy for $PROXY_WARMUP per size before measuring"
+    for size in "${SIZE_LIST[@]}"; do
+        for proxy in "${PROXIES[@]}"; do
+            wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$PROXY_WARMUP" "http://127.0.0.1:${PORT[$proxy]}/bytes/$size" \
+                >/dev/null 2>&1
+        done
+    done
+fi
+
+runs=$(( ${#SIZE_LIST[@]} * ROUNDS * ${#PROXIES[@]} ))
+echo "bench: $runs runs of wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency (warm-up $WARMUP each)"
+n=0
+for size in "${SIZE_LIST[@]}"; do
+    url_path="/bytes/$size"
+    for (( r = 0; r < ROUNDS; r++ )); do
+        count=${#PROXIES[@]}
+        for (( k = 0; k < count; k++ )); do
+            proxy=${PROXIES[$(( (k + r) % count ))]}     # rotate the order each round
+            url="http://127.0.0.1:${PORT[$proxy]}$url_path"
+            n=$(( n + 1 ))
+            if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
+                wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1
+            fi
+            before=$(cpu_ticks "${PID[$proxy]}")
+            out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$DURATION" --latency "$url" 2>&1)
+            after=$(cpu_ticks "${PID[$proxy]}")
+            kill -0 "${PID[$proxy]}" 2>/dev/null || { echo "$out" >&2; die "$proxy died during the run (see $TMP/$proxy.log)"; }
+            {
+                echo "### round $(( r + 1 )) $proxy $(size_label "$size")"
+                echo "$out"
+                echo
+            } >>"$TMP/wrk-all.txt"
+            rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+            requests=$(awk '/requests in/ {print $1}' <<<"$out")
+            p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+            non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+            sockerr=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' <<<"$out")
+            [[ -n $rps && -n $requests ]] || { echo "$out" >&2; die "could not parse wrk's output"; }
+            cpu_s=$(awk -v t=$(( after - before )) -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}')
+            cpu_us=$(awk -v t=$(( after - before )) -v hz="$CLK_TCK" -v n="$requests" \
+                'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')
+            printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( r + 1 ))" "$size" "$proxy" "$rps" "$p99" \
+                "$requests" "$cpu_s" "$cpu_us" "$(( ${non2xx:-0} + ${sockerr:-0} ))" >>"$ROWS"
+            printf 'bench: [%d/%d] round %d %-9s %-6s %10s req/s  p99 %8s ms  %6s CPU µs/req%s\n' "$n" "$runs" \
+                "$(( r + 1 ))" "$proxy" "$(size_label "$size")" "$rps" "$p99" "$cpu_us" \
+                "$( (( ${non2xx:-0} + ${sockerr:-0} > 0 )) && echo "  ERRORS: non-2xx ${non2xx:-0}, socket ${sockerr:-0}")"
+        done
+    done
+done
+
+# ---- summary -----------------------------------------------------------------------------------------------
+
+median() {   # numbers on stdin -> median
+    sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2];
+        else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+SUMMARY=$TMP/summary.txt
+{
+    printf '%-8s %-10s %12s %10s %14s %10s %8s\n' size proxy "req/s" "p99 ms" "CPU µs/req" "vs nginx" errors
+    for size in "${SIZE_LIST[@]}"; do
+        ref=
+        if [[ " ${PROXIES[*]} " == *" nginx "* ]]; then
+            ref=$(awk -F'\t' -v s="$size" '$2 == s && $3 == "nginx" {print $4}' "$ROWS" | median)
+        fi
+        for proxy in "${PROXIES[@]}"; do
+            col() { awk -F'\t' -v s="$size" -v p="$proxy" -v c="$1" '$2 == s && $3 == p {print $c}' "$ROWS"; }
+            rps=$(col 4 | median)
+            p99=$(col 5 | median)
+            cpu=$(col 8 | median)
+            errs=$(col 9 | awk '{t += $1} END {print t + 0}')
+            ratio=$(awk -v a="$rps" -v b="$ref" 'BEGIN {if (b == "" || b == 0) print "-"; else printf "%.2f", a / b}')
+            printf '%-8s %-10s %12.0f %10.3f %13.1f %10s %8s\n' "$(size_label "$size")" "$proxy" "$rps" "$p99" \
+                "$cpu" "$ratio" "$errs"
+        done
+    done
+} >"$SUMMARY"
+
+{
+    echo "# Gatehouse proxy benchmark $STAMP"
+    echo "# host $(uname -srm), $(nproc) cores; $(nginx -v 2>&1 | head -1 || true); $(haproxy -v 2>/dev/null | head -1 || true)"
+    echo "# $(java -version 2>&1 | head -1); wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency, warm-up $WARMUP, rounds: $ROUNDS"
+    echo "# backends 127.0.0.1:{$BACKEND_PORTS}; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
+    echo "# medians over rounds (CPU = utime+stime of the proxy's processes / requests)"
+    cat "$SUMMARY"
+    echo
+    printf '# round\tsize\tproxy\treq/s\tp99_ms\trequests\tcpu_s\tcpu_us_per_req\terrors\n'
+    cat "$ROWS"
+    echo
+    echo "# configs"
+    for f in "$TMP"/nginx.conf "$TMP"/haproxy.cfg "$TMP"/gatehouse.yaml; do
+        [[ -f $f ]] && { echo "## $(basename "$f")"; cat "$f"; echo; }
+    done
+    echo "# wrk output"
+    cat "$TMP/wrk-all.txt"
+} >"$RESULTS"
+
+echo
+echo "medians over $ROUNDS round(s) (nginx = 1.00), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION:"
+cat "$SUMMARY"
+echo
+echo "raw results: ${RESULTS#"$ROOT"/}"

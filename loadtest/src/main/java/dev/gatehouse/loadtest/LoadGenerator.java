@@ -1,0 +1,93 @@
+package dev.gatehouse.loadtest;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import org.HdrHistogram.Histogram;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one load test: deploys one {@link LoadWorker} per event loop (fewer for few connections), runs them for the
+ * warm-up (dropping what they measured: it covers class loading, JIT and opening connections), then for the duration
+ * on a common clock, and merges what they measured into a {@link LoadReport}. The test is bounded by its duration
+ * (plus the request timeout to drain) and by the in-flight cap, split among the workers.
+ */
+final class LoadGenerator {
+
+    /** Workers start this long after deployment so all share the first tick. */
+    private static final long START_DELAY_NS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private LoadGenerator() {
+    }
+
+    static Future<LoadReport> run(Vertx vertx, LoadOptions options) {
+        int workers = options.openLoop()
+                ? Math.max(1, Math.min(VertxDefaults.cores(), options.maxInFlight()))
+                : Math.min(VertxDefaults.cores(), options.connections());
+        int total = options.openLoop() ? options.maxInFlight() : options.connections();
+        Buffer body = options.bodySize() > 0 ? Buffer.buffer(new byte[(int) options.bodySize()]) : null;
+
+        List<LoadWorker> list = new ArrayList<>();
+        List<Future<String>> deployed = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            int share = total / workers + (i < total % workers ? 1 : 0);
+            LoadWorker worker = new LoadWorker(options, i, workers, share, body);
+            list.add(worker);
+            deployed.add(vertx.deployVerticle(worker));
+        }
+        return Future.all(deployed)
+                .compose(ok -> options.warmup().isZero()
+                        ? Future.succeededFuture()
+                        : runAll(list, options.warmup()))
+                .compose(ok -> runAll(list, options.duration()))
+                .map(results -> merge(options, results))
+                .eventually(() -> Future.join(deployed.stream()
+                        .filter(Future::succeeded)
+                        .map(d -> vertx.undeploy(d.result()))
+                        .toList()));
+    }
+
+    /** One run of all workers on a common clock. */
+    private static Future<List<Future<LoadWorker.Result>>> runAll(List<LoadWorker> workers, Duration duration) {
+        long start = System.nanoTime() + START_DELAY_NS;
+        long end = start + duration.toNanos();
+        List<Future<LoadWorker.Result>> results = workers.stream().map(w -> w.run(start, end)).toList();
+        return Future.all(results).map(results);
+    }
+
+    private static LoadReport merge(LoadOptions options, List<Future<LoadWorker.Result>> results) {
+        long requests = 0;
+        long responses = 0;
+        long bytes = 0;
+        long[] errors = new long[ErrorKind.values().length];
+        Map<Integer, Long> statuses = new HashMap<>();
+        Histogram latency = new Histogram(LoadWorker.HIGHEST_US, 3);
+        Histogram lag = new Histogram(LoadWorker.HIGHEST_US, 3);
+        for (Future<LoadWorker.Result> f : results) {
+            LoadWorker.Result r = f.result();
+            requests += r.sent();
+            responses += r.responses();
+            bytes += r.bytes();
+            for (int i = 0; i < errors.length; i++) {
+                errors[i] += r.errors()[i];
+            }
+            r.statuses().forEach((code, n) -> statuses.merge(code, n, Long::sum));
+            latency.add(r.latencyUs());
+            lag.add(r.sendLagUs());
+        }
+        EnumMap<ErrorKind, Long> byKind = new EnumMap<>(ErrorKind.class);
+        for (ErrorKind kind : ErrorKind.values()) {
+            byKind.put(kind, errors[kind.ordinal()]);
+        }
+        double seconds = options.duration().toNanos() / 1e9;
+        return new LoadReport(options, requests, responses, byKind, Map.copyOf(statuses), seconds, bytes, latency,
+                lag);
+    }
+}
