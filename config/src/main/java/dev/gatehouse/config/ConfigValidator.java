@@ -204,6 +204,15 @@ public final class ConfigValidator {
         positive(p + ".connect-timeout", pool.connectTimeout());
         positive(p + ".idle-timeout", pool.idleTimeout());
         between(p + ".max-connections", pool.maxConnections(), 1, 100_000, "1-100000");
+        between(p + ".panic-threshold", pool.panicThreshold(), 0, 100, "0-100 (percent)");
+        if (pool.slowStart().isNegative()) {
+            add(p + ".slow-start", Durations.format(pool.slowStart()) + " (expected: 0 or more)");
+        }
+        between(p + ".circuit-breaker.max-requests", pool.circuitBreaker().maxRequests(), 1, 1_000_000, "1-1000000");
+        between(p + ".circuit-breaker.max-pending-requests", pool.circuitBreaker().maxPendingRequests(), 0, 1_000_000,
+                "0-1000000");
+        between(p + ".retry-budget.percent", pool.retryBudget().percent(), 0, 100, "0-100");
+        between(p + ".retry-budget.min-concurrency", pool.retryBudget().minConcurrency(), 0, 10_000, "0-10000");
         HealthCheckConfig hc = pool.healthCheck();
         if (hc != null) {
             String hp = p + ".health-check";
@@ -291,6 +300,16 @@ public final class ConfigValidator {
         }
         positive(p + ".timeout", r.timeout());
         between(p + ".retries.attempts", r.retries().attempts(), 1, 10, "1-10");
+        if (r.retries().backoff().isNegative()) {
+            add(p + ".retries.backoff", Durations.format(r.retries().backoff()) + " (expected: 0 or more)");
+        }
+        if (r.hedge() != null) {
+            positive(p + ".hedge.delay", r.hedge().delay());
+            if (r.hedge().delay().compareTo(r.timeout()) >= 0) {
+                add(p + ".hedge.delay", Durations.format(r.hedge().delay()) + " is not shorter than the route timeout "
+                        + Durations.format(r.timeout()));
+            }
+        }
         for (int i = 0; i < r.retries().on().size(); i++) {
             String on = r.retries().on().get(i);
             if (!RETRY_CONDITIONS.contains(on) && !on.matches("5\\d\\d")) {

@@ -10,6 +10,9 @@ import java.util.List;
  *                        {@code client-ip} or {@code path}
  * @param maxConnections  pooled connections per backend per node
  * @param idleTimeout     an idle pooled upstream connection is closed after this long
+ * @param slowStart       a backend that comes back ramps its share of traffic up over this window (0 = off)
+ * @param panicThreshold  percent: when fewer backends than this are available, balance across all of them
+ *                        rather than overload the few (Envoy's panic threshold; 0 = never)
  */
 public record PoolConfig(
         String name,
@@ -20,7 +23,11 @@ public record PoolConfig(
         OutlierDetectionConfig outlierDetection,
         Duration connectTimeout,
         Integer maxConnections,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        Duration slowStart,
+        Integer panicThreshold,
+        CircuitBreakerConfig circuitBreaker,
+        RetryBudgetConfig retryBudget) {
 
     public PoolConfig {
         balancer = balancer == null ? Balancer.ROUND_ROBIN : balancer;
@@ -28,11 +35,15 @@ public record PoolConfig(
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(1) : connectTimeout;
         maxConnections = maxConnections == null ? 512 : maxConnections;
         idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
+        slowStart = slowStart == null ? Duration.ofSeconds(10) : slowStart;
+        panicThreshold = panicThreshold == null ? 50 : panicThreshold;
+        circuitBreaker = circuitBreaker == null ? CircuitBreakerConfig.DEFAULT : circuitBreaker;
+        retryBudget = retryBudget == null ? RetryBudgetConfig.DEFAULT : retryBudget;
     }
 
     public PoolConfig withBackends(List<BackendConfig> backends) {
         return new PoolConfig(name, balancer, hashKey, backends, healthCheck, outlierDetection, connectTimeout,
-                maxConnections, idleTimeout);
+                maxConnections, idleTimeout, slowStart, panicThreshold, circuitBreaker, retryBudget);
     }
 
     /** How a backend is picked among the eligible ones. */

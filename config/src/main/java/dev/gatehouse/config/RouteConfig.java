@@ -12,6 +12,7 @@ import java.util.List;
  * @param timeout       whole-request deadline, from the request's arrival to the upstream response headers
  * @param maxBodySize   request body limit for this route (overrides the listener's); 0 = unlimited
  * @param compression   gzip/brotli for compressible responses the client accepts
+ * @param hedge         request hedging for idempotent bodiless requests; {@code null} = off
  */
 public record RouteConfig(
         String name,
@@ -23,7 +24,8 @@ public record RouteConfig(
         RouteCacheConfig cache,
         List<FilterConfig> filters,
         DataSize maxBodySize,
-        Boolean compression) {
+        Boolean compression,
+        HedgeConfig hedge) {
 
     public RouteConfig {
         match = match == null ? MatchConfig.ANY : match;

@@ -242,7 +242,7 @@ class ConfigParserTest {
 
         assertThat(pool).isEqualTo(new PoolConfig("api", PoolConfig.Balancer.CONSISTENT_HASH, "client-ip",
                 List.of(new BackendConfig("https://b.internal:8443", 5, false)), null, null,
-                Duration.ofMillis(500), null, null));
+                Duration.ofMillis(500), null, null, null, null, null, null));
         assertThat(pool.backends().get(0).isTls()).isTrue();
         assertThat(pool.backends().get(0).id()).isEqualTo("b.internal:8443");
     }
@@ -254,10 +254,11 @@ class ConfigParserTest {
         List<ConfigProblem> problems = catchThrowableOfType(ConfigException.class,
                 () -> ConfigParser.parseElement(tree, PoolConfig.class)).problems();
 
-        assertThat(problems).extracting(ConfigProblem::toString).containsExactly(
-                "balancr: unknown key (did you mean \"balancer\"?) (expected one of [name, balancer, hash-key, "
-                        + "backends, health-check, outlier-detection, connect-timeout, max-connections, idle-timeout])",
-                "max-connections: expected a whole number, found \"many\"");
+        assertThat(problems).hasSize(2);
+        // The list of expected keys grows with the format; its start and the suggestion are what matter.
+        assertThat(problems.get(0).toString()).startsWith("balancr: unknown key (did you mean \"balancer\"?) "
+                + "(expected one of [name, balancer, hash-key, backends, health-check, outlier-detection,");
+        assertThat(problems.get(1).toString()).isEqualTo("max-connections: expected a whole number, found \"many\"");
     }
 
     @Test

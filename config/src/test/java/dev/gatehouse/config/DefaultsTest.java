@@ -126,7 +126,7 @@ class DefaultsTest {
     void retriesWithOnlyAttempts() {
         RetryConfig r = ConfigParser.parse(Configs.withRoute("retries: { attempts: 1 }")).routes().get(0).retries();
 
-        assertThat(r).isEqualTo(new RetryConfig(1, List.of("connect-failure")));
+        assertThat(r).isEqualTo(new RetryConfig(1, List.of("connect-failure"), java.time.Duration.ofMillis(25)));
     }
 
     @Test
