@@ -92,9 +92,7 @@ final class ResourceApi {
             String path = "routes[" + at + "]";
             RouteConfig parsed = element(body, RouteConfig.class, path);
             checkName(parsed.name(), name, path);
-            RouteConfig route = new RouteConfig(name, parsed.match(), parsed.pool(), parsed.prefixRewrite(),
-                    parsed.timeout(), parsed.retries(), parsed.cache(), parsed.filters(), parsed.maxBodySize(),
-                    parsed.compression());
+            RouteConfig route = parsed.withName(name);
             List<RouteConfig> routes = new ArrayList<>(current.routes());
             if (index >= 0) {
                 routes.remove(index);
@@ -156,9 +154,7 @@ final class ResourceApi {
             String path = "pools[" + at + "]";
             PoolConfig parsed = element(body, PoolConfig.class, path);
             checkName(parsed.name(), name, path);
-            PoolConfig pool = new PoolConfig(name, parsed.balancer(), parsed.hashKey(), parsed.backends(),
-                    parsed.healthCheck(), parsed.outlierDetection(), parsed.connectTimeout(), parsed.maxConnections(),
-                    parsed.idleTimeout());
+            PoolConfig pool = parsed.withName(name);
             List<PoolConfig> pools = new ArrayList<>(current.pools());
             if (index >= 0) {
                 pools.set(index, pool);

@@ -41,6 +41,12 @@ public record PoolConfig(
         retryBudget = retryBudget == null ? RetryBudgetConfig.DEFAULT : retryBudget;
     }
 
+    /** This pool under another name (the admin API takes the name from the URL). */
+    public PoolConfig withName(String newName) {
+        return new PoolConfig(newName, balancer, hashKey, backends, healthCheck, outlierDetection, connectTimeout,
+                maxConnections, idleTimeout, slowStart, panicThreshold, circuitBreaker, retryBudget);
+    }
+
     public PoolConfig withBackends(List<BackendConfig> backends) {
         return new PoolConfig(name, balancer, hashKey, backends, healthCheck, outlierDetection, connectTimeout,
                 maxConnections, idleTimeout, slowStart, panicThreshold, circuitBreaker, retryBudget);

@@ -35,4 +35,10 @@ public record RouteConfig(
         filters = filters == null ? List.of() : List.copyOf(filters);
         compression = compression == null ? Boolean.FALSE : compression;
     }
+
+    /** This route under another name (the admin API takes the name from the URL). */
+    public RouteConfig withName(String newName) {
+        return new RouteConfig(newName, match, pool, prefixRewrite, timeout, retries, cache, filters, maxBodySize,
+                compression, hedge);
+    }
 }
