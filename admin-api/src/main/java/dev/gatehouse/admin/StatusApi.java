@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Read-mostly views of the node and the cluster: health, members, cache purge, metrics, liveness, readiness. */
+/**
+ * Read-mostly views of the node and the cluster: health, members, traffic counters, cache purge, metrics, liveness,
+ * readiness.
+ */
 final class StatusApi {
 
     private final AdminPorts ports;
@@ -24,6 +27,7 @@ final class StatusApi {
     void mount(Router router, String base) {
         router.get(base + "/health").handler(Endpoint.adapt(this::health));
         router.get(base + "/cluster").handler(Endpoint.adapt(this::cluster));
+        router.get(base + "/stats").handler(Endpoint.adapt(this::stats));
         router.post(base + "/cache/purge").handler(Endpoint.adapt(this::purge));
     }
 
@@ -64,6 +68,53 @@ final class StatusApi {
             }
             return Reply.json(o);
         });
+    }
+
+    /** This node's cumulative traffic counters; the status page derives rates from two readings. */
+    private Future<Reply> stats(RoutingContext ctx) {
+        NodeStats s = ports.stats().stats();
+        ObjectNode o = Json.object();
+        o.put("time", s.time().toString());
+        o.put("config-version", ports.config().current().version());
+        ArrayNode routes = o.putArray("routes");
+        s.routes().stream().sorted(java.util.Comparator.comparing(NodeStats.Route::route)).forEach(r -> {
+            ObjectNode e = routes.addObject();
+            e.put("route", r.route());
+            e.put("pool", r.pool());
+            e.put("requests", r.requests());
+            e.put("errors", r.errors());
+            ObjectNode classes = e.putObject("status-classes");
+            new java.util.TreeMap<>(r.byStatusClass()).forEach(classes::put);
+            e.put("latency-seconds-sum", r.latencySecondsSum());
+            e.put("cache-hits", r.cacheHits());
+            e.put("cache-misses", r.cacheMisses());
+        });
+        ArrayNode listeners = o.putArray("listeners");
+        s.listeners().stream().sorted(java.util.Comparator.comparing(NodeStats.Listener::listener)).forEach(l ->
+                listeners.addObject()
+                        .put("listener", l.listener())
+                        .put("connections-accepted", l.connectionsAccepted())
+                        .put("connections-active", l.connectionsActive())
+                        .put("requests", l.requests())
+                        .put("requests-active", l.requestsActive()));
+        NodeStats.Cache c = s.cache();
+        if (c == null) {
+            o.putNull("cache");
+        } else {
+            ObjectNode e = o.putObject("cache");
+            e.put("hits", c.hits());
+            e.put("misses", c.misses());
+            if (Double.isNaN(c.hitRatio())) {
+                e.putNull("hit-ratio");
+            } else {
+                e.put("hit-ratio", c.hitRatio());
+            }
+            e.put("stores", c.stores());
+            e.put("evictions", c.evictions());
+            e.put("entries", c.entries());
+            e.put("bytes", c.bytes());
+        }
+        return Future.succeededFuture(Reply.json(o));
     }
 
     private Future<Reply> cluster(RoutingContext ctx) {

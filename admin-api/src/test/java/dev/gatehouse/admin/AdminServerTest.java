@@ -42,7 +42,7 @@ class AdminServerTest {
     void refusesPlainHttpWhenAdminTlsIsConfigured(Vertx vertx) {
         FakePorts fakes = new FakePorts(vertx, 0);
         TlsConfig tls = new TlsConfig(List.of(new TlsConfig.CertificateConfig("c.pem", "k.pem", null, null)), null,
-                null);
+                null, null);
         AdminConfig admin = new AdminConfig("127.0.0.1", 0, AdminHarness.tokens().tokens(), tls);
         AdminServer server = new AdminServer(vertx, fakes.ports(true), admin);
         assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("admin.tls");

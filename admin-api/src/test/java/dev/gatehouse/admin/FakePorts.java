@@ -35,12 +35,12 @@ final class FakePorts {
     static PoolConfig pool(String name, String... urls) {
         return new PoolConfig(name, null, null,
                 java.util.Arrays.stream(urls).map(u -> new BackendConfig(u, null, null)).toList(),
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
     }
 
     static RouteConfig route(String name, String prefix, String pool) {
         return new RouteConfig(name, new dev.gatehouse.config.MatchConfig(null, prefix, null, null, null, null), pool,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     AdminPorts ports(boolean withCache) {

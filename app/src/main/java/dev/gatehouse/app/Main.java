@@ -34,6 +34,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        LogLevels.apply(System.getenv("GATEHOUSE_LOG_LEVELS"), System.err);
         int code = run(args, System.out, System.err);
         if (code >= 0) {
             System.exit(code);
@@ -87,6 +88,8 @@ public final class Main {
             unsupported.forEach(u -> err.println("  " + u));
             return 2;
         }
+        // Certificates, keys and CA bundles are loaded as a node would load them; problems exit 2 with their paths.
+        TlsWiring.check(c);
         out.println(file + ": OK (" + c.listeners().size() + " listeners, " + c.pools().size() + " pools, "
                 + c.routes().size() + " routes)");
         return 0;

@@ -38,9 +38,10 @@ final class Node {
     final GatehouseProxy proxy;
     final AdminServer admin;
     final Metrics metrics;
+    final TlsWiring tls;
 
     private Node(Vertx vertx, GatehouseConfig config, HazelcastInstance hz, SharedConfigStore store,
-                 GatehouseProxy proxy, AdminServer admin, Metrics metrics) {
+                 GatehouseProxy proxy, AdminServer admin, Metrics metrics, TlsWiring tls) {
         this.vertx = vertx;
         this.config = config;
         this.hz = hz;
@@ -48,6 +49,7 @@ final class Node {
         this.proxy = proxy;
         this.admin = admin;
         this.metrics = metrics;
+        this.tls = tls;
     }
 
     static Vertx newVertx() {
@@ -65,6 +67,13 @@ final class Node {
     static Future<Node> start(Vertx vertx, GatehouseConfig config, boolean seedFromFile) {
         Path dataDir = Path.of(config.dataDir());
         Metrics metrics = new Metrics();
+        // Certificates load before anything starts (small files; callers start nodes from a plain thread).
+        TlsWiring tls;
+        try {
+            tls = TlsWiring.start(config, metrics.registry);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         // Joining the cluster and agreeing on a version block: off the event loop.
         return vertx.executeBlocking(() -> {
                     HazelcastInstance hz = ClusterMembership.join(config.cluster());
@@ -78,34 +87,37 @@ final class Node {
                     ProxyRuntime runtime = new ProxyRuntime(start.config(), start.version());
                     SharedConfigStore store = SharedConfigStore.open(vertx, hz, runtime, dataDir, start,
                             config.shared());
+                    HealthSync.start(hz, runtime);
                     return new Object[] {hz, runtime, store};
                 }, false)
                 .compose(parts -> {
                     HazelcastInstance hz = (HazelcastInstance) parts[0];
                     ProxyRuntime runtime = (ProxyRuntime) parts[1];
                     SharedConfigStore store = (SharedConfigStore) parts[2];
-                    return GatehouseProxy.start(vertx, config, runtime, null)
-                            .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics)
-                                    .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics)))
+                    return GatehouseProxy.start(vertx, config, runtime, tls.listeners())
+                            .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics, tls)
+                                    .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics, tls)))
                             .onFailure(err -> {
                                 store.close();
                                 hz.shutdown();
                             });
                 })
+                .onFailure(err -> tls.close())
                 .onSuccess(node -> {
                     for (ListenerConfig l : config.listeners()) {
                         LOG.info("listener {} on {}://{}:{}", l.name(), l.isTls() ? "https" : "http", l.host(),
                                 node.proxy.port(l.name()));
                     }
                     if (node.admin != null) {
-                        LOG.info("admin API on http://{}:{}/api/v1", config.admin().host(), node.admin.actualPort());
+                        LOG.info("admin API on {}://{}:{}/api/v1", tls.admin() == null ? "http" : "https",
+                                config.admin().host(), node.admin.actualPort());
                     }
                 });
     }
 
     private static Future<AdminServer> startAdmin(Vertx vertx, GatehouseConfig config, HazelcastInstance hz,
                                                   SharedConfigStore store, ProxyRuntime runtime,
-                                                  GatehouseProxy proxy, Metrics metrics) {
+                                                  GatehouseProxy proxy, Metrics metrics, TlsWiring tls) {
         if (config.admin() == null) {
             return Future.succeededFuture(null);
         }
@@ -122,7 +134,7 @@ final class Node {
                     return notReady;
                 });
         try {
-            return new AdminServer(vertx, ports, config.admin()).start();
+            return new AdminServer(vertx, ports, config.admin(), tls.admin()).start();
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
@@ -136,6 +148,7 @@ final class Node {
             unsupported.forEach(err::println);
             return 2;
         }
+        TlsWiring.check(config); // a bad certificate, key or CA file: every problem with its path, exit 2
         Vertx vertx = newVertx();
         try {
             Node node = start(vertx, config, args.flag("--seed-from-file"))
@@ -155,6 +168,7 @@ final class Node {
         Future<Void> adminClosed = admin == null ? Future.succeededFuture() : admin.close();
         return adminClosed
                 .compose(v -> proxy.close())
+                .andThen(ar -> tls.close())
                 // Not executeBlocking: this runs on the context of a verticle just undeployed, which no longer
                 // accepts tasks. Leaving the cluster gracefully blocks while partitions migrate.
                 .compose(v -> Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {

@@ -79,6 +79,12 @@ final class ConfigReader {
             }
             return node.longValue();
         }
+        if (cls == Double.class || cls == double.class) {
+            if (!node.isNumber() || !Double.isFinite(node.doubleValue())) {
+                return problem(path, "expected a number, found " + describe(node));
+            }
+            return node.doubleValue();
+        }
         if (cls == Boolean.class || cls == boolean.class) {
             if (!node.isBoolean()) {
                 return problem(path, "expected true or false, found " + describe(node));

@@ -76,6 +76,8 @@ public final class ConfigValidator {
     private void node(GatehouseConfig c) {
         Map<String, String> names = new HashMap<>();
         List<Bind> binds = new ArrayList<>();
+        accessLog(c.accessLog());
+        metrics(c.metrics());
         for (int i = 0; i < c.listeners().size(); i++) {
             ListenerConfig l = c.listeners().get(i);
             String p = "listeners[" + i + "]";
@@ -95,6 +97,15 @@ public final class ConfigValidator {
             positive(p + ".header-timeout", l.headerTimeout());
             if (l.tls() != null) {
                 tls(p + ".tls", l.tls());
+            }
+            if (l.redirectToHttps() != null) {
+                between(p + ".redirect-to-https", l.redirectToHttps(), 1, 65535, "the HTTPS port, 1-65535");
+                if (l.tls() != null) {
+                    add(p + ".redirect-to-https", "a redirect listener is plain HTTP; remove tls or redirect-to-https");
+                }
+            }
+            if (l.hsts() != null) {
+                hsts(p + ".hsts", l.hsts(), l.tls() != null);
             }
         }
         if (c.admin() != null) {
@@ -139,6 +150,37 @@ public final class ConfigValidator {
         }
     }
 
+    private void accessLog(AccessLogConfig a) {
+        if (a.sample() < 0 || a.sample() > 1) {
+            add("access-log.sample", a.sample() + " (expected: 0.0-1.0, the fraction of requests logged)");
+        }
+        if (a.path() != null && (a.path().isBlank() || a.path().indexOf('\0') >= 0)) {
+            add("access-log.path", "\"" + a.path() + "\" is not a file path (expected: a file, or - for standard output)");
+        }
+    }
+
+    private void metrics(MetricsConfig m) {
+        if (m.latencyBuckets().size() > 50) {
+            add("metrics.latency-buckets", m.latencyBuckets().size() + " buckets (expected: at most 50)");
+        }
+        for (int i = 0; i < m.latencyBuckets().size(); i++) {
+            Duration d = m.latencyBuckets().get(i);
+            String p = "metrics.latency-buckets[" + i + "]";
+            if (d.isZero() || d.isNegative()) {
+                add(p, Durations.format(d) + " (expected: more than 0)");
+            } else if (i > 0 && d.compareTo(m.latencyBuckets().get(i - 1)) <= 0) {
+                add(p, Durations.format(d) + " is not above the previous bucket "
+                        + Durations.format(m.latencyBuckets().get(i - 1)) + " (expected: ascending)");
+            }
+        }
+        for (int i = 0; i < m.percentiles().size(); i++) {
+            double q = m.percentiles().get(i);
+            if (!(q > 0 && q <= 1)) {
+                add("metrics.percentiles[" + i + "]", q + " (expected: above 0 and at most 1, e.g. 0.99)");
+            }
+        }
+    }
+
     private void tls(String p, TlsConfig t) {
         if (t.certificates().isEmpty()) {
             add(p + ".certificates", "at least one certificate is required");
@@ -158,6 +200,45 @@ public final class ConfigValidator {
         }
         if (t.clientAuth() != TlsConfig.ClientAuth.NONE && t.trust() == null) {
             add(p + ".trust", "required when client-auth is " + ConfigReader.kebab(t.clientAuth().name()));
+        }
+        if (t.clientAuth() == TlsConfig.ClientAuth.NONE && t.trust() != null) {
+            add(p + ".trust", "is only used with client-auth request or require (client-auth is none)");
+        }
+        if (t.reloadInterval().compareTo(Duration.ofMillis(100)) < 0) {
+            add(p + ".reload-interval", Durations.format(t.reloadInterval()) + " (expected: at least 100ms)");
+        }
+    }
+
+    private void hsts(String p, HstsConfig h, boolean tls) {
+        if (!tls) {
+            add(p, "only on a TLS listener (browsers ignore Strict-Transport-Security over plain HTTP)");
+        }
+        if (h.maxAge().isNegative()) {
+            add(p + ".max-age", Durations.format(h.maxAge()) + " (expected: 0 or more)");
+        }
+        if (h.preload() && (!h.includeSubdomains() || h.maxAge().compareTo(Duration.ofDays(365)) < 0)) {
+            add(p + ".preload", "needs include-subdomains: true and a max-age of at least 365d (browser preload lists "
+                    + "refuse anything less)");
+        }
+    }
+
+    private void upstreamTls(String p, UpstreamTlsConfig t) {
+        if ((t.cert() == null) != (t.key() == null)) {
+            add(t.cert() == null ? p + ".cert" : p + ".key", "give cert and key together (a client certificate and "
+                    + "its private key)");
+        }
+        if (t.keyPasswordFile() != null && t.keyPasswordEnv() != null) {
+            add(p, "give key-password-file or key-password-env, not both");
+        }
+        if (t.key() == null && (t.keyPasswordFile() != null || t.keyPasswordEnv() != null)) {
+            add(t.keyPasswordFile() != null ? p + ".key-password-file" : p + ".key-password-env",
+                    "is only used with key");
+        }
+        if (t.serverName() != null && (t.serverName().startsWith("*") || !HOST_PATTERN.matcher(t.serverName()).matches())) {
+            add(p + ".server-name", "\"" + t.serverName() + "\" is not a host name");
+        }
+        if (!t.verify() && t.ca() != null) {
+            add(p + ".ca", "is not used with verify: false (remove one of them)");
         }
     }
 
@@ -204,6 +285,9 @@ public final class ConfigValidator {
         positive(p + ".connect-timeout", pool.connectTimeout());
         positive(p + ".idle-timeout", pool.idleTimeout());
         between(p + ".max-connections", pool.maxConnections(), 1, 100_000, "1-100000");
+        if (pool.tls() != null) {
+            upstreamTls(p + ".tls", pool.tls());
+        }
         between(p + ".panic-threshold", pool.panicThreshold(), 0, 100, "0-100 (percent)");
         if (pool.slowStart().isNegative()) {
             add(p + ".slow-start", Durations.format(pool.slowStart()) + " (expected: 0 or more)");

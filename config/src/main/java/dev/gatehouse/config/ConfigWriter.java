@@ -86,6 +86,9 @@ public final class ConfigWriter {
         if (value instanceof Long l) {
             return f.numberNode(l);
         }
+        if (value instanceof Double d) {
+            return f.numberNode(d);
+        }
         if (value instanceof Boolean b) {
             return f.booleanNode(b);
         }

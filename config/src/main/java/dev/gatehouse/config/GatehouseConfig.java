@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The root of a configuration file. Node-local parts ({@code data-dir}, {@code cluster}, {@code listeners},
- * {@code admin}) belong to one node; {@link #shared()} is the versioned state the whole cluster agrees on.
+ * {@code admin}, {@code access-log}, {@code metrics}) belong to one node; {@link #shared()} is the versioned state the whole cluster agrees on.
  *
  * <p>Absent values are filled with defaults by the compact constructor; required values left absent stay
  * {@code null} and are reported by {@link ConfigValidator}.
@@ -16,7 +16,9 @@ public record GatehouseConfig(
         List<PoolConfig> pools,
         List<RouteConfig> routes,
         CacheConfig cache,
-        AdminConfig admin) {
+        AdminConfig admin,
+        AccessLogConfig accessLog,
+        MetricsConfig metrics) {
 
     public GatehouseConfig {
         dataDir = dataDir == null ? "./data" : dataDir;
@@ -24,6 +26,8 @@ public record GatehouseConfig(
         pools = pools == null ? List.of() : List.copyOf(pools);
         routes = routes == null ? List.of() : List.copyOf(routes);
         cache = cache == null ? CacheConfig.DEFAULT : cache;
+        accessLog = accessLog == null ? AccessLogConfig.OFF : accessLog;
+        metrics = metrics == null ? MetricsConfig.DEFAULT : metrics;
     }
 
     /** The cluster-wide part of this file: pools, routes and cache. */
@@ -33,6 +37,7 @@ public record GatehouseConfig(
 
     /** This node's file with its shared part replaced, as applied when the cluster holds a newer version. */
     public GatehouseConfig withShared(SharedConfig shared) {
-        return new GatehouseConfig(dataDir, cluster, listeners, shared.pools(), shared.routes(), shared.cache(), admin);
+        return new GatehouseConfig(dataDir, cluster, listeners, shared.pools(), shared.routes(), shared.cache(), admin,
+                accessLog, metrics);
     }
 }

@@ -14,6 +14,9 @@ import java.util.List;
  * @param maxBodySize     default request body limit (0 = unlimited); a route may set its own
  * @param idleTimeout     a keep-alive connection with no traffic for this long is closed
  * @param headerTimeout   a request whose headers are not complete in this time is answered 408 (slowloris)
+ * @param redirectToHttps a plain-HTTP listener that only redirects: every request is answered 308 with
+ *                        {@code Location: https://<same host>[:port]<same target>} for this HTTPS port
+ * @param hsts            on a TLS listener, the {@code Strict-Transport-Security} header put on every response
  */
 public record ListenerConfig(
         String name,
@@ -27,7 +30,9 @@ public record ListenerConfig(
         DataSize maxUriLength,
         DataSize maxBodySize,
         Duration idleTimeout,
-        Duration headerTimeout) {
+        Duration headerTimeout,
+        Integer redirectToHttps,
+        HstsConfig hsts) {
 
     public ListenerConfig {
         host = host == null ? "0.0.0.0" : host;
@@ -43,5 +48,10 @@ public record ListenerConfig(
 
     public boolean isTls() {
         return tls != null;
+    }
+
+    /** Whether this listener only answers with redirects to HTTPS. */
+    public boolean isRedirect() {
+        return redirectToHttps != null;
     }
 }

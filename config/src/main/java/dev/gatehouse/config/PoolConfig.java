@@ -13,6 +13,8 @@ import java.util.List;
  * @param slowStart       a backend that comes back ramps its share of traffic up over this window (0 = off)
  * @param panicThreshold  percent: when fewer backends than this are available, balance across all of them
  *                        rather than overload the few (Envoy's panic threshold; 0 = never)
+ * @param tls             how {@code https://} backends are verified and which client certificate is shown to them;
+ *                        absent: the JVM's trusted CAs, each backend's host name, no client certificate
  */
 public record PoolConfig(
         String name,
@@ -27,7 +29,8 @@ public record PoolConfig(
         Duration slowStart,
         Integer panicThreshold,
         CircuitBreakerConfig circuitBreaker,
-        RetryBudgetConfig retryBudget) {
+        RetryBudgetConfig retryBudget,
+        UpstreamTlsConfig tls) {
 
     public PoolConfig {
         balancer = balancer == null ? Balancer.ROUND_ROBIN : balancer;
@@ -44,12 +47,12 @@ public record PoolConfig(
     /** This pool under another name (the admin API takes the name from the URL). */
     public PoolConfig withName(String newName) {
         return new PoolConfig(newName, balancer, hashKey, backends, healthCheck, outlierDetection, connectTimeout,
-                maxConnections, idleTimeout, slowStart, panicThreshold, circuitBreaker, retryBudget);
+                maxConnections, idleTimeout, slowStart, panicThreshold, circuitBreaker, retryBudget, tls);
     }
 
     public PoolConfig withBackends(List<BackendConfig> backends) {
         return new PoolConfig(name, balancer, hashKey, backends, healthCheck, outlierDetection, connectTimeout,
-                maxConnections, idleTimeout, slowStart, panicThreshold, circuitBreaker, retryBudget);
+                maxConnections, idleTimeout, slowStart, panicThreshold, circuitBreaker, retryBudget, tls);
     }
 
     /** How a backend is picked among the eligible ones. */

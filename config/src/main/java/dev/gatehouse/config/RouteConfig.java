@@ -13,6 +13,7 @@ import java.util.List;
  * @param maxBodySize   request body limit for this route (overrides the listener's); 0 = unlimited
  * @param compression   gzip/brotli for compressible responses the client accepts
  * @param hedge         request hedging for idempotent bodiless requests; {@code null} = off
+ * @param accessLog     whether the node's access log records this route's requests (default true)
  */
 public record RouteConfig(
         String name,
@@ -25,7 +26,8 @@ public record RouteConfig(
         List<FilterConfig> filters,
         DataSize maxBodySize,
         Boolean compression,
-        HedgeConfig hedge) {
+        HedgeConfig hedge,
+        Boolean accessLog) {
 
     public RouteConfig {
         match = match == null ? MatchConfig.ANY : match;
@@ -34,11 +36,12 @@ public record RouteConfig(
         cache = cache == null ? RouteCacheConfig.DISABLED : cache;
         filters = filters == null ? List.of() : List.copyOf(filters);
         compression = compression == null ? Boolean.FALSE : compression;
+        accessLog = accessLog == null ? Boolean.TRUE : accessLog;
     }
 
     /** This route under another name (the admin API takes the name from the URL). */
     public RouteConfig withName(String newName) {
         return new RouteConfig(newName, match, pool, prefixRewrite, timeout, retries, cache, filters, maxBodySize,
-                compression, hedge);
+                compression, hedge, accessLog);
     }
 }

@@ -242,7 +242,7 @@ class ConfigParserTest {
 
         assertThat(pool).isEqualTo(new PoolConfig("api", PoolConfig.Balancer.CONSISTENT_HASH, "client-ip",
                 List.of(new BackendConfig("https://b.internal:8443", 5, false)), null, null,
-                Duration.ofMillis(500), null, null, null, null, null, null));
+                Duration.ofMillis(500), null, null, null, null, null, null, null));
         assertThat(pool.backends().get(0).isTls()).isTrue();
         assertThat(pool.backends().get(0).id()).isEqualTo("b.internal:8443");
     }

@@ -754,7 +754,7 @@ class ConfigValidatorTest {
     void validateSharedChecksOnlyTheSharedPart() {
         GatehouseConfig c = ConfigParser.parse(resource("valid/everything.yaml"));
         SharedConfig broken = new SharedConfig(c.pools(),
-                List.of(new RouteConfig("x", null, "nope", null, null, null, null, null, null, null, null)), c.cache());
+                List.of(new RouteConfig("x", null, "nope", null, null, null, null, null, null, null, null, null)), c.cache());
 
         assertThat(ConfigValidator.validateShared(broken)).extracting(ConfigProblem::path)
                 .containsExactly("routes[0].pool");
@@ -763,11 +763,11 @@ class ConfigValidatorTest {
     @Test
     void validateWorksOnRecordsBuiltInCode() {
         GatehouseConfig c = new GatehouseConfig(null, null,
-                List.of(new ListenerConfig("public", null, 8080, null, null, null, null, null, null, null, null, null)),
+                List.of(new ListenerConfig("public", null, 8080, null, null, null, null, null, null, null, null, null, null, null)),
                 List.of(new PoolConfig("api", null, null, List.of(new BackendConfig("http://a:1", null, null)),
-                        null, null, null, null, null, null, null, null, null)),
-                List.of(new RouteConfig("api", null, "api", null, null, null, null, null, null, null, null)),
-                null, null);
+                        null, null, null, null, null, null, null, null, null, null)),
+                List.of(new RouteConfig("api", null, "api", null, null, null, null, null, null, null, null, null)),
+                null, null, null, null);
 
         assertThat(ConfigValidator.validate(c)).isEmpty();
     }

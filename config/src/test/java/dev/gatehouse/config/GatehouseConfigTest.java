@@ -60,8 +60,8 @@ class GatehouseConfigTest {
 
     @Test
     void lookupToleratesUnnamedEntries() {
-        SharedConfig s = new SharedConfig(List.of(new PoolConfig(null, null, null, null, null, null, null, null, null, null, null, null, null)),
-                List.of(new RouteConfig(null, null, null, null, null, null, null, null, null, null, null)), null);
+        SharedConfig s = new SharedConfig(List.of(new PoolConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null)),
+                List.of(new RouteConfig(null, null, null, null, null, null, null, null, null, null, null, null)), null);
 
         assertThat(s.pool("api")).isEmpty();
         assertThat(s.route("api")).isEmpty();

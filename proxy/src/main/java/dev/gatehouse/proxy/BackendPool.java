@@ -7,25 +7,43 @@ import dev.gatehouse.proxy.balance.BackendSelector;
 import dev.gatehouse.proxy.balance.BackendState;
 import dev.gatehouse.proxy.balance.BalancingStrategy;
 import dev.gatehouse.proxy.balance.Selection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * A pool's backends and its current selector. Health decides the eligible set; the strategy picks within it.
- * The selector is rebuilt whenever a backend's state changes, and lazily when an ejection runs out.
+ * The selector is rebuilt whenever a backend's state changes, and lazily when an ejection or a slow start ends.
+ *
+ * <p>Two rules shape the eligible set: a backend that just came back gets a share of traffic that ramps up over
+ * {@code slow-start}, and when fewer than {@code panic-threshold} percent of the backends are available the pool
+ * balances across all of them (Envoy's panic mode): overloading the few survivors would take them down too.
  */
 final class BackendPool {
+
+    private static final Logger LOG = LoggerFactory.getLogger("gatehouse.health");
+    /** The smallest share a backend in slow start gets, so that it is tried at all. */
+    private static final double SLOW_START_FLOOR = 0.1;
 
     final PoolConfig config;
     final String name;
     final List<Backend> backends;
+    final int maxRequestsPerBackend;
     private final BalancingStrategy strategy;
+    private final long slowStartMillis;
     private final Consumer<BackendState> onStateChange = s -> refresh();
+    /** Retries in flight from this node: the retry budget counts against it. */
+    final AtomicInteger retriesInFlight = new AtomicInteger();
     private volatile BackendSelector selector;
     private volatile int eligibleCount;
-    /** Earliest time an ejection ends and the eligible set must be recomputed; Long.MAX_VALUE if none. */
+    private volatile boolean panic;
+    private volatile Backend[] ramping = new Backend[0];
+    /** Earliest time the eligible set must be recomputed (an ejection or slow start ends); MAX_VALUE if none. */
     private volatile long nextRefreshMillis = Long.MAX_VALUE;
 
     BackendPool(PoolConfig config, BackendStates states) {
@@ -39,6 +57,8 @@ final class BackendPool {
         }
         this.backends = List.copyOf(list);
         this.strategy = BalancingStrategy.of(config.balancer());
+        this.slowStartMillis = config.slowStart().toMillis();
+        this.maxRequestsPerBackend = config.circuitBreaker().maxRequests();
         for (Backend b : backends) {
             b.state().onChange(onStateChange);
         }
@@ -50,28 +70,95 @@ final class BackendPool {
         if (System.currentTimeMillis() >= nextRefreshMillis) {
             refresh();
         }
-        return selector.select(selection);
+        Backend picked = selector.select(selection);
+        Backend[] ramp = ramping;
+        if (picked == null || ramp.length == 0 || !contains(ramp, picked)) {
+            return picked;
+        }
+        // Slow start: a ramping backend keeps a pick with probability equal to its ramp; otherwise another
+        // backend takes the request, so its share grows smoothly from the floor to its full weight.
+        double share = rampShare(picked, System.currentTimeMillis());
+        if (ThreadLocalRandom.current().nextDouble() < share) {
+            return picked;
+        }
+        Backend other = selector.select(new Selection() {
+            @Override
+            public long hashKey() {
+                return selection.hashKey();
+            }
+
+            @Override
+            public boolean excluded(Backend backend) {
+                return backend == picked || selection.excluded(backend);
+            }
+        });
+        return other != null ? other : picked;
+    }
+
+    private static boolean contains(Backend[] array, Backend b) {
+        for (Backend x : array) {
+            if (x == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    double rampShare(Backend b, long now) {
+        long since = now - b.state().recoveredAtMillis();
+        if (slowStartMillis <= 0 || since >= slowStartMillis) {
+            return 1.0;
+        }
+        return Math.max(SLOW_START_FLOOR, (double) Math.max(0, since) / slowStartMillis);
     }
 
     int eligibleCount() {
         return eligibleCount;
     }
 
+    boolean panicking() {
+        return panic;
+    }
+
     /** Recomputes the eligible set; cheap enough to run on every state change. */
     synchronized void refresh() {
         long now = System.currentTimeMillis();
         long next = Long.MAX_VALUE;
-        List<Backend> eligible = new ArrayList<>(backends.size());
+        List<Backend> available = new ArrayList<>(backends.size());
+        List<Backend> notDraining = new ArrayList<>(backends.size());
+        List<Backend> ramp = new ArrayList<>();
         for (Backend b : backends) {
             BackendState s = b.state();
+            if (!s.draining()) {
+                notDraining.add(b);
+            }
             if (s.available(now)) {
-                eligible.add(b);
+                available.add(b);
+                long rampEnd = s.recoveredAtMillis() + slowStartMillis;
+                if (slowStartMillis > 0 && s.recoveredAtMillis() > 0 && rampEnd > now) {
+                    ramp.add(b);
+                    next = Math.min(next, rampEnd);
+                }
             } else if (s.ejected(now)) {
                 next = Math.min(next, s.ejectedUntilMillis());
             }
         }
+        boolean nowPanic = !notDraining.isEmpty() && config.panicThreshold() > 0
+                && available.size() * 100 < config.panicThreshold() * notDraining.size();
+        if (nowPanic != panic) {
+            if (nowPanic) {
+                LOG.warn("pool {} in panic mode: {} of {} backends available (threshold {}%), balancing across all",
+                        name, available.size(), notDraining.size(), config.panicThreshold());
+            } else {
+                LOG.info("pool {} left panic mode: {} of {} backends available", name, available.size(),
+                        notDraining.size());
+            }
+            panic = nowPanic;
+        }
+        List<Backend> eligible = nowPanic ? notDraining : available;
         selector = strategy.newSelector(eligible);
         eligibleCount = eligible.size();
+        ramping = nowPanic ? new Backend[0] : ramp.toArray(Backend[]::new);
         nextRefreshMillis = next;
     }
 

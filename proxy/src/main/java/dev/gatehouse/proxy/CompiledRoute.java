@@ -27,6 +27,11 @@ final class CompiledRoute {
     final boolean[] retryStatus = new boolean[600];
     /** -1 = the listener's limit applies; 0 = unlimited. */
     final long maxBodyBytes;
+    /** 0 = no hedging. */
+    final long hedgeDelayNanos;
+    /** With {@code retries.on: [timeout]}: each try gets timeout / attempts; 0 = only the whole-request deadline. */
+    final long perTryTimeoutNanos;
+    final long retryBackoffMillis;
     final boolean compression;
     private final String[] exactHosts;
     private final String[] wildcardSuffixes;
@@ -55,6 +60,9 @@ final class CompiledRoute {
         }
         this.maxBodyBytes = config.maxBodySize() == null ? -1 : config.maxBodySize().bytes();
         this.compression = config.compression();
+        this.hedgeDelayNanos = config.hedge() == null ? 0 : config.hedge().delay().toNanos();
+        this.perTryTimeoutNanos = retryTimeout && attempts > 1 ? config.timeout().toNanos() / attempts : 0;
+        this.retryBackoffMillis = config.retries().backoff().toMillis();
         MatchConfig m = config.match();
         this.exactHosts = m.host().stream().filter(h -> !h.startsWith("*."))
                 .map(h -> stripDot(h.toLowerCase(Locale.ROOT))).toArray(String[]::new);

@@ -3,6 +3,8 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.proxy.balance.Backend;
 import dev.gatehouse.proxy.balance.BalancingStrategy;
 import dev.gatehouse.proxy.balance.Selection;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.Cookie;
@@ -22,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One request's trip through the proxy: route, filters, balancer pick, upstream exchange with retries, and the
@@ -46,10 +49,13 @@ final class Exchange implements Selection {
     private final Backend[] tried = new Backend[MAX_ATTEMPTS];
     private int attempts;
     private Backend backend;
-    /** The backend whose in-flight count this exchange holds; released exactly once per attempt. */
-    private Backend held;
-    private HttpClientRequest upstream;
+    /** The attempt whose response is (or will be) sent; a hedge may run beside it until one answers. */
+    private Attempt current;
+    private Attempt hedge;
     private ProxyError lastError = ProxyError.NO_HEALTHY_BACKEND;
+    private boolean staleRetried;
+    /** A pick skipped a backend at its circuit-breaker limit: "nothing left" then means overload, not health. */
+    private boolean skippedFull;
 
     private long contentLength = -1;
     private boolean hasBody;
@@ -57,11 +63,18 @@ final class Exchange implements Selection {
     private boolean bodyStarted;
     private long bodyLimit;
     private long bodyReceived;
-    private long timerId = -1;
     private boolean responseStarted;
     private boolean done;
     private boolean hashComputed;
     private long hash;
+
+    // Deadlines, checked by the handler's sweep instead of a timer per request (one periodic timer per loop).
+    long deadlineNanos = Long.MAX_VALUE;
+    long attemptDeadlineNanos = Long.MAX_VALUE;
+    long hedgeAtNanos = Long.MAX_VALUE;
+    Exchange prevInFlight;
+    Exchange nextInFlight;
+    boolean inFlight;
 
     Exchange(ProxyHandler handler, HttpServerRequest request, RuntimeSnapshot snapshot) {
         this.handler = handler;
@@ -76,6 +89,11 @@ final class Exchange implements Selection {
     void start() {
         MultiMap h = request.headers();
         if (!checkFraming(h)) {
+            return;
+        }
+        if (request.uri().length() > handler.listener.maxUriLength()) {
+            // The decoder's line limit leaves room for method and version; the target limit is exact here.
+            fail(ProxyError.URI_TOO_LONG, "uri of " + request.uri().length() + " chars");
             return;
         }
         if (request.method() == HttpMethod.CONNECT) {
@@ -129,7 +147,8 @@ final class Exchange implements Selection {
             return;
         }
         response.closeHandler(v -> clientClosed());
-        timerId = handler.vertx.setTimer(route.timeoutMillis, id -> timedOut());
+        deadlineNanos = System.nanoTime() + route.timeoutMillis * 1_000_000L;
+        handler.track(this);
         attempt();
     }
 
@@ -162,9 +181,24 @@ final class Exchange implements Selection {
             hasBody = contentLength > 0;
             return true;
         }
-        // HTTP/2 frames its body itself: no Content-Length does not mean no body.
-        hasBody = request.version() == HttpVersion.HTTP_2 && !request.isEnded();
+        // HTTP/2 frames its body itself: no Content-Length does not mean no body, but END_STREAM on HEADERS does.
+        hasBody = request.version() == HttpVersion.HTTP_2 && !request.isEnded() && !remoteEnded(request);
         return true;
+    }
+
+    /**
+     * Whether the client already ended this HTTP/2 stream. The request is paused, so Vert.x has not delivered the end
+     * yet (isEnded() is false), but Netty's stream state has it. Without this every bodiless h2 request went
+     * upstream as an empty chunked body, and chunked requests are never retried.
+     */
+    private static boolean remoteEnded(HttpServerRequest request) {
+        if (!(request.connection() instanceof io.vertx.core.http.impl.HttpServerConnection c)) {
+            return false;
+        }
+        Http2ConnectionHandler h2 = c.channelHandlerContext().pipeline().get(Http2ConnectionHandler.class);
+        Http2Stream stream = h2 == null ? null : h2.connection().stream(request.streamId());
+        return stream != null
+                && (stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE || stream.state() == Http2Stream.State.CLOSED);
     }
 
     private static String normalizeHost(String host) {
@@ -224,6 +258,10 @@ final class Exchange implements Selection {
                 return true;
             }
         }
+        if (b.activeRequests() >= route.pool.maxRequestsPerBackend) {
+            skippedFull = true;
+            return true;
+        }
         return false;
     }
 
@@ -238,44 +276,103 @@ final class Exchange implements Selection {
 
     // ---- stage 6-7: pick and upstream exchange --------------------------------------------------------------
 
+    /** One upstream try: its backend, its request once connected, and whether it still holds the backend. */
+    private final class Attempt {
+        final Backend backend;
+        final boolean retry;
+        HttpClientRequest upstream;
+        boolean reusedConnection;
+        boolean held = true;
+        boolean abandoned;
+
+        Attempt(Backend backend, boolean retry) {
+            this.backend = backend;
+            this.retry = retry;
+            backend.requestStarted();
+            if (retry) {
+                route.pool.retriesInFlight.incrementAndGet();
+            }
+        }
+
+        /** Gives the backend's in-flight slot back; exactly once. */
+        void release() {
+            if (held) {
+                held = false;
+                backend.requestEnded();
+                if (retry) {
+                    route.pool.retriesInFlight.decrementAndGet();
+                }
+            }
+        }
+
+        /** Stops this try: releases it and resets its upstream request (our reset, not the backend's failure). */
+        void abandon() {
+            abandoned = true;
+            release();
+            if (upstream != null) {
+                upstream.reset();
+            }
+        }
+    }
+
     private void attempt() {
+        skippedFull = false;
         Backend b = attempts < MAX_ATTEMPTS ? route.pool.select(this) : null;
         if (b == null) {
-            fail(attempts == 0 ? ProxyError.NO_HEALTHY_BACKEND : lastError, "no backend left to try");
+            fail(skippedFull ? ProxyError.OVERLOADED : attempts == 0 ? ProxyError.NO_HEALTHY_BACKEND : lastError,
+                    "no backend left to try");
             return;
         }
+        current = start(b);
+        if (route.hedgeDelayNanos > 0 && !hasBody && isIdempotent(request.method()) && hedge == null) {
+            hedgeAtNanos = System.nanoTime() + route.hedgeDelayNanos;
+        }
+    }
+
+    private Attempt start(Backend b) {
+        boolean retry = attempts > 0;
         tried[attempts++] = b;
         backend = b;
-        held = b;
-        b.requestStarted();
+        Attempt a = new Attempt(b, retry);
+        attemptDeadlineNanos = route.perTryTimeoutNanos > 0 ? System.nanoTime() + route.perTryTimeoutNanos
+                : Long.MAX_VALUE;
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
                 .setHost(b.host())
                 .setPort(b.port())
                 .setSsl(b.tls())
                 .setURI(upstreamUri);
-        final Backend picked = b;
         handler.clients.client(route.pool).request(options)
-                .onComplete(ar -> connected(picked, ar));
+                .onComplete(ar -> connected(a, ar));
+        return a;
     }
 
-    private void connected(Backend b, AsyncResult<HttpClientRequest> ar) {
+    private void connected(Attempt a, AsyncResult<HttpClientRequest> ar) {
         if (ar.failed()) {
-            upstreamFailed(b, ProxyError.UPSTREAM_CONNECT_FAILED, ar.cause());
+            if (ar.cause() instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+                // Past max-pending-requests: answer at once rather than queue without bound.
+                a.release();
+                if (!done && !a.abandoned) {
+                    fail(ProxyError.OVERLOADED, "pending requests to " + a.backend + " at their limit");
+                }
+                return;
+            }
+            attemptFailed(a, ProxyError.UPSTREAM_CONNECT_FAILED, ar.cause());
             return;
         }
         HttpClientRequest up = ar.result();
-        if (done) {
-            up.reset();
+        a.upstream = up;
+        if (done || a.abandoned) {
+            a.abandon();
             return;
         }
-        upstream = up;
+        a.reusedConnection = handler.clients.reused(up.connection());
         prepareHeaders(up);
         up.response().onComplete(r -> {
             if (r.succeeded()) {
-                upstreamResponse(b, r.result());
+                upstreamResponse(a, r.result());
             } else {
-                upstreamFailed(b, ProxyError.UPSTREAM_RESET, r.cause());
+                attemptFailed(a, ProxyError.UPSTREAM_RESET, r.cause());
             }
         });
         if (!hasBody) {
@@ -290,13 +387,17 @@ final class Exchange implements Selection {
         if (expectContinue) {
             response.writeContinue();
         }
-        up.exceptionHandler(err -> upstreamFailed(b, ProxyError.UPSTREAM_RESET, err));
+        up.exceptionHandler(err -> attemptFailed(a, ProxyError.UPSTREAM_RESET, err));
         request.exceptionHandler(err -> clientClosed());
         request.handler(buf -> {
+            if (done) {
+                return;
+            }
             bodyReceived += buf.length();
             if (bodyLimit > 0 && bodyReceived > bodyLimit) {
-                up.reset();
+                // Answer first: the reset fails the upstream response, which must not be taken for a backend reset.
                 fail(ProxyError.PAYLOAD_TOO_LARGE, "body over " + bodyLimit);
+                up.reset();
                 return;
             }
             up.write(buf);
@@ -337,25 +438,35 @@ final class Exchange implements Selection {
         return a == null ? null : a.host();
     }
 
-    private void upstreamResponse(Backend b, HttpClientResponse res) {
-        if (done) {
-            res.request().reset();
+    private void upstreamResponse(Attempt a, HttpClientResponse res) {
+        if (done || a.abandoned) {
+            res.exceptionHandler(err -> { });
+            a.abandon();
             return;
         }
+        Backend b = a.backend;
         int status = res.statusCode();
         if (status >= 500) {
             handler.health.failure(b, "status " + status);
         } else {
             handler.health.success(b);
         }
-        if (route.retryOnStatus(status) && canRetry()) {
-            release();
-            res.request().reset();
+        if (route.retryOnStatus(status) && otherInFlight(a) == null && canRetry()) {
+            // The reset is ours; without a handler Vert.x would log it as an error.
+            res.exceptionHandler(err -> { });
+            a.abandon();
             lastError = ProxyError.UPSTREAM_RESET;
-            attempt();
+            retry();
             return;
         }
-        cancelTimer();
+        // First answer wins: a hedge still running is cut off.
+        Attempt other = otherInFlight(a);
+        if (other != null) {
+            other.abandon();
+        }
+        current = a;
+        hedge = null;
+        untrack();
         responseStarted = true;
         response.setStatusCode(status);
         MultiMap out = response.headers();
@@ -429,8 +540,29 @@ final class Exchange implements Selection {
         }
     }
 
+    /** The other attempt still waiting for an answer (the hedge, or the primary when {@code a} is the hedge). */
+    private Attempt otherInFlight(Attempt a) {
+        Attempt other = a == current ? hedge : current;
+        return other != null && other != a && other.held && !other.abandoned ? other : null;
+    }
+
     private boolean canRetry() {
-        return attempts < route.attempts && !bodyStarted && isIdempotent(request.method());
+        return attempts < route.attempts && !bodyStarted && isIdempotent(request.method()) && withinRetryBudget();
+    }
+
+    /**
+     * Envoy's retry budget: retries in flight may be at most a share of the pool's active requests, with a floor,
+     * so that in an outage retries cannot multiply the load on backends that are already failing.
+     */
+    private boolean withinRetryBudget() {
+        BackendPool pool = route.pool;
+        int active = 0;
+        for (Backend b : pool.backends) {
+            active += b.activeRequests();
+        }
+        int allowed = Math.max(pool.config.retryBudget().minConcurrency(),
+                active * pool.config.retryBudget().percent() / 100);
+        return pool.retriesInFlight.get() < allowed;
     }
 
     static boolean isIdempotent(HttpMethod m) {
@@ -438,10 +570,32 @@ final class Exchange implements Selection {
                 || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
     }
 
-    private void upstreamFailed(Backend b, ProxyError error, Throwable cause) {
-        if (done) {
+    /** The next try, after an exponential backoff with full jitter (base × 2^(n-1), capped at 10 × base). */
+    private void retry() {
+        long base = route.retryBackoffMillis;
+        if (base <= 0) {
+            attempt();
             return;
         }
+        long cap = Math.min(base << Math.min(attempts - 1, 10), base * 10);
+        long delay = ThreadLocalRandom.current().nextLong(cap + 1);
+        if (delay == 0) {
+            attempt();
+        } else {
+            handler.vertx.setTimer(delay, id -> {
+                if (!done) {
+                    attempt();
+                }
+            });
+        }
+    }
+
+    private void attemptFailed(Attempt a, ProxyError error, Throwable cause) {
+        if (done || a.abandoned) {
+            a.release();
+            return;
+        }
+        Backend b = a.backend;
         if (responseStarted) {
             // Headers already went out: all we can do is cut the client off so it sees an incomplete response.
             handler.health.failure(b, "reset mid-response");
@@ -449,16 +603,30 @@ final class Exchange implements Selection {
             response.reset();
             return;
         }
+        if (error == ProxyError.UPSTREAM_RESET && a.reusedConnection && !staleRetried && !bodyStarted
+                && isIdempotent(request.method()) && otherInFlight(a) == null) {
+            // A pooled connection the backend had just closed (the keep-alive race): not the backend's failure and
+            // not a try, as nginx treats cached connections; once, so the pick may be this backend again.
+            staleRetried = true;
+            a.release();
+            attempts--;
+            attempt();
+            return;
+        }
         handler.health.failure(b, error == ProxyError.UPSTREAM_CONNECT_FAILED ? "connect failed" : "reset");
-        release();
+        a.release();
         lastError = error;
+        if (otherInFlight(a) != null) {
+            // The hedge (or the primary) may still answer.
+            current = otherInFlight(a);
+            hedge = null;
+            return;
+        }
         boolean retryable = error == ProxyError.UPSTREAM_CONNECT_FAILED ? route.retryConnectFailure
-                // A reused keep-alive connection the backend had just closed is the classic race; retrying a
-                // bodiless idempotent request is always safe, so reset counts as retryable.
+                // A reset before any response byte on a bodiless idempotent request is safe to retry.
                 : route.retryReset || route.retryConnectFailure;
         if (retryable && canRetry()) {
-            upstream = null;
-            attempt();
+            retry();
             return;
         }
         if (LOG.isDebugEnabled()) {
@@ -467,49 +635,103 @@ final class Exchange implements Selection {
         fail(error, String.valueOf(cause.getMessage()));
     }
 
+    /** Called by the handler's sweep about every 10 ms while the exchange waits for a response. */
+    void checkDeadlines(long now) {
+        if (done || responseStarted) {
+            untrack();
+            return;
+        }
+        if (now >= deadlineNanos) {
+            timedOut();
+            return;
+        }
+        if (now >= attemptDeadlineNanos && current != null && current.held && !current.abandoned) {
+            // Per-try timeout (retries.on: [timeout]): give up on this backend and try another.
+            attemptDeadlineNanos = Long.MAX_VALUE;
+            Attempt a = current;
+            handler.health.failure(a.backend, "per-try timeout");
+            a.abandon();
+            lastError = ProxyError.UPSTREAM_TIMEOUT;
+            if (otherInFlight(a) != null) {
+                current = otherInFlight(a);
+                hedge = null;
+            } else if (canRetry()) {
+                retry();
+            } else {
+                fail(ProxyError.UPSTREAM_TIMEOUT, "per-try timeout and no retry left");
+            }
+            return;
+        }
+        if (now >= hedgeAtNanos) {
+            hedgeAtNanos = Long.MAX_VALUE;
+            startHedge();
+        }
+    }
+
+    /** Request hedging: the same bodiless request to a second backend; the first answer wins. */
+    private void startHedge() {
+        if (hedge != null || current == null || !current.held || attempts >= route.attempts + 1
+                || !withinRetryBudget()) {
+            return;
+        }
+        skippedFull = false;
+        Backend b = attempts < MAX_ATTEMPTS ? route.pool.select(this) : null;
+        if (b != null) {
+            Attempt primary = current;
+            hedge = start(b);
+            current = primary;
+        }
+    }
+
     private void timedOut() {
-        timerId = -1;
         if (done || responseStarted) {
             return;
         }
         if (backend != null) {
             handler.health.failure(backend, "timeout");
         }
-        if (upstream != null) {
-            upstream.reset();
-        }
+        Attempt a = current;
+        Attempt h = hedge;
+        // Answer first: the resets fail the upstream responses, which must not be taken for resets to retry.
         fail(ProxyError.UPSTREAM_TIMEOUT, "no response within " + route.timeoutMillis + "ms");
+        abandon(a);
+        abandon(h);
     }
 
     private void clientClosed() {
         if (done) {
             return;
         }
-        if (upstream != null) {
-            upstream.reset();
-        }
+        Attempt a = current;
+        Attempt h = hedge;
+        // Done first: the resets below are ours, not backend failures to count or retry.
         complete();
+        abandon(a);
+        abandon(h);
+    }
+
+    private static void abandon(Attempt a) {
+        if (a != null) {
+            a.abandon();
+        }
     }
 
     private void complete() {
         if (!done) {
             done = true;
-            cancelTimer();
-            release();
+            untrack();
+            if (current != null) {
+                current.release();
+            }
+            if (hedge != null) {
+                hedge.release();
+            }
         }
     }
 
-    private void release() {
-        if (held != null) {
-            held.requestEnded();
-            held = null;
-        }
-    }
-
-    private void cancelTimer() {
-        if (timerId >= 0) {
-            handler.vertx.cancelTimer(timerId);
-            timerId = -1;
+    private void untrack() {
+        if (inFlight) {
+            handler.untrack(this);
         }
     }
 
@@ -521,6 +743,7 @@ final class Exchange implements Selection {
             LOG.debug("{} {} {}: {}", requestId, request.method(), request.uri(), detail);
         }
         boolean close = error == ProxyError.BAD_REQUEST || error == ProxyError.PAYLOAD_TOO_LARGE
+                || error == ProxyError.URI_TOO_LONG
                 || (hasBody && !request.isEnded());
         sendError(error.status, error.body, close);
         complete();
@@ -569,13 +792,15 @@ final class Exchange implements Selection {
             }
             tried[attempts++] = b;
             backend = b;
-            held = b;
-            b.requestStarted();
+            Attempt a = new Attempt(b, false);
+            current = a;
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(b.host())
                     .setPort(b.port()).setSsl(b.tls()).setURI(upstreamUri);
             handler.clients.client(route.pool).request(options)
                     .compose(up -> {
-                        upstream = up;
+                        a.upstream = up;
+                        // Failures arrive through connect() and then the two sockets' handlers.
+                        up.exceptionHandler(err -> { });
                         prepareHeaders(up);
                         up.headers().set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
                         up.headers().set(HttpHeaders.UPGRADE, request.getHeader(HttpHeaders.UPGRADE));
@@ -583,13 +808,13 @@ final class Exchange implements Selection {
                     })
                     .onComplete(ar -> {
                         if (ar.failed()) {
-                            upstreamFailed(b, ProxyError.UPSTREAM_CONNECT_FAILED, ar.cause());
+                            attemptFailed(a, ProxyError.UPSTREAM_CONNECT_FAILED, ar.cause());
                             return;
                         }
                         HttpClientResponse res = ar.result();
                         if (res.statusCode() != 101) {
                             // The backend refused the upgrade: relay its answer as an ordinary response.
-                            upstreamResponse(b, res);
+                            upstreamResponse(a, res);
                             return;
                         }
                         response.setStatusCode(101);

@@ -53,13 +53,17 @@ public final class GatehouseProxy {
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
         HealthSignals health = new OutlierDetector(runtime);
         List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // One deployment of N instances: Vert.x shares each listening socket among them, port 0 included.
-        return vertx.deployVerticle(() -> {
-                    ProxyVerticle v = new ProxyVerticle(runtime, config.listeners(), compression, loops, health, tls);
-                    instances.add(v);
-                    return v;
-                }, new DeploymentOptions().setInstances(loops))
-                .map(id -> new GatehouseProxy(vertx, runtime, List.of(id), Map.copyOf(instances.get(0).actualPorts())));
+        // Health checks first (their own verticle, off the request path), then one deployment of N listener
+        // instances: Vert.x shares each listening socket among them, port 0 included.
+        return vertx.deployVerticle(new HealthCheckVerticle(runtime))
+                .compose(healthId -> vertx.deployVerticle(() -> {
+                            ProxyVerticle v = new ProxyVerticle(runtime, config.listeners(), compression, loops, health,
+                                    tls);
+                            instances.add(v);
+                            return v;
+                        }, new DeploymentOptions().setInstances(loops))
+                        .map(id -> new GatehouseProxy(vertx, runtime, List.of(healthId, id),
+                                Map.copyOf(instances.get(0).actualPorts()))));
     }
 
     private static int eventLoops(Vertx vertx) {

@@ -8,12 +8,12 @@ import java.util.List;
 
 /** What the request path needs to know of its listener, resolved once. */
 record ListenerSettings(String name, String scheme, List<Cidr> trustedProxies, long maxBodyBytes,
-                        long headerTimeoutMillis, boolean compression) {
+                        int maxUriLength, boolean compression) {
 
     static ListenerSettings of(ListenerConfig c, boolean compression) {
         return new ListenerSettings(c.name(), c.isTls() ? "https" : "http",
                 c.trustedProxies().stream().map(Cidr::parse).toList(), c.maxBodySize().bytes(),
-                c.headerTimeout().toMillis(), compression);
+                c.maxUriLength().bytesAsInt(), compression);
     }
 
     boolean trusted(String peer) {

@@ -10,6 +10,7 @@ enum ProxyError {
     NO_ROUTE(404, "no route", false),
     REQUEST_TIMEOUT(408, "request timeout", false),
     PAYLOAD_TOO_LARGE(413, "payload too large", false),
+    URI_TOO_LONG(414, "uri too long", false),
     EXPECTATION_FAILED(417, "expectation failed", false),
     NO_HEALTHY_BACKEND(503, "no healthy backend", true),
     UPSTREAM_CONNECT_FAILED(502, "upstream connect error", true),

@@ -25,6 +25,62 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         this.health = health;
     }
 
+    /** Exchanges waiting for an upstream answer, in an intrusive list: no allocation to add or remove. */
+    private Exchange head;
+    private long sweepTimer = -1;
+    private int tracked;
+    static final long SWEEP_MILLIS = 10;
+
+    /** Watches an exchange's deadlines (timeout, per-try timeout, hedge) until {@link #untrack}. */
+    void track(Exchange e) {
+        e.inFlight = true;
+        e.nextInFlight = head;
+        e.prevInFlight = null;
+        if (head != null) {
+            head.prevInFlight = e;
+        }
+        head = e;
+        tracked++;
+        if (sweepTimer < 0) {
+            // One periodic timer per event loop and listener instead of a timer per request: arming and
+            // cancelling a timer costs more than scanning the few dozen exchanges in flight every 10 ms.
+            sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> sweep());
+        }
+    }
+
+    void untrack(Exchange e) {
+        if (!e.inFlight) {
+            return;
+        }
+        e.inFlight = false;
+        if (e.prevInFlight != null) {
+            e.prevInFlight.nextInFlight = e.nextInFlight;
+        } else {
+            head = e.nextInFlight;
+        }
+        if (e.nextInFlight != null) {
+            e.nextInFlight.prevInFlight = e.prevInFlight;
+        }
+        e.prevInFlight = null;
+        e.nextInFlight = null;
+        tracked--;
+    }
+
+    private void sweep() {
+        if (head == null) {
+            vertx.cancelTimer(sweepTimer);
+            sweepTimer = -1;
+            return;
+        }
+        long now = System.nanoTime();
+        Exchange e = head;
+        while (e != null) {
+            Exchange next = e.nextInFlight;
+            e.checkDeadlines(now);
+            e = next;
+        }
+    }
+
     @Override
     public void handle(HttpServerRequest request) {
         // Nothing of the body is read until a backend is ready to take it (backpressure from the first byte).

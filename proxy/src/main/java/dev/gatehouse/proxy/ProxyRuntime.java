@@ -33,6 +33,7 @@ public final class ProxyRuntime {
     private final BackendStates states = new BackendStates();
     private final FilterFactory filters;
     private final List<Consumer<Long>> listeners = new CopyOnWriteArrayList<>();
+    private volatile ProbeAssignment probeAssignment = ProbeAssignment.ALL;
 
     public ProxyRuntime(SharedConfig initial, long version) {
         this(initial, version, new FilterFactory());
@@ -119,5 +120,25 @@ public final class ProxyRuntime {
             }
         }
         return 0;
+    }
+
+    /** Which backends this node probes actively; all of them unless a cluster divides the work. */
+    public void probeAssignment(ProbeAssignment assignment) {
+        this.probeAssignment = assignment;
+    }
+
+    public ProbeAssignment probeAssignment() {
+        return probeAssignment;
+    }
+
+    /** Follows state changes of every backend, present and future (runs on the thread that made the change). */
+    public void onBackendStateChange(Consumer<BackendState> listener) {
+        states.onChange(listener);
+    }
+
+    /** Whether a pool currently balances across all backends because too few are healthy. */
+    public boolean panicking(String pool) {
+        BackendPool p = current.get().pools().get(pool);
+        return p != null && p.panicking();
     }
 }

@@ -4,10 +4,8 @@ import dev.gatehouse.config.ListenerConfig;
 import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,33 +94,9 @@ final class ProxyVerticle extends VerticleBase {
         }
         ListenerSettings settings = ListenerSettings.of(l, compression);
         ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, health);
-        HttpServer server = vertx.createHttpServer(options);
-        Map<HttpConnection, Long> awaitingFirstRequest = new HashMap<>();
-        long headerTimeout = l.headerTimeout().toMillis();
-        server.connectionHandler(conn -> {
-            // Slowloris: a connection must deliver its first request head within header-timeout.
-            long timer = vertx.setTimer(headerTimeout, id -> {
-                if (awaitingFirstRequest.remove(conn) != null) {
-                    conn.close();
-                }
-            });
-            awaitingFirstRequest.put(conn, timer);
-            conn.closeHandler(v -> {
-                Long t = awaitingFirstRequest.remove(conn);
-                if (t != null) {
-                    vertx.cancelTimer(t);
-                }
-            });
-        });
-        server.requestHandler((HttpServerRequest req) -> {
-            if (!awaitingFirstRequest.isEmpty()) {
-                Long t = awaitingFirstRequest.remove(req.connection());
-                if (t != null) {
-                    vertx.cancelTimer(t);
-                }
-            }
-            proxy.handle(req);
-        });
+        // The guard enforces header-timeout from accept on (slowloris) and strict request framing.
+        HttpServer server = ConnectionGuard.createServer(vertx, options, l.headerTimeout().toMillis());
+        server.requestHandler(proxy);
         server.invalidRequestHandler(req -> InvalidRequests.handle(req));
         servers.add(server);
         return server.listen().onSuccess(s ->

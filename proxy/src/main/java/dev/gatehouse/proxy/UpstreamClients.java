@@ -4,11 +4,13 @@ import dev.gatehouse.config.PoolConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The upstream HTTP clients of one event loop, one per pool. Each event loop has its own so that a request and
@@ -24,6 +26,8 @@ final class UpstreamClients {
     private final Vertx vertx;
     private final int eventLoops;
     private final Map<String, Entry> clients = new HashMap<>();
+    /** Connections that have carried a request; weak, so closed ones leave with the pool. */
+    private final Map<HttpConnection, Boolean> seen = new WeakHashMap<>();
 
     private record Entry(PoolConfig config, HttpClientAgent client) {
     }
@@ -59,10 +63,22 @@ final class UpstreamClients {
                 .setDecompressionSupported(false)
                 .setVerifyHost(true)
                 .setTrustAll(false);
+        // https:// backends: verified against the system or configured CAs, host name checked, optional client cert.
+        UpstreamTls.configure(pool, options);
         // max-connections is per backend per node; each event loop owns an equal share.
         int perLoop = Math.max(1, (pool.maxConnections() + eventLoops - 1) / eventLoops);
-        PoolOptions poolOptions = new PoolOptions().setHttp1MaxSize(perLoop).setMaxWaitQueueSize(-1);
+        // Circuit breaking: past max-pending-requests waiting for a connection, requests fail fast (503).
+        int pendingPerLoop = Math.max(1, (pool.circuitBreaker().maxPendingRequests() + eventLoops - 1) / eventLoops);
+        PoolOptions poolOptions = new PoolOptions().setHttp1MaxSize(perLoop).setMaxWaitQueueSize(pendingPerLoop);
         return vertx.createHttpClient(options, poolOptions);
+    }
+
+    /**
+     * True when {@code connection} has carried a request before (it came from the pool), recording it otherwise. A
+     * reset on such a connection may be the backend's keep-alive close racing our reuse, not a backend failure.
+     */
+    boolean reused(HttpConnection connection) {
+        return seen.put(connection, Boolean.TRUE) != null;
     }
 
     void close() {

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP backend on 127.0.0.1 and an ephemeral port. By default it answers every request with its name and
- * what it received (method, uri, headers) as JSON; tests swap the handler to make it slow, sick or odd.
+ * what it received (method, uri, headers) as JSON, and echoes WebSocket messages; tests swap the handlers to make
+ * it slow, sick or odd.
  */
 final class TestBackend {
 
@@ -22,6 +24,8 @@ final class TestBackend {
     final AtomicInteger hits = new AtomicInteger();
     final CopyOnWriteArrayList<HttpServerRequest> seen = new CopyOnWriteArrayList<>();
     volatile Handler<HttpServerRequest> handler = TestBackend::echo;
+    volatile Handler<ServerWebSocket> webSocketHandler = TestBackend::echo;
+    final AtomicInteger webSocketsClosed = new AtomicInteger();
     private HttpServer server;
     private int port;
 
@@ -46,8 +50,8 @@ final class TestBackend {
         });
         server.webSocketHandler(ws -> {
             hits.incrementAndGet();
-            ws.handler(buf -> ws.write(buf));
-            ws.closeHandler(v -> { });
+            ws.closeHandler(v -> webSocketsClosed.incrementAndGet());
+            webSocketHandler.handle(ws);
         });
         server = Await.result(server.listen());
         port = server.actualPort();
@@ -87,6 +91,18 @@ final class TestBackend {
                     .put("bodyLength", body.length());
             req.response().putHeader("Content-Type", "application/json").end(out.encode());
         });
+    }
+
+    /** Echoes text and binary messages; the text message "close" makes the backend close the WebSocket. */
+    static void echo(ServerWebSocket ws) {
+        ws.textMessageHandler(text -> {
+            if (text.equals("close")) {
+                ws.close((short) 1000, "backend closes");
+            } else {
+                ws.writeTextMessage(text);
+            }
+        });
+        ws.binaryMessageHandler(ws::writeBinaryMessage);
     }
 
     Future<Void> close() {

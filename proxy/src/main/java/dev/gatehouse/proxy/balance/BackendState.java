@@ -24,6 +24,12 @@ public final class BackendState {
     private volatile int ejections;
     private volatile Instant since = Instant.now();
     private volatile String cause = "";
+    /** When the backend last became available again (0 = never unavailable): slow start ramps from here. */
+    private volatile long recoveredAtMillis;
+    /** Whether the last change came from another node (so it is not published back to the cluster). */
+    private volatile boolean lastChangeRemote;
+    private int activeSuccesses;
+    private int activeFailures;
     private final List<Consumer<BackendState>> listeners = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger consecutiveFailures =
             new java.util.concurrent.atomic.AtomicInteger();
@@ -110,29 +116,84 @@ public final class BackendState {
     }
 
     public void setHealth(Health next, String why) {
+        setHealth(next, why, false);
+    }
+
+    /** As {@link #setHealth(Health, String)}; {@code remote} marks a state learned from another node. */
+    public void setHealth(Health next, String why, boolean remote) {
         if (health != next) {
+            boolean wasAvailable = available(System.currentTimeMillis());
             health = next;
-            changed(why);
+            markRecovery(wasAvailable);
+            changed(why, remote);
+        }
+    }
+
+    /**
+     * Counts one active probe result against the thresholds (HAProxy's rise/fall) and changes the health when a
+     * threshold is reached. A backend of unknown health is declared healthy by its first success.
+     *
+     * @return true when the health changed
+     */
+    public synchronized boolean probeResult(boolean ok, int healthyThreshold, int unhealthyThreshold, String why) {
+        if (ok) {
+            activeFailures = 0;
+            activeSuccesses++;
+            if (health != Health.HEALTHY && (health == Health.UNKNOWN || activeSuccesses >= healthyThreshold)) {
+                setHealth(Health.HEALTHY, why);
+                return true;
+            }
+        } else {
+            activeSuccesses = 0;
+            activeFailures++;
+            if (health != Health.UNHEALTHY && activeFailures >= unhealthyThreshold) {
+                setHealth(Health.UNHEALTHY, why);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public long recoveredAtMillis() {
+        return recoveredAtMillis;
+    }
+
+    public boolean lastChangeRemote() {
+        return lastChangeRemote;
+    }
+
+    private void markRecovery(boolean wasAvailable) {
+        if (!wasAvailable && available(System.currentTimeMillis())) {
+            recoveredAtMillis = System.currentTimeMillis();
         }
     }
 
     public void setDraining(boolean next, String why) {
         if (draining != next) {
             draining = next;
-            changed(why);
+            changed(why, false);
         }
     }
 
     public void eject(long untilMillis, String why) {
-        ejections++;
+        eject(untilMillis, why, false);
+    }
+
+    /** Ejects until {@code untilMillis}; {@code remote} marks an ejection learned from another node. */
+    public void eject(long untilMillis, String why, boolean remote) {
+        if (!remote) {
+            ejections++;
+        }
         ejectedUntilMillis = untilMillis;
-        changed(why);
+        // The ejection ends on its own; slow start then ramps from that moment.
+        recoveredAtMillis = untilMillis;
+        changed(why, remote);
     }
 
     public void uneject(String why) {
         if (ejectedUntilMillis != 0) {
             ejectedUntilMillis = 0;
-            changed(why);
+            changed(why, false);
         }
     }
 
@@ -141,9 +202,10 @@ public final class BackendState {
         ejections = 0;
     }
 
-    private void changed(String why) {
+    private void changed(String why, boolean remote) {
         since = Instant.now();
         cause = why;
+        lastChangeRemote = remote;
         for (Consumer<BackendState> l : listeners) {
             l.accept(this);
         }

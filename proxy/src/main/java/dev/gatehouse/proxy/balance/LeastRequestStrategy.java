@@ -21,11 +21,14 @@ final class LeastRequestStrategy implements BalancingStrategy {
                 return null;
             }
             ThreadLocalRandom rnd = ThreadLocalRandom.current();
-            Backend a = pick(backends, rnd.nextInt(n), selection);
+            int first = rnd.nextInt(n);
+            Backend a = pick(backends, first, selection);
             if (n == 1 || a == null) {
                 return a;
             }
-            Backend b = pick(backends, rnd.nextInt(n), selection);
+            // Two distinct candidates: drawn with replacement, a pool of two would pick the busier one a quarter
+            // of the time.
+            Backend b = pick(backends, first + 1 + rnd.nextInt(n - 1), selection);
             if (b == null || b == a) {
                 return a;
             }

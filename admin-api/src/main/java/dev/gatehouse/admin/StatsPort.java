@@ -1,0 +1,18 @@
+package dev.gatehouse.admin;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * This node's traffic counters for {@code GET /api/v1/stats} and the status page, which turns two readings into
+ * rates. Called on the admin event loop: must be cheap and must not block.
+ */
+@FunctionalInterface
+public interface StatsPort {
+
+    /** A node without a request path: no routes, no listeners, no cache. */
+    StatsPort NONE = () -> new NodeStats(Instant.now(), List.of(), List.of(), null);
+
+    /** The counters as of now; cumulative since the node started. */
+    NodeStats stats();
+}

@@ -1,0 +1,92 @@
+// Drives the admin status page in Debian's headless Chromium through playwright-core (no browser download).
+//
+//   node status-page.test.js <url> <token> <screenshot.png> <pool/backend> <route>
+//
+// 1. Opens <url>, types the read token into the token box and loads the page.
+// 2. Waits until the page shows backend <pool/backend> taking requests (healthy or unknown), route <route> with
+//    requests and a requests/s figure, the config version, the cluster members and "no cache".
+// 3. Prints "PAGE-READY" and reads one line from standard input: the state the backend is about to reach
+//    (for example "unhealthy" or "draining"); the test makes it happen.
+// 4. Waits for the page (refreshing on its own) to show that state, saves <screenshot.png>, prints "OK".
+// Any failure: a screenshot anyway, the reason on standard error, exit code 1.
+"use strict";
+const { chromium } = require("playwright-core");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const readline = require("readline");
+
+const [url, token, screenshot, backend, route] = process.argv.slice(2);
+if (!url || !token || !screenshot || !backend || !route) {
+  console.error("usage: node status-page.test.js <url> <token> <screenshot.png> <pool/backend> <route>");
+  process.exit(2);
+}
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+function nextLine() {
+  return new Promise((resolve, reject) => {
+    const rl = readline.createInterface({ input: process.stdin });
+    rl.once("line", line => { rl.close(); resolve(line.trim()); });
+    rl.once("close", () => reject(new Error("standard input closed before the expected state was sent")));
+  });
+}
+
+async function main() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-chromium-"));
+  // A fresh --user-data-dir: Playwright passes it for a persistent context (it refuses it among the args).
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const consoleErrors = [];
+  page.on("console", m => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", e => consoleErrors.push(String(e)));
+  try {
+    await page.goto(url, { waitUntil: "load", timeout: 15000 });
+    await page.fill("#token", token);
+    await page.click("#auth button[type=submit]");
+
+    const stateCell = page.locator(`tr[data-backend="${backend}"] td.state`);
+    await page.waitForFunction(key => {
+      const td = document.querySelector(`tr[data-backend="${key}"] td.state`);
+      return td && (td.textContent === "healthy" || td.textContent === "unknown");
+    }, backend, { timeout: 20000 });
+    // Two readings with traffic between them give a rate.
+    await page.waitForFunction(name => {
+      const tr = document.querySelector(`#routes tr[data-route="${name}"]`);
+      return tr && Number(tr.querySelector("td.requests").textContent) > 0
+        && /^[0-9.]+$/.test(tr.querySelector("td.rps").textContent);
+    }, route, { timeout: 20000 });
+    const version = await page.textContent("#config-version");
+    const members = await page.textContent("#members-count");
+    const cache = await page.textContent("#cache");
+    if (!/^\d+$/.test(version)) throw new Error("config version not shown: " + version);
+    if (!(Number(members) >= 1)) throw new Error("cluster members not shown: " + members);
+    if (cache !== "no cache") throw new Error("cache should read \"no cache\", reads: " + cache);
+    const rps = await page.textContent(`#routes tr[data-route="${route}"] td.rps`);
+    console.log("PAGE-READY backend=" + (await stateCell.textContent()) + " version=" + version + " members=" + members
+      + " rps=" + rps);
+
+    const expected = await nextLine();
+    await page.waitForFunction(([key, want]) => {
+      const td = document.querySelector(`tr[data-backend="${key}"] td.state`);
+      return td && td.textContent === want;
+    }, [backend, expected], { timeout: 30000 });
+    const cls = await stateCell.getAttribute("class");
+    if (!cls.includes(expected)) throw new Error("state cell is not styled as " + expected + ": " + cls);
+    if (consoleErrors.length) throw new Error("console errors: " + consoleErrors.join("; "));
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log("OK backend=" + expected);
+  } catch (e) {
+    await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
+    console.error("FAILED: " + e.message);
+    process.exitCode = 1;
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch(e => { console.error("FAILED: " + e.stack); process.exit(1); });

@@ -1,0 +1,112 @@
+package dev.gatehouse.admin;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static dev.gatehouse.admin.AdminHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code GET /api/v1/stats}: the stats port rendered as JSON, read role, cache null when there is none. */
+@ExtendWith(VertxExtension.class)
+class StatsEndpointTest {
+
+    private static final Instant AT = Instant.parse("2025-06-01T12:00:00Z");
+
+    private static HttpResponse<Buffer> get(Vertx vertx, StatsPort stats, String token) {
+        AdminPorts fake = new FakePorts(vertx, 0).ports(false);
+        AdminPorts ports = new AdminPorts(fake.config(), fake.health(), fake.cluster(), fake.cache(), fake.metrics(),
+                fake.readiness(), stats);
+        AdminServer server = new AdminServer(vertx, ports, AdminHarness.tokens());
+        await(server.start());
+        WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                .setDefaultPort(server.actualPort()));
+        var request = client.request(HttpMethod.GET, "/api/v1/stats");
+        if (token != null) {
+            request.putHeader("Authorization", "Bearer " + token);
+        }
+        return await(request.send());
+    }
+
+    @Test
+    void rendersRoutesListenersAndCache(Vertx vertx) {
+        StatsPort stats = () -> new NodeStats(AT,
+                List.of(new NodeStats.Route("web", "web", 12, Map.of("2xx", 7L, "4xx", 3L, "5xx", 2L), 0.5, 4, 1),
+                        new NodeStats.Route("api", "api", 1, Map.of("2xx", 1L), 0.01, 0, 0)),
+                List.of(new NodeStats.Listener("public", 5, 2, 13, 1)),
+                new NodeStats.Cache(4, 1, 1, 0, 3, 2048));
+
+        HttpResponse<Buffer> r = get(vertx, stats, AdminHarness.READ_TOKEN);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonObject o = r.bodyAsJsonObject();
+        assertThat(o.getString("time")).isEqualTo("2025-06-01T12:00:00Z");
+        assertThat(o.getLong("config-version")).isEqualTo(1);
+        assertThat(o.getJsonArray("routes")).hasSize(2);
+        JsonObject api = o.getJsonArray("routes").getJsonObject(0);
+        assertThat(api.getString("route")).isEqualTo("api");
+        JsonObject web = o.getJsonArray("routes").getJsonObject(1);
+        assertThat(web.getLong("requests")).isEqualTo(12);
+        assertThat(web.getLong("errors")).isEqualTo(2);
+        assertThat(web.getJsonObject("status-classes").getMap()).containsEntry("2xx", 7).containsEntry("4xx", 3)
+                .containsEntry("5xx", 2);
+        assertThat(web.getDouble("latency-seconds-sum")).isEqualTo(0.5);
+        assertThat(web.getLong("cache-hits")).isEqualTo(4);
+        JsonObject listener = o.getJsonArray("listeners").getJsonObject(0);
+        assertThat(listener.getString("listener")).isEqualTo("public");
+        assertThat(listener.getLong("connections-accepted")).isEqualTo(5);
+        assertThat(listener.getLong("requests-active")).isEqualTo(1);
+        assertThat(o.getJsonObject("cache").getDouble("hit-ratio")).isEqualTo(0.8);
+        assertThat(o.getJsonObject("cache").getLong("stores")).isEqualTo(1);
+    }
+
+    @Test
+    void withoutACacheTheCacheIsNull(Vertx vertx) {
+        HttpResponse<Buffer> r = get(vertx, StatsPort.NONE, AdminHarness.READ_TOKEN);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.bodyAsJsonObject().containsKey("cache")).isTrue();
+        assertThat(r.bodyAsJsonObject().getValue("cache")).isNull();
+        assertThat(r.bodyAsJsonObject().getJsonArray("routes")).isEmpty();
+    }
+
+    @Test
+    void needsAToken(Vertx vertx) {
+        assertThat(get(vertx, StatsPort.NONE, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aCacheWithoutLookupsHasNoRatio(Vertx vertx) {
+        StatsPort stats = () -> new NodeStats(AT, List.of(), List.of(), new NodeStats.Cache(0, 0, 0, 0, 0, 0));
+
+        JsonObject cache = get(vertx, stats, AdminHarness.READ_TOKEN).bodyAsJsonObject().getJsonObject("cache");
+
+        assertThat(cache.getValue("hit-ratio")).isNull();
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesIt() throws Exception {
+        JsonObject doc;
+        try (var in = getClass().getClassLoader().getResourceAsStream("openapi.json")) {
+            doc = new JsonObject(Buffer.buffer(in.readAllBytes()));
+        }
+        JsonObject get = doc.getJsonObject("paths").getJsonObject("/api/v1/stats").getJsonObject("get");
+        assertThat(get.getString("operationId")).isEqualTo("getStats");
+        JsonObject schemas = doc.getJsonObject("components").getJsonObject("schemas");
+        assertThat(schemas.getJsonObject("NodeStats").getJsonObject("properties").fieldNames())
+                .contains("time", "config-version", "routes", "listeners", "cache");
+        assertThat(schemas.getJsonObject("RouteStats").getJsonObject("properties").fieldNames())
+                .contains("route", "pool", "requests", "errors", "status-classes", "latency-seconds-sum");
+    }
+}

@@ -1,0 +1,158 @@
+package dev.gatehouse.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import dev.gatehouse.proxy.ProbeAssignment;
+import dev.gatehouse.proxy.ProxyRuntime;
+import dev.gatehouse.proxy.balance.BackendState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One view of backend health across the cluster. What a node learns (an active check's verdict, an ejection by
+ * outlier detection) goes into a Hazelcast map and reaches the other nodes through an entry listener, within
+ * milliseconds. Active probing is divided: each backend is probed by one member, chosen by hashing the backend
+ * over the sorted member list, and re-divided whenever membership changes.
+ */
+final class HealthSync {
+
+    private static final Logger LOG = LoggerFactory.getLogger("gatehouse.health");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String MAP = "gatehouse.health";
+
+    private final HazelcastInstance hz;
+    private final ProxyRuntime runtime;
+    private final IMap<String, String> map;
+    private final String self;
+    private volatile String[] members = new String[0];
+
+    private HealthSync(HazelcastInstance hz, ProxyRuntime runtime) {
+        this.hz = hz;
+        this.runtime = runtime;
+        this.map = hz.getMap(MAP);
+        this.self = hz.getLocalEndpoint().getUuid().toString();
+    }
+
+    /** Blocking (Hazelcast reads): call before serving. */
+    static HealthSync start(HazelcastInstance hz, ProxyRuntime runtime) {
+        HealthSync sync = new HealthSync(hz, runtime);
+        sync.begin();
+        return sync;
+    }
+
+    private void begin() {
+        // What the cluster already knows applies before this node probes anything itself.
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            apply(e.getKey(), e.getValue());
+        }
+        runtime.onBackendStateChange(this::publish);
+        map.addEntryListener(new Listener(), true);
+        boolean member = isMember();
+        if (member) {
+            hz.getCluster().addMembershipListener(new MembershipListener() {
+                @Override
+                public void memberAdded(MembershipEvent event) {
+                    divide();
+                }
+
+                @Override
+                public void memberRemoved(MembershipEvent event) {
+                    divide();
+                }
+            });
+            divide();
+            runtime.probeAssignment(this::probes);
+        }
+    }
+
+    private boolean isMember() {
+        try {
+            hz.getCluster().getLocalMember();
+            return true;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private void divide() {
+        String[] ids = hz.getCluster().getMembers().stream().map(Member::getUuid).map(UUID::toString)
+                .sorted().toArray(String[]::new);
+        if (!Arrays.equals(ids, members)) {
+            members = ids;
+            LOG.info("active health checks divided among {} members", ids.length);
+        }
+    }
+
+    /** This node probes a backend when the backend hashes to it among the current members. */
+    boolean probes(String pool, String backendId) {
+        String[] m = members;
+        if (m.length <= 1) {
+            return true;
+        }
+        int owner = Math.floorMod(dev.gatehouse.proxy.balance.BalancingStrategy.hash(pool + "/" + backendId)
+                >>> 1, m.length);
+        return m[owner].equals(self);
+    }
+
+    private void publish(BackendState s) {
+        if (s.lastChangeRemote()) {
+            return;
+        }
+        String value = JSON.createObjectNode()
+                .put("health", s.health().name())
+                .put("ejected-until", s.ejectedUntilMillis())
+                .put("cause", s.cause())
+                .put("node", self)
+                .put("since", s.since().toString())
+                .toString();
+        map.setAsync(s.pool() + "/" + s.backend(), value);
+    }
+
+    private void apply(String key, String value) {
+        try {
+            JsonNode n = JSON.readTree(value);
+            if (self.equals(n.path("node").asText())) {
+                return;
+            }
+            int slash = key.indexOf('/');
+            if (slash < 0) {
+                return;
+            }
+            BackendState state = runtime.backendState(key.substring(0, slash), key.substring(slash + 1));
+            String cause = n.path("cause").asText("") ;
+            state.setHealth(BackendState.Health.valueOf(n.path("health").asText("UNKNOWN")), cause, true);
+            long until = n.path("ejected-until").asLong(0);
+            if (until > System.currentTimeMillis() && until != state.ejectedUntilMillis()) {
+                state.eject(until, cause, true);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.debug("ignoring unreadable health entry {}: {}", key, e.toString());
+        }
+    }
+
+    /** Runs on a Hazelcast event thread. */
+    private final class Listener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
+        @Override
+        public void entryAdded(EntryEvent<String, String> e) {
+            apply(e.getKey(), e.getValue());
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, String> e) {
+            apply(e.getKey(), e.getValue());
+        }
+    }
+}

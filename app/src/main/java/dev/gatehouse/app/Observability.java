@@ -1,0 +1,88 @@
+package dev.gatehouse.app;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.gatehouse.admin.NodeStats;
+import dev.gatehouse.admin.StatsPort;
+import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.proxy.AccessLog;
+import dev.gatehouse.proxy.ProxyMetrics;
+import dev.gatehouse.proxy.ProxyRuntime;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The node's observability wiring: the request-path meters ({@link ProxyMetrics}) in the node's Prometheus
+ * registry, the access log when {@code access-log} is configured, the cluster members gauge, and the traffic
+ * counters the status page reads through {@code GET /api/v1/stats}.
+ *
+ * <p>Built at startup off the event loop (opening the access log file is I/O); {@link #close()} after the
+ * listeners closed, so the requests that were still in flight are logged too.
+ */
+final class Observability implements StatsPort, AutoCloseable {
+
+    private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
+
+    private Observability(ProxyMetrics metrics, AccessLog accessLog) {
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+    }
+
+    /**
+     * Registers the meters and opens the access log.
+     *
+     * @param hz the node's cluster handle, for the members gauge; {@code null} when there is none
+     * @throws java.io.UncheckedIOException when the access log file cannot be opened
+     */
+    static Observability start(Metrics registry, GatehouseConfig config, ProxyRuntime runtime, HazelcastInstance hz) {
+        ProxyMetrics metrics = new ProxyMetrics(registry.registry, runtime, new ProxyMetrics.Settings(
+                config.metrics().latencyBuckets(), config.metrics().percentiles()));
+        if (hz != null) {
+            metrics.bindClusterMembers(() -> hz.getLifecycleService().isRunning() ? hz.getCluster().getMembers().size()
+                    : 0);
+        }
+        AccessLog log = null;
+        if (config.accessLog().enabled()) {
+            log = AccessLog.open(config.accessLog(), runtime);
+            metrics.bindAccessLog(log);
+        }
+        return new Observability(metrics, log);
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** The access log, {@code null} when it is off. */
+    AccessLog accessLog() {
+        return accessLog;
+    }
+
+    @Override
+    public NodeStats stats() {
+        List<NodeStats.Route> routes = new ArrayList<>();
+        for (ProxyMetrics.RouteCounts r : metrics.routeCounts()) {
+            routes.add(new NodeStats.Route(r.route(), r.pool(), r.requests(), r.byStatusClass(),
+                    r.latencySecondsSum(), r.cacheHits(), r.cacheMisses()));
+        }
+        List<NodeStats.Listener> listeners = new ArrayList<>();
+        for (ProxyMetrics.ListenerCounts l : metrics.listenerCounts()) {
+            listeners.add(new NodeStats.Listener(l.listener(), l.acceptedConnections(), l.activeConnections(),
+                    l.requests(), l.activeRequests()));
+        }
+        ProxyMetrics.CacheCounts c = metrics.cacheCounts();
+        NodeStats.Cache cache = c == null ? null
+                : new NodeStats.Cache(c.hits(), c.misses(), c.stores(), c.evictions(), c.entries(), c.bytes());
+        return new NodeStats(Instant.now(), routes, listeners, cache);
+    }
+
+    /** Writes what the access log still holds and closes it. */
+    @Override
+    public void close() {
+        if (accessLog != null) {
+            accessLog.close();
+        }
+    }
+}

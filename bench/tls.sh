@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# TLS termination benchmark: Gatehouse vs nginx, both terminating TLS with the same certificate in front of the same
+# three demo backends. Measures, in interleaved rounds:
+#   handshakes  new TLS connection per request (wrk -H 'Connection: close'): full handshakes per second
+#   keep-alive  requests per second over 64 kept-alive TLS connections (wrk -c64)
+# and the proxy's CPU microseconds per request. Prints medians and writes raw results to bench/results/.
+# Reuses bench/run.sh's approach (demo backends, wrk, /proc CPU accounting). Everything binds 127.0.0.1.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+JAR="$ROOT/app/target/gatehouse.jar"
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+PROXY_WARMUP=${PROXY_WARMUP:-15s}
+SIZE=${SIZE:-1024}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
+BACKEND_PORTS=${BACKEND_PORTS:-18201,18202,18203}
+NGINX_PORT=${NGINX_PORT:-18281}
+GATEHOUSE_PORT=${GATEHOUSE_PORT:-18283}
+GATEHOUSE_ADMIN_PORT=${GATEHOUSE_ADMIN_PORT:-18290}
+GATEHOUSE_CLUSTER_PORT=${GATEHOUSE_CLUSTER_PORT:-18670}
+GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--Xms512m -Xmx512m}
+BACKEND_JAVA_OPTS=${BACKEND_JAVA_OPTS:--Xms256m -Xmx512m}
+KEY_TYPE=ec   # the certificate `gatehouse tls self-signed` makes: ECDSA P-256
+
+usage() {
+    cat <<EOF
+usage: bench/tls.sh [--rounds N] [--duration 10s] [--warmup 2s] [--proxy-warmup 15s] [--size 1024]
+                    [--connections 64] [--threads 2] [--backend-ports 18201,18202,18203]
+                    [--nginx-port 18281] [--gatehouse-port 18283] [--admin-port 18290] [--cluster-port 18670]
+
+For each round (proxies in rotating order) and each proxy:
+  handshakes: wrk -t2 -c64 -d<duration> -H 'Connection: close' https://127.0.0.1:<port>/bytes/<size>
+              (wrk resumes no session: every request is a new connection with a full TLS handshake)
+  keep-alive: wrk -t2 -c64 -d<duration> https://127.0.0.1:<port>/bytes/<size>
+Both proxies serve the same ECDSA P-256 certificate (made with 'gatehouse tls self-signed'), TLS 1.2/1.3, the
+same TLS 1.3 suite order (AES-128-GCM first), HTTP/1.1 with keep-alive to the backends.
+
+Environment: ROUNDS, DURATION, WARMUP, PROXY_WARMUP, SIZE, WRK_CONNECTIONS, WRK_THREADS, BACKEND_PORTS, NGINX_PORT,
+GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT, GATEHOUSE_JAVA_OPTS, BACKEND_JAVA_OPTS, KEEP_TMP=1.
+EOF
+}
+
+die() {
+    echo "bench-tls: $*" >&2
+    exit 1
+}
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rounds) ROUNDS=${2:?--rounds needs a value}; shift 2 ;;
+        --duration) DURATION=${2:?--duration needs a value}; shift 2 ;;
+        --warmup) WARMUP=${2:?--warmup needs a value}; shift 2 ;;
+        --proxy-warmup) PROXY_WARMUP=${2:?--proxy-warmup needs a value}; shift 2 ;;
+        --size) SIZE=${2:?--size needs a value}; shift 2 ;;
+        --connections) WRK_CONNECTIONS=${2:?--connections needs a value}; shift 2 ;;
+        --threads) WRK_THREADS=${2:?--threads needs a value}; shift 2 ;;
+        --backend-ports) BACKEND_PORTS=${2:?--backend-ports needs a value}; shift 2 ;;
+        --nginx-port) NGINX_PORT=${2:?--nginx-port needs a value}; shift 2 ;;
+        --gatehouse-port) GATEHOUSE_PORT=${2:?--gatehouse-port needs a value}; shift 2 ;;
+        --admin-port) GATEHOUSE_ADMIN_PORT=${2:?--admin-port needs a value}; shift 2 ;;
+        --cluster-port) GATEHOUSE_CLUSTER_PORT=${2:?--cluster-port needs a value}; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown argument: $1" ;;
+    esac
+done
+
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected: a whole number >= 1)"
+[[ $DURATION =~ ^[1-9][0-9]*[smh]?$ ]] || die "--duration: '$DURATION' (expected e.g. 10s, 1m)"
+[[ $WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--warmup: '$WARMUP' (expected e.g. 2s, or 0 for none)"
+[[ $PROXY_WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--proxy-warmup: '$PROXY_WARMUP' (expected e.g. 15s, or 0)"
+[[ $SIZE =~ ^[0-9]+$ ]] || die "--size: '$SIZE' (expected: bytes)"
+[[ $WRK_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "--connections: '$WRK_CONNECTIONS' (expected: a whole number)"
+[[ $WRK_THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads: '$WRK_THREADS' (expected: a whole number)"
+(( WRK_THREADS <= WRK_CONNECTIONS )) || die "--threads must not exceed --connections"
+IFS=',' read -r -a BACKENDS <<<"$BACKEND_PORTS"
+(( ${#BACKENDS[@]} >= 1 )) || die "--backend-ports: none given"
+for p in "${BACKENDS[@]}" "$NGINX_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" "$GATEHOUSE_CLUSTER_PORT"; do
+    [[ $p =~ ^[0-9]+$ ]] && (( p > 0 && p < 65536 )) || die "'$p' is not a port"
+done
+
+export PATH="$PATH:/usr/sbin:/sbin"
+for tool in wrk nginx java; do
+    command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y nginx wrk openjdk-17-jdk-headless)"
+done
+CLK_TCK=$(getconf CLK_TCK) || die "getconf CLK_TCK failed"
+if [[ ! -f $JAR ]]; then
+    echo "bench-tls: building $JAR (./mvnw -q -DskipTests package)"
+    (cd "$ROOT" && ./mvnw -q -DskipTests package) || die "build failed"
+fi
+
+# ---- temp dir, processes, cleanup ----------------------------------------------------------------------------
+
+TMP=$(mktemp -d /tmp/gatehouse-bench-tls.XXXXXX) || die "mktemp failed"
+chmod 711 "$TMP"
+PIDS=()
+cleanup() {
+    local pid i alive
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for i in $(seq 50); do
+        alive=0
+        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        (( alive )) || break
+        sleep 0.1
+    done
+    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    if [[ ${KEEP_TMP:-0} == 1 ]]; then echo "bench-tls: kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+http_status() {   # plain HTTP GET on 127.0.0.1:port -> status code
+    local line=
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+        IFS= read -r -t 5 line <&3
+        printf '%s\n' "$line" | awk '{print $2}'
+    ) 2>/dev/null
+}
+
+https_status() {  # HTTPS GET through openssl, verifying the certificate against the test CA -> status code
+    printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" \
+        | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -servername localhost -CAfile "$TMP/certs/ca.pem" \
+            -verify_return_error 2>/dev/null | head -1 | awk '{print $2}'
+}
+
+wait_ready() {    # NAME PID LOG SECONDS CHECK...
+    local name=$1 pid=$2 log=$3 limit=$4 i
+    shift 4
+    for i in $(seq $(( limit * 10 ))); do
+        kill -0 "$pid" 2>/dev/null || { echo "bench-tls: $name exited; last lines of $log:" >&2; tail -n 30 "$log" >&2; exit 1; }
+        [[ $("$@") == 200 ]] && return 0
+        sleep 0.1
+    done
+    echo "bench-tls: $name not ready after ${limit}s; last lines of $log:" >&2
+    tail -n 30 "$log" >&2
+    exit 1
+}
+
+cpu_ticks() {     # utime+stime of PID and its direct children (nginx workers)
+    local root=$1 total=0 d line rest
+    for d in /proc/[0-9]*; do
+        { read -r line <"$d/stat"; } 2>/dev/null || continue
+        rest=${line##*) }
+        # shellcheck disable=SC2086
+        set -- $rest
+        if [[ ${d#/proc/} == "$root" || $2 == "$root" ]]; then
+            total=$(( total + ${12} + ${13} ))
+        fi
+    done
+    echo "$total"
+}
+
+for p in "${BACKENDS[@]}" "$NGINX_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" "$GATEHOUSE_CLUSTER_PORT"; do
+    port_in_use "$p" && die "port $p is in use"
+done
+
+# ---- one certificate for both --------------------------------------------------------------------------------
+
+java -jar "$JAR" tls self-signed --host localhost --out "$TMP/certs" >"$TMP/certs.log" 2>&1 \
+    || { cat "$TMP/certs.log" >&2; die "could not generate the certificate"; }
+CERT=$TMP/certs/localhost.pem
+KEY=$TMP/certs/localhost.key
+chmod 644 "$CERT" "$KEY"   # nginx workers may run unprivileged; a throwaway test key
+
+# ---- start backends, nginx, Gatehouse ------------------------------------------------------------------------
+
+# shellcheck disable=SC2086
+java $BACKEND_JAVA_OPTS -cp "$JAR" dev.gatehouse.loadtest.DemoBackendsMain --ports "$BACKEND_PORTS" \
+    >"$TMP/backends.log" 2>&1 &
+BACKENDS_PID=$!
+PIDS+=("$BACKENDS_PID")
+for p in "${BACKENDS[@]}"; do
+    wait_ready "demo backends" "$BACKENDS_PID" "$TMP/backends.log" 60 http_status "$p" /health
+done
+echo "bench-tls: backends ready on $BACKEND_PORTS"
+if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
+    for p in "${BACKENDS[@]}"; do
+        wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$p/bytes/$SIZE" >/dev/null 2>&1
+    done
+fi
+
+declare -A PORT PID
+PORT[nginx]=$NGINX_PORT
+PORT[gatehouse]=$GATEHOUSE_PORT
+PROXIES=(nginx gatehouse)
+
+mkdir -p "$TMP/nginx-tmp" && chmod 777 "$TMP/nginx-tmp"
+{
+    echo "worker_processes auto;"
+    echo "pid $TMP/nginx.pid;"
+    echo "error_log $TMP/nginx-error.log warn;"
+    echo "daemon off;"
+    echo "events { worker_connections 4096; }"
+    echo "http {"
+    echo "    access_log off;"
+    echo "    keepalive_timeout 65s;"
+    echo "    keepalive_requests 1000000;"
+    for t in client_body proxy fastcgi uwsgi scgi; do echo "    ${t}_temp_path $TMP/nginx-tmp/$t;"; done
+    echo "    upstream bench {"
+    for p in "${BACKENDS[@]}"; do echo "        server 127.0.0.1:$p;"; done
+    echo "        keepalive 64;"
+    echo "        keepalive_requests 1000000;"
+    echo "    }"
+    echo "    server {"
+    echo "        listen 127.0.0.1:$NGINX_PORT ssl;"
+    echo "        ssl_certificate $CERT;"
+    echo "        ssl_certificate_key $KEY;"
+    echo "        ssl_protocols TLSv1.2 TLSv1.3;"
+    echo "        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305;"
+    echo "        ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;"
+    echo "        ssl_prefer_server_ciphers on;"
+    echo "        ssl_session_cache shared:SSL:10m;"
+    echo "        location / {"
+    echo "            proxy_pass http://bench;"
+    echo "            proxy_http_version 1.1;"
+    echo "            proxy_set_header Connection \"\";"
+    echo "            proxy_max_temp_file_size 0;"
+    echo "        }"
+    echo "    }"
+    echo "}"
+} >"$TMP/nginx.conf"
+nginx -t -q -e "$TMP/nginx-error.log" -c "$TMP/nginx.conf" >"$TMP/nginx.log" 2>&1 \
+    || { cat "$TMP/nginx.log" "$TMP/nginx-error.log" >&2; die "nginx rejected its config"; }
+nginx -e "$TMP/nginx-error.log" -c "$TMP/nginx.conf" >>"$TMP/nginx.log" 2>&1 &
+PID[nginx]=$!
+PIDS+=("${PID[nginx]}")
+
+{
+    echo "data-dir: $TMP/gatehouse-data"
+    echo "cluster: { name: gatehouse-bench-tls, host: 127.0.0.1, port: $GATEHOUSE_CLUSTER_PORT, members: [127.0.0.1:$GATEHOUSE_CLUSTER_PORT] }"
+    echo "listeners:"
+    echo "  - name: bench"
+    echo "    host: 127.0.0.1"
+    echo "    port: $GATEHOUSE_PORT"
+    echo "    tls: { certificates: [ { cert: $CERT, key: $KEY } ] }"
+    echo "pools:"
+    echo "  - name: bench"
+    echo "    backends:"
+    for p in "${BACKENDS[@]}"; do echo "      - { url: http://127.0.0.1:$p }"; done
+    echo "routes:"
+    echo "  - { name: all, pool: bench, match: { path-prefix: / } }"
+    echo "admin: { host: 127.0.0.1, port: $GATEHOUSE_ADMIN_PORT }"
+} >"$TMP/gatehouse.yaml"
+# shellcheck disable=SC2086
+java $GATEHOUSE_JAVA_OPTS -jar "$JAR" run --config "$TMP/gatehouse.yaml" >"$TMP/gatehouse.log" 2>&1 &
+PID[gatehouse]=$!
+PIDS+=("${PID[gatehouse]}")
+
+for p in "${PROXIES[@]}"; do
+    wait_ready "$p" "${PID[$p]}" "$TMP/$p.log" 60 https_status "${PORT[$p]}" /bytes/16
+    echo "bench-tls: $p ready on https://127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
+done
+
+# ---- run -----------------------------------------------------------------------------------------------------
+
+MODES=(handshakes keep-alive)
+wrk_run() {       # MODE URL DURATION [--latency]
+    local mode=$1 url=$2 d=$3
+    shift 3
+    if [[ $mode == handshakes ]]; then
+        wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$d" -H 'Connection: close' "$@" "$url" 2>&1
+    else
+        wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$d" "$@" "$url" 2>&1
+    fi
+}
+
+if [[ $PROXY_WARMUP != 0 && $PROXY_WARMUP != 0s ]]; then
+    echo "bench-tls: warming up each proxy, $PROXY_WARMUP per mode"
+    for mode in "${MODES[@]}"; do
+        for proxy in "${PROXIES[@]}"; do
+            wrk_run "$mode" "https://127.0.0.1:${PORT[$proxy]}/bytes/$SIZE" "$PROXY_WARMUP" >/dev/null
+        done
+    done
+fi
+
+mkdir -p "$ROOT/bench/results"
+STAMP=$(date +%Y%m%d-%H%M%S)
+RESULTS="$ROOT/bench/results/tls-$STAMP.txt"
+ROWS=$TMP/rows.tsv
+: >"$ROWS"
+: >"$TMP/wrk-all.txt"
+runs=$(( ROUNDS * ${#MODES[@]} * ${#PROXIES[@]} ))
+n=0
+for (( r = 0; r < ROUNDS; r++ )); do
+    for mode in "${MODES[@]}"; do
+        for (( k = 0; k < ${#PROXIES[@]}; k++ )); do
+            proxy=${PROXIES[$(( (k + r) % ${#PROXIES[@]} ))]}   # rotate the order each round
+            url="https://127.0.0.1:${PORT[$proxy]}/bytes/$SIZE"
+            n=$(( n + 1 ))
+            [[ $WARMUP != 0 && $WARMUP != 0s ]] && wrk_run "$mode" "$url" "$WARMUP" >/dev/null
+            before=$(cpu_ticks "${PID[$proxy]}")
+            out=$(wrk_run "$mode" "$url" "$DURATION" --latency)
+            after=$(cpu_ticks "${PID[$proxy]}")
+            kill -0 "${PID[$proxy]}" 2>/dev/null || { echo "$out" >&2; die "$proxy died (see $TMP/$proxy.log)"; }
+            printf '### round %d %s %s\n%s\n\n' "$(( r + 1 ))" "$mode" "$proxy" "$out" >>"$TMP/wrk-all.txt"
+            rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+            requests=$(awk '/requests in/ {print $1}' <<<"$out")
+            non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+            sockerr=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' <<<"$out")
+            [[ -n $rps && -n $requests ]] || { echo "$out" >&2; die "could not parse wrk's output"; }
+            cpu_us=$(awk -v t=$(( after - before )) -v hz="$CLK_TCK" -v n="$requests" \
+                'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')
+            errors=$(( ${non2xx:-0} + ${sockerr:-0} ))
+            printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( r + 1 ))" "$mode" "$proxy" "$rps" "$requests" "$cpu_us" \
+                "$errors" >>"$ROWS"
+            printf 'bench-tls: [%d/%d] round %d %-10s %-9s %10s req/s  %7s CPU µs/req%s\n' "$n" "$runs" \
+                "$(( r + 1 ))" "$mode" "$proxy" "$rps" "$cpu_us" \
+                "$( (( errors > 0 )) && echo "  errors: non-2xx ${non2xx:-0}, socket ${sockerr:-0}")"
+        done
+    done
+done
+
+median() {
+    sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2];
+        else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+SUMMARY=$TMP/summary.txt
+{
+    printf '%-11s %-10s %12s %14s %10s %8s\n' mode proxy "req/s" "CPU µs/req" "vs nginx" errors
+    for mode in "${MODES[@]}"; do
+        ref=$(awk -F'\t' -v m="$mode" '$2 == m && $3 == "nginx" {print $4}' "$ROWS" | median)
+        for proxy in "${PROXIES[@]}"; do
+            col() { awk -F'\t' -v m="$mode" -v p="$proxy" -v c="$1" '$2 == m && $3 == p {print $c}' "$ROWS"; }
+            rps=$(col 4 | median)
+            cpu=$(col 6 | median)
+            errs=$(col 7 | awk '{t += $1} END {print t + 0}')
+            ratio=$(awk -v a="$rps" -v b="$ref" 'BEGIN {if (b == "" || b == 0) print "-"; else printf "%.2f", a / b}')
+            printf '%-11s %-10s %12.0f %13.1f %10s %8s\n' "$mode" "$proxy" "$rps" "$cpu" "$ratio" "$errs"
+        done
+    done
+} >"$SUMMARY"
+
+{
+    echo "# Gatehouse TLS benchmark $STAMP"
+    echo "# host $(uname -srm), $(nproc) cores; $(nginx -v 2>&1 | head -1); $(java -version 2>&1 | head -1)"
+    echo "# wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION, /bytes/$SIZE, rounds $ROUNDS, warm-up $WARMUP per run"
+    echo "# handshakes = 'Connection: close' (a full TLS handshake per request); keep-alive = reused connections"
+    echo "# certificate: $KEY_TYPE P-256 from 'gatehouse tls self-signed'; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
+    cat "$SUMMARY"
+    echo
+    printf '# round\tmode\tproxy\treq/s\trequests\tcpu_us_per_req\terrors\n'
+    cat "$ROWS"
+    echo
+    echo "## nginx.conf"; cat "$TMP/nginx.conf"; echo
+    echo "## gatehouse.yaml"; cat "$TMP/gatehouse.yaml"; echo
+    echo "# wrk output"; cat "$TMP/wrk-all.txt"
+} >"$RESULTS"
+
+echo
+echo "medians over $ROUNDS round(s) (nginx = 1.00), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION https /bytes/$SIZE:"
+cat "$SUMMARY"
+echo
+echo "raw results: ${RESULTS#"$ROOT"/}"

@@ -1,0 +1,198 @@
+package dev.gatehouse.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.Http1xOrH2CHandler;
+import io.vertx.core.http.impl.HttpServerImpl;
+import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.VertxWrapper;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.impl.NetServerImpl;
+import io.vertx.core.net.impl.NetServerInternal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Guards each accepted connection (after TLS and the PROXY header) before Vert.x's HTTP codecs see a byte:
+ * <ul>
+ *   <li>header deadline: a connection whose first request head is not complete within {@code header-timeout} gets
+ *   408 and is closed (slowloris); HTTP/2 connections are let through at their preface;</li>
+ *   <li>strict framing: the HTTP/1 decoder is swapped for one that fails a request carrying both Content-Length and
+ *   Transfer-Encoding, which Netty would otherwise accept by silently dropping Content-Length, so the proxy's own
+ *   framing check could never see it.</li>
+ * </ul>
+ * Vert.x has no public per-connection hook that early: with h2c on, even {@code connectionHandler} only runs once the
+ * first request head is in. So {@link #createServer} builds the HTTP server the way {@code Vertx.createHttpServer}
+ * does, over a TCP server whose channel initialisation adds this guard. Runs on the connection's event loop.
+ */
+final class ConnectionGuard extends ChannelInboundHandlerAdapter {
+
+    private static final String NAME = "gatehouseGuard";
+    private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
+            + "request timeout\n").getBytes(StandardCharsets.US_ASCII);
+
+    private final HttpServerOptions options;
+    private final long headerTimeoutMillis;
+    private ScheduledFuture<?> deadline;
+
+    private ConnectionGuard(HttpServerOptions options, long headerTimeoutMillis) {
+        this.options = options;
+        this.headerTimeoutMillis = headerTimeoutMillis;
+    }
+
+    /** An HTTP server like {@code vertx.createHttpServer(options)} whose connections are guarded from accept on. */
+    static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis) {
+        VertxInternal real = (VertxInternal) vertx;
+        VertxInternal hooked = new VertxWrapper(real) {
+            @Override
+            public NetServerInternal createNetServer(NetServerOptions tcpOptions) {
+                return new NetServerImpl(real, tcpOptions.copy()) {
+                    @Override
+                    protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
+                        super.initChannel(pipeline, ssl);
+                        install(pipeline, new ConnectionGuard(options, headerTimeoutMillis));
+                    }
+                };
+            }
+        };
+        return new HttpServerImpl(hooked, options);
+    }
+
+    /**
+     * Vert.x adds its HTTP codecs later, in front of "chunkedWriter", else "idle", else at the end: going in front of
+     * those (and after any TLS handler) puts the guard ahead of the codecs in every case.
+     */
+    private static void install(ChannelPipeline pipeline, ConnectionGuard guard) {
+        if (pipeline.get("idle") != null) {
+            pipeline.addBefore("idle", NAME, guard);
+        } else if (pipeline.get("chunkedWriter") != null) {
+            pipeline.addBefore("chunkedWriter", NAME, guard);
+        } else {
+            pipeline.addLast(NAME, guard);
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        Channel channel = ctx.channel();
+        deadline = ctx.executor().schedule(() -> expire(channel), headerTimeoutMillis, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(f -> headComplete());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf buf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ChannelPipeline p = ctx.pipeline();
+        // With h2c on, Vert.x adds its HTTP/1 decoder only once the first bytes rule out the HTTP/2 preface. Feed them
+        // one at a time until it has decided (the first byte unlike the preface decides), so the decoder is swapped
+        // before it parses anything.
+        while (buf.isReadable() && p.get(Http1xOrH2CHandler.class) != null) {
+            ctx.fireChannelRead(buf.readRetainedSlice(1));
+        }
+        boolean settled = false;
+        if (p.get(Http1xOrH2CHandler.class) == null) {
+            VertxHttpRequestDecoder decoder = p.get(VertxHttpRequestDecoder.class);
+            if (decoder != null) {
+                // Bytes the old decoder already holds are handed on to the new one by replace().
+                p.replace(decoder, "httpDecoder", new StrictRequestDecoder(options, this::headComplete));
+                settled = true;
+            } else if (p.get(Http2ConnectionHandler.class) != null) {
+                headComplete();
+                settled = true;
+            }
+        }
+        if (buf.isReadable()) {
+            ctx.fireChannelRead(buf);
+        } else {
+            buf.release();
+        }
+        if (settled) {
+            p.remove(this);
+        }
+    }
+
+    /** The first request head is complete (or the connection speaks HTTP/2, or closed): the deadline is off. */
+    private void headComplete() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    private void expire(Channel channel) {
+        deadline = null;
+        if (!channel.isActive()) {
+            return;
+        }
+        ChannelHandlerContext encoder = channel.pipeline().context(HttpResponseEncoder.class);
+        if (encoder == null) {
+            channel.close();
+            return;
+        }
+        // Written below the HTTP encoder (and any compressor), which have seen no request to answer.
+        encoder.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Vert.x's request decoder, failing ambiguous framing and reporting the first complete request head. */
+    static final class StrictRequestDecoder extends VertxHttpRequestDecoder {
+
+        private final Runnable onFirstHead;
+        private boolean headSeen;
+        private boolean rejected;
+
+        StrictRequestDecoder(HttpServerOptions options, Runnable onFirstHead) {
+            super(options);
+            this.onFirstHead = onFirstHead;
+        }
+
+        @Override
+        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+            super.handleTransferEncodingChunkedWithContentLength(message);
+            // RFC 9112 §6.3 allows going on with chunked; DESIGN.md's contract is a 400 (no smuggling), which the
+            // failed result turns into through the server's invalid-request handler.
+            message.setDecoderResult(DecoderResult.failure(
+                    new IllegalArgumentException("Content-Length together with Transfer-Encoding")));
+            rejected = true;
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            if (rejected) {
+                // As Netty does after a bad message: nothing more is read from this connection, least of all a
+                // request smuggled in behind the rejected one.
+                buffer.skipBytes(buffer.readableBytes());
+                return;
+            }
+            super.decode(ctx, buffer, out);
+            if (!headSeen) {
+                for (Object o : out) {
+                    if (o instanceof HttpMessage) {
+                        headSeen = true;
+                        onFirstHead.run();
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
