@@ -75,6 +75,7 @@ final class HealthSync {
             });
             divide();
             runtime.probeAssignment(this::probes);
+            runtime.clusterNodes(() -> members.length);
         }
     }
 

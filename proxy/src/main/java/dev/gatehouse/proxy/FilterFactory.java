@@ -9,6 +9,9 @@ import java.util.List;
 /** Turns a route's filter configs into filter instances, once per snapshot. */
 class FilterFactory {
 
+    /** Live nodes of the cluster, for filters whose limits are cluster-wide; 1 when standalone. */
+    volatile java.util.function.IntSupplier clusterNodes = () -> 1;
+
     List<ProxyFilter> create(RouteConfig route) {
         List<ProxyFilter> out = new ArrayList<>();
         for (FilterConfig f : route.filters()) {
@@ -31,7 +34,7 @@ class FilterFactory {
             return new ApiKeyFilter(k);
         }
         if (f instanceof FilterConfig.RateLimit rl) {
-            return new RateLimitFilter(rl);
+            return new RateLimitFilter(rl, clusterNodes);
         }
         throw new IllegalArgumentException("route " + route.name() + ": filter type \"" + f.type()
                 + "\" is not available in this build");
@@ -39,6 +42,8 @@ class FilterFactory {
 
     /** The filter types {@link #create} can build; the others are refused at start with a clear message. */
     static boolean supported(FilterConfig f) {
-        return !(f instanceof FilterConfig.Jwt) && !(f instanceof FilterConfig.Basic);
+        return !(f instanceof FilterConfig.Jwt) && !(f instanceof FilterConfig.Basic)
+                // Keyed by a JWT claim needs the jwt filter.
+                && !(f instanceof FilterConfig.RateLimit rl && rl.key().startsWith("jwt:"));
     }
 }

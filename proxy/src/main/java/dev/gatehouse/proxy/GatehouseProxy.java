@@ -45,6 +45,27 @@ public final class GatehouseProxy {
      */
     public static Future<GatehouseProxy> start(Vertx vertx, GatehouseConfig config, ProxyRuntime runtime,
                                                ListenerTls tls) {
+        return start(vertx, config, runtime, tls, null, null);
+    }
+
+    /**
+     * Starts the listeners of {@code config} serving {@code runtime}, observed by the request-path meters and the
+     * access log.
+     *
+     * @param tls       builds a listener's server TLS options; {@code null} when no listener uses TLS
+     * @param metrics   records every exchange and connection; {@code null} for none
+     * @param accessLog gets every finished exchange; {@code null} when the access log is off
+     */
+    public static Future<GatehouseProxy> start(Vertx vertx, GatehouseConfig config, ProxyRuntime runtime,
+                                               ListenerTls tls, ProxyMetrics metrics, AccessLog accessLog) {
+        List<ExchangeObserver> observers = new ArrayList<>();
+        if (metrics != null) {
+            observers.add(metrics);
+        }
+        if (accessLog != null) {
+            observers.add(accessLog);
+        }
+        ExchangeObserver observer = ExchangeObserver.of(observers);
         List<String> unsupported = unsupportedFilterProblems(config.shared());
         if (!unsupported.isEmpty()) {
             return Future.failedFuture(new IllegalArgumentException(String.join("\n", unsupported)));
@@ -58,7 +79,7 @@ public final class GatehouseProxy {
         return vertx.deployVerticle(new HealthCheckVerticle(runtime))
                 .compose(healthId -> vertx.deployVerticle(() -> {
                             ProxyVerticle v = new ProxyVerticle(runtime, config.listeners(), compression, loops, health,
-                                    tls);
+                                    tls, observer, metrics);
                             instances.add(v);
                             return v;
                         }, new DeploymentOptions().setInstances(loops))
@@ -78,8 +99,11 @@ public final class GatehouseProxy {
             for (int j = 0; j < r.filters().size(); j++) {
                 FilterConfig f = r.filters().get(j);
                 if (!FilterFactory.supported(f)) {
-                    out.add("routes[" + i + "].filters[" + j + "].type: \"" + f.type()
-                            + "\" filters are not available in this build");
+                    out.add(f instanceof FilterConfig.RateLimit
+                            ? "routes[" + i + "].filters[" + j + "].key: jwt:CLAIM keys need the jwt filter, which is"
+                                    + " not available in this build"
+                            : "routes[" + i + "].filters[" + j + "].type: \"" + f.type()
+                                    + "\" filters are not available in this build");
                 }
             }
         }

@@ -141,4 +141,9 @@ public final class ProxyRuntime {
         BackendPool p = current.get().pools().get(pool);
         return p != null && p.panicking();
     }
+
+    /** How many nodes share cluster-scoped limits (rate limits with {@code scope: cluster}). */
+    public void clusterNodes(java.util.function.IntSupplier nodes) {
+        filters.clusterNodes = nodes;
+    }
 }

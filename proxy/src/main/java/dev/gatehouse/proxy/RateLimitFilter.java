@@ -6,22 +6,28 @@ import io.vertx.core.MultiMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A token bucket per key (client address or a header), local to this node. Buckets refill continuously at
- * {@code rate} up to {@code burst}; an empty bucket answers 429 with Retry-After.
+ * A token bucket per key (client address or a header). Buckets refill continuously at {@code rate} up to
+ * {@code burst}; an empty bucket answers 429 with Retry-After.
+ *
+ * <p>{@code scope: node} limits each node on its own. {@code scope: cluster} divides the rate and burst among the
+ * live nodes, so the cluster as a whole admits about {@code rate}: exact when the load balancer in front spreads a
+ * key's traffic evenly, conservative when it does not. No cross-node round trip sits on the request path.
  */
 final class RateLimitFilter implements ProxyFilter {
 
     private static final int MAX_KEYS = 100_000;
 
     private final String headerKey;
-    private final double perNano;
-    private final double burst;
+    private final double perNanoTotal;
+    private final double burstTotal;
+    private final java.util.function.IntSupplier nodes;
     private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-    RateLimitFilter(FilterConfig.RateLimit config) {
+    RateLimitFilter(FilterConfig.RateLimit config, java.util.function.IntSupplier clusterNodes) {
         this.headerKey = config.key().startsWith("header:") ? config.key().substring(7) : null;
-        this.perNano = config.rate().perSecond() / 1e9;
-        this.burst = config.burst() == null ? Math.max(1, config.rate().perSecond()) : config.burst();
+        this.perNanoTotal = config.rate().perSecond() / 1e9;
+        this.burstTotal = config.burst() == null ? Math.max(1, config.rate().perSecond()) : config.burst();
+        this.nodes = "cluster".equals(config.scope()) ? clusterNodes : () -> 1;
     }
 
     private static final class Bucket {
@@ -41,6 +47,9 @@ final class RateLimitFilter implements ProxyFilter {
             key = exchange.clientAddress();
         }
         long now = System.nanoTime();
+        int share = Math.max(1, nodes.getAsInt());
+        double perNano = perNanoTotal / share;
+        double burst = Math.max(1, burstTotal / share);
         if (buckets.size() > MAX_KEYS) {
             // Bound memory under key floods: full buckets carry no information, so forgetting them is exact.
             buckets.entrySet().removeIf(e -> e.getValue().tokens >= burst);
