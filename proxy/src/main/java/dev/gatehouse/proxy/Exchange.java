@@ -45,6 +45,12 @@ final class Exchange implements Selection {
     private String upstreamUri;
     private String hostHeader;
     private String peer;
+    /** For the exchange record (metrics, access log): when the head arrived, and how it ended. */
+    private final long startNanos;
+    private String traceparent;
+    private boolean traceContinued;
+    private String errorName;
+    private boolean clientGone;
 
     private final Backend[] tried = new Backend[MAX_ATTEMPTS];
     private int attempts;
@@ -82,11 +88,13 @@ final class Exchange implements Selection {
         this.response = request.response();
         this.snapshot = snapshot;
         this.requestId = Forwarding.requestId(request.getHeader(Forwarding.X_REQUEST_ID));
+        this.startNanos = System.nanoTime();
     }
 
     // ---- stage 1-4: framing, route, filters, limits ----------------------------------------------------------
 
     void start() {
+        handler.observer.requestStarted(handler.listener);
         MultiMap h = request.headers();
         if (!checkFraming(h)) {
             return;
@@ -98,6 +106,8 @@ final class Exchange implements Selection {
         }
         if (request.method() == HttpMethod.CONNECT) {
             sendError(405, "method not allowed\n", true);
+            errorName = "METHOD_NOT_ALLOWED";
+            complete();
             return;
         }
         HostAndPort authority = request.authority();
@@ -334,13 +344,12 @@ final class Exchange implements Selection {
         tried[attempts++] = b;
         backend = b;
         Attempt a = new Attempt(b, retry);
+        handler.observer.upstreamAttempt(route.name, b, retry);
         attemptDeadlineNanos = route.perTryTimeoutNanos > 0 ? System.nanoTime() + route.perTryTimeoutNanos
                 : Long.MAX_VALUE;
-        RequestOptions options = new RequestOptions()
+        // Host, port, TLS, and for a pool with tls.server-name the name used for SNI and verification.
+        RequestOptions options = UpstreamTls.target(route.pool.config, b, new RequestOptions())
                 .setMethod(request.method())
-                .setHost(b.host())
-                .setPort(b.port())
-                .setSsl(b.tls())
                 .setURI(upstreamUri);
         handler.clients.client(route.pool).request(options)
                 .onComplete(ar -> connected(a, ar));
@@ -418,6 +427,8 @@ final class Exchange implements Selection {
         MultiMap in = request.headers();
         MultiMap out = up.headers();
         Forwarding.copyEndToEnd(in, out, true);
+        // X-Client-Cert-* from the client never pass; they are set only from a verified client certificate.
+        ClientIdentity.apply(request, out);
         if (request.authority() != null) {
             up.authority(request.authority());
         }
@@ -427,6 +438,16 @@ final class Exchange implements Selection {
         Forwarding.addVia(in, out, request.version() == HttpVersion.HTTP_2 ? "2"
                 : request.version() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
         out.set(Forwarding.X_REQUEST_ID, requestId);
+        // W3C trace context: the proxy is a hop of the trace (see TraceContext); the same span for every attempt.
+        if (traceparent == null) {
+            TraceContext t = TraceContext.continueOrStart(request.getHeader(TraceContext.TRACEPARENT));
+            traceparent = t.traceparent();
+            traceContinued = t.continued();
+        }
+        out.set(TraceContext.TRACEPARENT, traceparent);
+        if (!traceContinued) {
+            out.remove(TraceContext.TRACESTATE);
+        }
         for (ProxyFilter f : route.filters) {
             f.onUpstreamRequest(this, out);
         }
@@ -704,6 +725,7 @@ final class Exchange implements Selection {
         }
         Attempt a = current;
         Attempt h = hedge;
+        clientGone = true;
         // Done first: the resets below are ours, not backend failures to count or retry.
         complete();
         abandon(a);
@@ -726,7 +748,41 @@ final class Exchange implements Selection {
             if (hedge != null) {
                 hedge.release();
             }
+            finished();
         }
+    }
+
+    /** Hands the exchange to the observers (metrics, access log): once, when it is done. */
+    private void finished() {
+        ExchangeObserver observer = handler.observer;
+        if (observer == ExchangeObserver.NONE) {
+            return;
+        }
+        long nanos = System.nanoTime() - startNanos;
+        boolean ended = response.ended();
+        String error = errorName;
+        int status;
+        if (!ended && (clientGone || response.closed())) {
+            status = 499;
+            error = error == null ? "CLIENT_CLOSED" : error;
+        } else if (ended || response.headWritten()) {
+            status = response.getStatusCode();
+            error = error == null && !ended ? "RESPONSE_INCOMPLETE" : error;
+        } else {
+            status = 0;
+        }
+        if (traceparent == null) {
+            // Answered without a backend: still a trace id to find the request by.
+            traceparent = TraceContext.continueOrStart(request.getHeader(TraceContext.TRACEPARENT)).traceparent();
+        }
+        Backend last = current != null ? current.backend : backend;
+        HttpVersion v = request.version();
+        observer.completed(new ExchangeRecord(System.currentTimeMillis() - nanos / 1_000_000, nanos,
+                handler.listener.name(), requestId, clientAddress(), request.method().name(), request.path(),
+                v == HttpVersion.HTTP_2 ? "HTTP/2.0" : v == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1",
+                route == null ? null : route.name, route == null ? null : route.pool.name,
+                last == null ? null : last.id(), status, request.bytesRead(), response.bytesWritten(), attempts,
+                null, error, request.getHeader(HttpHeaders.USER_AGENT), traceparent));
     }
 
     private void untrack() {
@@ -746,18 +802,24 @@ final class Exchange implements Selection {
                 || error == ProxyError.URI_TOO_LONG
                 || (hasBody && !request.isEnded());
         sendError(error.status, error.body, close);
+        errorName = error.name();
         complete();
     }
 
     private void reject(ProxyFilter.Rejection r) {
-        if (r.headers() != null) {
-            response.headers().addAll(r.headers());
-        }
-        sendError(r.status(), r.body(), hasBody && !request.isEnded());
+        sendError(r.status(), r.body(), hasBody && !request.isEnded(), r.headers());
+        errorName = r.status() == 429 ? "RATE_LIMITED" : r.status() == 401 ? "UNAUTHORIZED"
+                : r.status() == 403 ? "FORBIDDEN" : "REJECTED";
         done = true;
+        finished();
     }
 
     private void sendError(int status, String body, boolean close) {
+        sendError(status, body, close, null);
+    }
+
+    /** {@code extra}: headers of the answer itself (a filter's Retry-After or CORS headers), set after the reset. */
+    private void sendError(int status, String body, boolean close, MultiMap extra) {
         if (response.ended() || response.closed()) {
             return;
         }
@@ -766,6 +828,9 @@ final class Exchange implements Selection {
             return;
         }
         response.headers().clear();
+        if (extra != null) {
+            response.headers().addAll(extra);
+        }
         response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(Forwarding.X_REQUEST_ID, requestId);
@@ -793,9 +858,10 @@ final class Exchange implements Selection {
             tried[attempts++] = b;
             backend = b;
             Attempt a = new Attempt(b, false);
+            handler.observer.upstreamAttempt(route.name, b, false);
             current = a;
-            RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(b.host())
-                    .setPort(b.port()).setSsl(b.tls()).setURI(upstreamUri);
+            RequestOptions options = UpstreamTls.target(route.pool.config, b, new RequestOptions())
+                    .setMethod(HttpMethod.GET).setURI(upstreamUri);
             handler.clients.client(route.pool).request(options)
                     .compose(up -> {
                         a.upstream = up;

@@ -34,7 +34,8 @@ class FilterFactory {
             return new ApiKeyFilter(k);
         }
         if (f instanceof FilterConfig.RateLimit rl) {
-            return new RateLimitFilter(rl, clusterNodes);
+            // Read through the factory: the node count may be wired after the filter is built.
+            return new RateLimitFilter(rl, () -> clusterNodes.getAsInt());
         }
         throw new IllegalArgumentException("route " + route.name() + ": filter type \"" + f.type()
                 + "\" is not available in this build");
