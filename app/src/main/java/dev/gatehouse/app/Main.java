@@ -90,6 +90,12 @@ public final class Main {
         }
         // Certificates, keys and CA bundles are loaded as a node would load them; problems exit 2 with their paths.
         TlsWiring.check(c);
+        // So are the files filters read (a JWKS).
+        List<dev.gatehouse.config.ConfigProblem> files =
+                new dev.gatehouse.proxy.ProxyRuntime(dev.gatehouse.config.SharedConfig.empty(), 0).check(c.shared());
+        if (!files.isEmpty()) {
+            throw new ConfigException(files);
+        }
         out.println(file + ": OK (" + c.listeners().size() + " listeners, " + c.pools().size() + " pools, "
                 + c.routes().size() + " routes)");
         return 0;

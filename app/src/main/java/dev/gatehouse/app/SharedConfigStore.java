@@ -219,6 +219,10 @@ final class SharedConfigStore implements ConfigPort {
 
     /** The compare-and-set: answers once the new version is stored (with its synchronous backup). */
     private VersionedConfig write(SharedConfig next, long expectedVersion, String author) {
+        List<dev.gatehouse.config.ConfigProblem> problems = runtime.check(next);
+        if (!problems.isEmpty()) {
+            throw new dev.gatehouse.config.ConfigException(problems);
+        }
         String json = map.get(KEY);
         VersionedConfig cur = json == null ? current : decode(json);
         if (expectedVersion >= 0 && cur.version() != expectedVersion) {

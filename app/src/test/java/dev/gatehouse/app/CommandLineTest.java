@@ -89,7 +89,7 @@ class CommandLineTest {
     }
 
     @Test
-    void jwtFiltersAreRefusedClearlyUntilImplemented() throws IOException {
+    void aJwtFilterWhoseJwksCannotBeReadIsReportedWithItsPath() throws IOException {
         Path f = file("""
                 listeners: [ { name: public, port: 8080 } ]
                 pools: [ { name: api, backends: [ { url: "http://127.0.0.1:9001" } ] } ]
@@ -99,6 +99,6 @@ class CommandLineTest {
                     filters: [ { type: jwt, issuer: "https://id.example.com", jwks: jwks.json } ]
                 """);
         assertThat(run("validate", "--config", f.toString())).isEqualTo(2);
-        assertThat(err()).contains("routes[0].filters[0].type: \"jwt\" filters are not available in this build");
+        assertThat(err()).contains("routes[0].filters[0]: jwks.json: cannot read JWKS");
     }
 }

@@ -275,6 +275,9 @@ final class Exchange implements Selection {
         return false;
     }
 
+    /** Claims of a verified JWT, set by the jwt filter for the filters after it; {@code null} otherwise. */
+    io.vertx.core.json.JsonObject jwtClaims;
+
     /** The client's address: the PROXY protocol source when enabled, else the TCP peer. */
     String clientAddress() {
         if (peer == null) {

@@ -33,6 +33,9 @@ class FilterFactory {
         if (f instanceof FilterConfig.ApiKey k) {
             return new ApiKeyFilter(k);
         }
+        if (f instanceof FilterConfig.Jwt jwt) {
+            return new JwtFilter(jwt);
+        }
         if (f instanceof FilterConfig.RateLimit rl) {
             // Read through the factory: the node count may be wired after the filter is built.
             return new RateLimitFilter(rl, () -> clusterNodes.getAsInt());
@@ -43,8 +46,6 @@ class FilterFactory {
 
     /** The filter types {@link #create} can build; the others are refused at start with a clear message. */
     static boolean supported(FilterConfig f) {
-        return !(f instanceof FilterConfig.Jwt) && !(f instanceof FilterConfig.Basic)
-                // Keyed by a JWT claim needs the jwt filter.
-                && !(f instanceof FilterConfig.RateLimit rl && rl.key().startsWith("jwt:"));
+        return !(f instanceof FilterConfig.Basic);
     }
 }

@@ -99,11 +99,8 @@ public final class GatehouseProxy {
             for (int j = 0; j < r.filters().size(); j++) {
                 FilterConfig f = r.filters().get(j);
                 if (!FilterFactory.supported(f)) {
-                    out.add(f instanceof FilterConfig.RateLimit
-                            ? "routes[" + i + "].filters[" + j + "].key: jwt:CLAIM keys need the jwt filter, which is"
-                                    + " not available in this build"
-                            : "routes[" + i + "].filters[" + j + "].type: \"" + f.type()
-                                    + "\" filters are not available in this build");
+                    out.add("routes[" + i + "].filters[" + j + "].type: \"" + f.type()
+                            + "\" filters are not available in this build");
                 }
             }
         }

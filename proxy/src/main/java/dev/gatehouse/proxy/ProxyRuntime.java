@@ -146,4 +146,24 @@ public final class ProxyRuntime {
     public void clusterNodes(java.util.function.IntSupplier nodes) {
         filters.clusterNodes = nodes;
     }
+
+    /**
+     * What would stop {@code next} from being applied on this node: filters whose files (a JWKS) cannot be
+     * loaded. Checked before a new version is stored, so a version every node cannot run is never written.
+     */
+    public List<dev.gatehouse.config.ConfigProblem> check(SharedConfig next) {
+        List<dev.gatehouse.config.ConfigProblem> problems = new ArrayList<>();
+        for (int i = 0; i < next.routes().size(); i++) {
+            RouteConfig rc = next.routes().get(i);
+            for (int j = 0; j < rc.filters().size(); j++) {
+                try {
+                    filters.create(rc, rc.filters().get(j));
+                } catch (RuntimeException e) {
+                    problems.add(new dev.gatehouse.config.ConfigProblem(
+                            "routes[" + i + "].filters[" + j + "]", String.valueOf(e.getMessage())));
+                }
+            }
+        }
+        return problems;
+    }
 }

@@ -18,6 +18,7 @@ final class RateLimitFilter implements ProxyFilter {
     private static final int MAX_KEYS = 100_000;
 
     private final String headerKey;
+    private final String claimKey;
     private final double perNanoTotal;
     private final double burstTotal;
     private final java.util.function.IntSupplier nodes;
@@ -25,6 +26,7 @@ final class RateLimitFilter implements ProxyFilter {
 
     RateLimitFilter(FilterConfig.RateLimit config, java.util.function.IntSupplier clusterNodes) {
         this.headerKey = config.key().startsWith("header:") ? config.key().substring(7) : null;
+        this.claimKey = config.key().startsWith("jwt:") ? config.key().substring(4) : null;
         this.perNanoTotal = config.rate().perSecond() / 1e9;
         this.burstTotal = config.burst() == null ? Math.max(1, config.rate().perSecond()) : config.burst();
         this.nodes = "cluster".equals(config.scope()) ? clusterNodes : () -> 1;
@@ -42,7 +44,8 @@ final class RateLimitFilter implements ProxyFilter {
 
     @Override
     public Rejection onRequest(Exchange exchange) {
-        String key = headerKey == null ? exchange.clientAddress() : exchange.request.getHeader(headerKey);
+        String key = headerKey != null ? exchange.request.getHeader(headerKey)
+                : claimKey != null ? claim(exchange, claimKey) : exchange.clientAddress();
         if (key == null) {
             key = exchange.clientAddress();
         }
@@ -68,5 +71,13 @@ final class RateLimitFilter implements ProxyFilter {
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         h.set("Retry-After", Long.toString((long) Math.ceil(wait)));
         return new ProxyFilter.Rejection(429, "too many requests\n", h);
+    }
+
+    private static String claim(Exchange exchange, String name) {
+        if (exchange.jwtClaims == null) {
+            return null;
+        }
+        Object v = exchange.jwtClaims.getValue(name);
+        return v == null ? null : "jwt:" + v;
     }
 }

@@ -118,4 +118,91 @@ class FiltersIT {
         assertThat(h.get("/x").statusCode()).isEqualTo(200);
         assertThat(h.get("/x").statusCode()).isEqualTo(429);
     }
+
+    // ---- jwt ------------------------------------------------------------------------------------------------
+
+    static final java.util.Base64.Encoder B64 = java.util.Base64.getUrlEncoder().withoutPadding();
+
+    static String b64(String s) {
+        return B64.encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sign(java.security.PrivateKey key, String alg, String kid, String claims) throws Exception {
+        String input = b64("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\",\"kid\":\"" + kid + "\"}") + "." + b64(claims);
+        java.security.Signature s = java.security.Signature.getInstance(alg.startsWith("RS") ? "SHA256withRSA"
+                : "SHA256withECDSAinP1363Format");
+        s.initSign(key);
+        s.update(input.getBytes(StandardCharsets.US_ASCII));
+        return input + "." + B64.encodeToString(s.sign());
+    }
+
+    static String unsigned(java.math.BigInteger v) {
+        byte[] b = v.toByteArray();
+        if (b[0] == 0) {
+            b = java.util.Arrays.copyOfRange(b, 1, b.length);
+        }
+        return B64.encodeToString(b);
+    }
+
+    static String pad32(java.math.BigInteger v) {
+        byte[] b = v.toByteArray();
+        byte[] out = new byte[32];
+        int n = Math.min(32, b.length);
+        System.arraycopy(b, b.length - n, out, 32 - n, n);
+        return B64.encodeToString(out);
+    }
+
+    @Test
+    void jwtVerifiesSignatureIssuerAudienceAndExpiryAndFeedsRateLimitKeys(@org.junit.jupiter.api.io.TempDir
+                                                                          java.nio.file.Path dir) throws Exception {
+        var rsaGen = java.security.KeyPairGenerator.getInstance("RSA");
+        rsaGen.initialize(2048);
+        var rsa = rsaGen.generateKeyPair();
+        var ecGen = java.security.KeyPairGenerator.getInstance("EC");
+        ecGen.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        var ec = ecGen.generateKeyPair();
+        var rsaPub = (java.security.interfaces.RSAPublicKey) rsa.getPublic();
+        var ecPub = (java.security.interfaces.ECPublicKey) ec.getPublic();
+        String jwks = "{\"keys\":["
+                + "{\"kty\":\"RSA\",\"kid\":\"r1\",\"use\":\"sig\",\"n\":\"" + unsigned(rsaPub.getModulus())
+                + "\",\"e\":\"" + unsigned(rsaPub.getPublicExponent()) + "\"},"
+                + "{\"kty\":\"EC\",\"kid\":\"e1\",\"crv\":\"P-256\",\"x\":\"" + pad32(ecPub.getW().getAffineX())
+                + "\",\"y\":\"" + pad32(ecPub.getW().getAffineY()) + "\"}]}";
+        java.nio.file.Path file = dir.resolve("jwks.json");
+        java.nio.file.Files.writeString(file, jwks);
+        start("  - { type: jwt, issuer: \"https://id.example.com\", audience: api, jwks: \"" + file + "\" }\n"
+                + "  - { type: rate-limit, key: \"jwt:sub\", rate: 1/m, burst: 2 }\n");
+        long now = System.currentTimeMillis() / 1000;
+        String good = "{\"iss\":\"https://id.example.com\",\"aud\":\"api\",\"sub\":\"alice\",\"exp\":" + (now + 300) + "}";
+
+        assertThat(h.get("/x").statusCode()).isEqualTo(401);
+        assertThat(h.get("/x").headers().firstValue("www-authenticate")).hasValue("Bearer realm=\"gatehouse\"");
+        String rsToken = sign(rsa.getPrivate(), "RS256", "r1", good);
+        assertThat(send(req("/x").header("Authorization", "Bearer " + rsToken)).statusCode()).isEqualTo(200);
+        String esToken = sign(ec.getPrivate(), "ES256", "e1", good.replace("alice", "bob"));
+        assertThat(send(req("/x").header("Authorization", "Bearer " + esToken)).statusCode()).isEqualTo(200);
+
+        // Tampered payload, wrong issuer, wrong audience, expired, unknown kid, alg none: all 401, none upstream.
+        int hits = h.backends[0].hits.get();
+        String[] parts = rsToken.split("\\.");
+        String tampered = parts[0] + "." + b64(good.replace("alice", "mallory")) + "." + parts[2];
+        for (String bad : new String[] {
+                tampered,
+                sign(rsa.getPrivate(), "RS256", "r1", good.replace("https://id.example.com", "https://evil")),
+                sign(rsa.getPrivate(), "RS256", "r1", good.replace("\"api\"", "\"other\"")),
+                sign(rsa.getPrivate(), "RS256", "r1", good.replace(Long.toString(now + 300), Long.toString(now - 300))),
+                sign(rsa.getPrivate(), "RS256", "nope", good),
+                b64("{\"alg\":\"none\"}") + "." + b64(good) + ".",
+                "not-a-jwt"}) {
+            HttpResponse<String> r = send(req("/x").header("Authorization", "Bearer " + bad));
+            assertThat(r.statusCode()).as(bad).isEqualTo(401);
+            assertThat(r.headers().firstValue("www-authenticate").orElse("")).contains("invalid_token");
+        }
+        assertThat(h.backends[0].hits.get()).isEqualTo(hits);
+
+        // The rate limit is per subject claim: alice has one request left of her burst of two, bob is separate.
+        assertThat(send(req("/x").header("Authorization", "Bearer " + rsToken)).statusCode()).isEqualTo(200);
+        assertThat(send(req("/x").header("Authorization", "Bearer " + rsToken)).statusCode()).isEqualTo(429);
+        assertThat(send(req("/x").header("Authorization", "Bearer " + esToken)).statusCode()).isEqualTo(200);
+    }
 }
