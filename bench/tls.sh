@@ -22,6 +22,7 @@ NGINX_PORT=${NGINX_PORT:-18281}
 GATEHOUSE_PORT=${GATEHOUSE_PORT:-18283}
 GATEHOUSE_ADMIN_PORT=${GATEHOUSE_ADMIN_PORT:-18290}
 GATEHOUSE_CLUSTER_PORT=${GATEHOUSE_CLUSTER_PORT:-18670}
+GATEHOUSE_JAVA=${GATEHOUSE_JAVA:-java}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--Xms512m -Xmx512m}
 BACKEND_JAVA_OPTS=${BACKEND_JAVA_OPTS:--Xms256m -Xmx512m}
 KEY_TYPE=ec   # the certificate `gatehouse tls self-signed` makes: ECDSA P-256
@@ -40,7 +41,8 @@ Both proxies serve the same ECDSA P-256 certificate (made with 'gatehouse tls se
 same TLS 1.3 suite order (AES-128-GCM first), HTTP/1.1 with keep-alive to the backends.
 
 Environment: ROUNDS, DURATION, WARMUP, PROXY_WARMUP, SIZE, WRK_CONNECTIONS, WRK_THREADS, BACKEND_PORTS, NGINX_PORT,
-GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT, GATEHOUSE_JAVA_OPTS, BACKEND_JAVA_OPTS, KEEP_TMP=1.
+GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT, GATEHOUSE_JAVA_OPTS, BACKEND_JAVA_OPTS, KEEP_TMP=1;
+GATEHOUSE_JAVA: the java binary that runs Gatehouse (default: java on the PATH), e.g. a JDK 25 to compare.
 EOF
 }
 
@@ -252,7 +254,7 @@ PIDS+=("${PID[nginx]}")
     echo "admin: { host: 127.0.0.1, port: $GATEHOUSE_ADMIN_PORT }"
 } >"$TMP/gatehouse.yaml"
 # shellcheck disable=SC2086
-java $GATEHOUSE_JAVA_OPTS -jar "$JAR" run --config "$TMP/gatehouse.yaml" >"$TMP/gatehouse.log" 2>&1 &
+"$GATEHOUSE_JAVA" $GATEHOUSE_JAVA_OPTS -jar "$JAR" run --config "$TMP/gatehouse.yaml" >"$TMP/gatehouse.log" 2>&1 &
 PID[gatehouse]=$!
 PIDS+=("${PID[gatehouse]}")
 
@@ -284,6 +286,7 @@ if [[ $PROXY_WARMUP != 0 && $PROXY_WARMUP != 0s ]]; then
 fi
 
 mkdir -p "$ROOT/bench/results"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS="$ROOT/bench/results/tls-$STAMP.txt"
 ROWS=$TMP/rows.tsv
@@ -324,6 +327,7 @@ median() {
     sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2];
         else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 SUMMARY=$TMP/summary.txt
 {
     printf '%-11s %-10s %12s %14s %10s %8s\n' mode proxy "req/s" "CPU µs/req" "vs nginx" errors
@@ -342,10 +346,11 @@ SUMMARY=$TMP/summary.txt
 
 {
     echo "# Gatehouse TLS benchmark $STAMP"
-    echo "# host $(uname -srm), $(nproc) cores; $(nginx -v 2>&1 | head -1); $(java -version 2>&1 | head -1)"
+    echo "# host $(uname -srm), $(nproc) cores; $(nginx -v 2>&1 | head -1); Gatehouse on $("$GATEHOUSE_JAVA" -version 2>&1 | head -1)"
     echo "# wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION, /bytes/$SIZE, rounds $ROUNDS, warm-up $WARMUP per run"
     echo "# handshakes = 'Connection: close' (a full TLS handshake per request); keep-alive = reused connections"
     echo "# certificate: $KEY_TYPE P-256 from 'gatehouse tls self-signed'; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
+    echo "# load average (1/5/15 min) before the measured runs: $LOAD_START; after: $LOAD_END"
     cat "$SUMMARY"
     echo
     printf '# round\tmode\tproxy\treq/s\trequests\tcpu_us_per_req\terrors\n'
@@ -357,7 +362,8 @@ SUMMARY=$TMP/summary.txt
 } >"$RESULTS"
 
 echo
-echo "medians over $ROUNDS round(s) (nginx = 1.00), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION https /bytes/$SIZE:"
+echo "medians over $ROUNDS round(s) (nginx = 1.00), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION https /bytes/$SIZE;"
+echo "load average before/after: $LOAD_START / $LOAD_END ($(nproc) cores; other work on the machine skews req/s more than CPU µs/req):"
 cat "$SUMMARY"
 echo
 echo "raw results: ${RESULTS#"$ROOT"/}"

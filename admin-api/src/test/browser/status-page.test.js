@@ -28,7 +28,7 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
 function nextLine() {
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: process.stdin });
-    rl.once("line", line => { rl.close(); resolve(line.trim()); });
+    rl.once("line", line => { resolve(line.trim()); rl.close(); });
     rl.once("close", () => reject(new Error("standard input closed before the expected state was sent")));
   });
 }
@@ -41,7 +41,11 @@ async function main() {
   });
   const page = context.pages()[0] || await context.newPage();
   const consoleErrors = [];
-  page.on("console", m => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  // The page's first reading, before the token is typed, is refused (401): the browser logs that as a failed
+  // resource, which is expected. Script errors and anything else logged as an error are not.
+  page.on("console", m => {
+    if (m.type() === "error" && !m.text().includes("status of 401")) consoleErrors.push(m.text());
+  });
   page.on("pageerror", e => consoleErrors.push(String(e)));
   try {
     await page.goto(url, { waitUntil: "load", timeout: 15000 });
@@ -66,6 +70,8 @@ async function main() {
     if (!(Number(members) >= 1)) throw new Error("cluster members not shown: " + members);
     if (cache !== "no cache") throw new Error("cache should read \"no cache\", reads: " + cache);
     const rps = await page.textContent(`#routes tr[data-route="${route}"] td.rps`);
+    const before = await stateCell.textContent();
+    if (before !== "healthy" && before !== "unknown") throw new Error("backend not taking requests yet: " + before);
     console.log("PAGE-READY backend=" + (await stateCell.textContent()) + " version=" + version + " members=" + members
       + " rps=" + rps);
 

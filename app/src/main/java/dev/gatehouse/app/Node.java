@@ -39,9 +39,11 @@ final class Node {
     final AdminServer admin;
     final Metrics metrics;
     final TlsWiring tls;
+    final Observability observability;
 
     private Node(Vertx vertx, GatehouseConfig config, HazelcastInstance hz, SharedConfigStore store,
-                 GatehouseProxy proxy, AdminServer admin, Metrics metrics, TlsWiring tls) {
+                 GatehouseProxy proxy, AdminServer admin, Metrics metrics, TlsWiring tls,
+                 Observability observability) {
         this.vertx = vertx;
         this.config = config;
         this.hz = hz;
@@ -50,6 +52,7 @@ final class Node {
         this.admin = admin;
         this.metrics = metrics;
         this.tls = tls;
+        this.observability = observability;
     }
 
     static Vertx newVertx() {
@@ -88,16 +91,27 @@ final class Node {
                     SharedConfigStore store = SharedConfigStore.open(vertx, hz, runtime, dataDir, start,
                             config.shared());
                     HealthSync.start(hz, runtime);
-                    return new Object[] {hz, runtime, store};
+                    Observability observability;
+                    try {
+                        observability = Observability.start(metrics, config, runtime, hz);
+                    } catch (RuntimeException e) {
+                        store.close();
+                        hz.shutdown();
+                        throw e;
+                    }
+                    return new Object[] {hz, runtime, store, observability};
                 }, false)
                 .compose(parts -> {
                     HazelcastInstance hz = (HazelcastInstance) parts[0];
                     ProxyRuntime runtime = (ProxyRuntime) parts[1];
                     SharedConfigStore store = (SharedConfigStore) parts[2];
-                    return GatehouseProxy.start(vertx, config, runtime, tls.listeners())
-                            .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics, tls)
-                                    .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics, tls)))
+                    Observability obs = (Observability) parts[3];
+                    return GatehouseProxy.start(vertx, config, runtime, tls.listeners(), obs.requestMetrics(),
+                            obs.accessLog())
+                            .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics, tls, obs)
+                                    .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics, tls, obs)))
                             .onFailure(err -> {
+                                obs.close();
                                 store.close();
                                 hz.shutdown();
                             });
@@ -117,7 +131,8 @@ final class Node {
 
     private static Future<AdminServer> startAdmin(Vertx vertx, GatehouseConfig config, HazelcastInstance hz,
                                                   SharedConfigStore store, ProxyRuntime runtime,
-                                                  GatehouseProxy proxy, Metrics metrics, TlsWiring tls) {
+                                                  GatehouseProxy proxy, Metrics metrics, TlsWiring tls,
+                                                  Observability stats) {
         if (config.admin() == null) {
             return Future.succeededFuture(null);
         }
@@ -132,7 +147,7 @@ final class Node {
                         notReady.add("config: not loaded");
                     }
                     return notReady;
-                });
+                }, stats);
         try {
             return new AdminServer(vertx, ports, config.admin(), tls.admin()).start();
         } catch (RuntimeException e) {
@@ -172,6 +187,7 @@ final class Node {
                 // Not executeBlocking: this runs on the context of a verticle just undeployed, which no longer
                 // accepts tasks. Leaving the cluster gracefully blocks while partitions migrate.
                 .compose(v -> Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    observability.close(); // what the access log still holds, written
                     store.close();
                     hz.shutdown();
                 })))

@@ -24,10 +24,12 @@ final class Observability implements StatsPort, AutoCloseable {
 
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
+    private final boolean recordRequests;
 
-    private Observability(ProxyMetrics metrics, AccessLog accessLog) {
+    private Observability(ProxyMetrics metrics, AccessLog accessLog, boolean recordRequests) {
         this.metrics = metrics;
         this.accessLog = accessLog;
+        this.recordRequests = recordRequests;
     }
 
     /**
@@ -48,11 +50,16 @@ final class Observability implements StatsPort, AutoCloseable {
             log = AccessLog.open(config.accessLog(), runtime);
             metrics.bindAccessLog(log);
         }
-        return new Observability(metrics, log);
+        return new Observability(metrics, log, config.metrics().requests());
     }
 
     ProxyMetrics metrics() {
         return metrics;
+    }
+
+    /** The meters the request path records into; {@code null} with {@code metrics.requests: false}. */
+    ProxyMetrics requestMetrics() {
+        return recordRequests ? metrics : null;
     }
 
     /** The access log, {@code null} when it is off. */

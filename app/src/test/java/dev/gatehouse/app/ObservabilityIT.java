@@ -195,17 +195,16 @@ class ObservabilityIT {
         get("/a/lint");
         get("/b/bad/lint");
         get("/nowhere/lint");
-        for (String accept : new String[] {null, "application/openmetrics-text; version=1.0.0"}) {
-            String body = scrape(accept).body();
-            Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
-            try (var in = p.getOutputStream()) {
-                in.write(body.getBytes(StandardCharsets.UTF_8));
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(out).as("promtool check metrics (Accept %s)", accept).isEmpty();
-            assertThat(p.exitValue()).isZero();
+        // promtool lints the Prometheus text format (its parser does not read OpenMetrics' escapes).
+        String body = scrape("text/plain; version=0.0.4").body();
+        Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write(body.getBytes(StandardCharsets.UTF_8));
         }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).as("promtool check metrics").isEmpty();
+        assertThat(p.exitValue()).isZero();
     }
 
     static boolean onPath(String command) {

@@ -127,8 +127,9 @@ class StatusPageBrowserIT {
                 + "pools:\n"
                 + "  - name: web\n"
                 + "    backends: [ { url: \"http://127.0.0.1:" + backendPort + "\" } ]\n"
-                + "    health-check: { path: /, interval: 500ms, timeout: 400ms, healthy-threshold: 1,"
-                + " unhealthy-threshold: 1 }\n"
+                // Tolerant enough for a busy two-core machine starting Chromium: two failed probes a second apart.
+                + "    health-check: { path: /, interval: 1s, timeout: 1s, healthy-threshold: 1,"
+                + " unhealthy-threshold: 2 }\n"
                 + "routes: [ { name: site, pool: web } ]\n";
     }
 

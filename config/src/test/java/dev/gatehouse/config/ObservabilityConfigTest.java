@@ -22,6 +22,7 @@ class ObservabilityConfigTest {
         assertThat(c.accessLog().enabled()).isFalse();
         assertThat(c.metrics().latencyBuckets()).isEmpty();
         assertThat(c.metrics().percentiles()).isEmpty();
+        assertThat(c.metrics().requests()).isTrue();
         assertThat(c.routes().get(0).accessLog()).isTrue();
     }
 
@@ -39,13 +40,14 @@ class ObservabilityConfigTest {
     void everyKeyIsRead() {
         GatehouseConfig c = ConfigParser.parse(yaml(LISTENER, POOL, ROUTE + ", access-log: false",
                 "access-log: { enabled: true, path: logs/access.log, format: common, sample: 0.25 }\n"
-                        + "metrics: { latency-buckets: [10ms, 1s], percentiles: [0.5, 0.99] }\n"));
+                        + "metrics: { latency-buckets: [10ms, 1s], percentiles: [0.5, 0.99], requests: false }\n"));
 
         assertThat(c.accessLog()).isEqualTo(new AccessLogConfig(true, "logs/access.log",
                 AccessLogConfig.Format.COMMON, 0.25));
         assertThat(c.accessLog().toStdout()).isFalse();
         assertThat(c.metrics().latencyBuckets()).containsExactly(Duration.ofMillis(10), Duration.ofSeconds(1));
         assertThat(c.metrics().percentiles()).containsExactly(0.5, 0.99);
+        assertThat(c.metrics().requests()).isFalse();
         assertThat(c.routes().get(0).accessLog()).isFalse();
     }
 

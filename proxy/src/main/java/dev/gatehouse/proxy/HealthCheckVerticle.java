@@ -1,6 +1,8 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.HealthCheckConfig;
+import dev.gatehouse.config.PoolConfig;
+import dev.gatehouse.config.UpstreamTlsConfig;
 import dev.gatehouse.proxy.balance.Backend;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -9,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -31,12 +34,15 @@ final class HealthCheckVerticle extends VerticleBase {
 
     private final class PoolProbes {
         final HealthCheckConfig config;
+        /** The pool's TLS to https:// backends: probes verify backends as requests do. */
+        final UpstreamTlsConfig tls;
         final HealthChecker checker;
         final Map<String, Probe> probes = new HashMap<>();
 
-        PoolProbes(HealthCheckConfig config) {
+        PoolProbes(HealthCheckConfig config, PoolConfig pool) {
             this.config = config;
-            this.checker = HealthChecker.of(vertx, config);
+            this.tls = pool.tls();
+            this.checker = HealthChecker.of(vertx, config, pool);
         }
     }
 
@@ -115,7 +121,8 @@ final class HealthCheckVerticle extends VerticleBase {
         for (var it = pools.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             BackendPool pool = current.get(e.getKey());
-            if (pool == null || pool.config.healthCheck() == null || !pool.config.healthCheck().equals(e.getValue().config)) {
+            if (pool == null || pool.config.healthCheck() == null || !pool.config.healthCheck().equals(e.getValue().config)
+                    || !Objects.equals(pool.config.tls(), e.getValue().tls)) {
                 e.getValue().probes.values().forEach(Probe::cancel);
                 e.getValue().checker.close();
                 it.remove();
@@ -126,7 +133,7 @@ final class HealthCheckVerticle extends VerticleBase {
             if (hc == null) {
                 continue;
             }
-            PoolProbes probes = pools.computeIfAbsent(pool.name, n -> new PoolProbes(hc));
+            PoolProbes probes = pools.computeIfAbsent(pool.name, n -> new PoolProbes(hc, pool.config));
             Map<String, Backend> byId = new HashMap<>();
             pool.backends.forEach(b -> byId.put(b.id(), b));
             probes.probes.entrySet().removeIf(e -> {

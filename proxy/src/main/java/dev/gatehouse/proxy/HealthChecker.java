@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.HealthCheckConfig;
+import dev.gatehouse.config.PoolConfig;
 import dev.gatehouse.proxy.balance.Backend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,7 +16,9 @@ interface HealthChecker {
         return Future.succeededFuture();
     }
 
-    static HealthChecker of(Vertx vertx, HealthCheckConfig config) {
-        return "tcp".equals(config.type()) ? new TcpHealthChecker(vertx, config) : new HttpHealthChecker(vertx, config);
+    /** @param pool the probed pool: its {@code tls} decides how https:// backends are verified */
+    static HealthChecker of(Vertx vertx, HealthCheckConfig config, PoolConfig pool) {
+        return "tcp".equals(config.type()) ? new TcpHealthChecker(vertx, config)
+                : new HttpHealthChecker(vertx, config, pool);
     }
 }

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.HealthCheckConfig;
+import dev.gatehouse.config.PoolConfig;
 import dev.gatehouse.proxy.balance.Backend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,17 +24,21 @@ import java.util.concurrent.TimeUnit;
 final class HttpHealthChecker implements HealthChecker {
 
     private final HealthCheckConfig config;
+    private final PoolConfig pool;
     private final HttpClientAgent client;
     private final int[][] ranges;
 
-    HttpHealthChecker(Vertx vertx, HealthCheckConfig config) {
+    HttpHealthChecker(Vertx vertx, HealthCheckConfig config, PoolConfig pool) {
         this.config = config;
-        this.client = vertx.createHttpClient(new HttpClientOptions()
-                        .setConnectTimeout((int) config.timeout().toMillis())
-                        .setKeepAlive(true)
-                        .setKeepAliveTimeout((int) Math.max(1, config.interval().toSeconds() * 3))
-                        .setVerifyHost(true),
-                new PoolOptions().setHttp1MaxSize(1));
+        this.pool = pool;
+        HttpClientOptions options = new HttpClientOptions()
+                .setConnectTimeout((int) config.timeout().toMillis())
+                .setKeepAlive(true)
+                .setKeepAliveTimeout((int) Math.max(1, config.interval().toSeconds() * 3))
+                .setVerifyHost(true);
+        // https:// backends are verified as requests verify them: the pool's CA, server-name, client certificate.
+        UpstreamTls.configure(pool, options);
+        this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(1));
         this.ranges = parseRanges(config.expectStatus());
     }
 
@@ -60,11 +65,8 @@ final class HttpHealthChecker implements HealthChecker {
 
     @Override
     public Future<Void> check(Backend backend) {
-        RequestOptions options = new RequestOptions()
+        RequestOptions options = UpstreamTls.target(pool, backend, new RequestOptions())
                 .setMethod(HttpMethod.GET)
-                .setHost(backend.host())
-                .setPort(backend.port())
-                .setSsl(backend.tls())
                 .setURI(config.path());
         return client.request(options)
                 .compose(req -> {

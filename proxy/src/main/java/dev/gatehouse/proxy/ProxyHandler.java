@@ -15,14 +15,22 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     final ListenerSettings listener;
     final UpstreamClients clients;
     final HealthSignals health;
+    /** Metrics and the access log; {@link ExchangeObserver#NONE} when nothing observes. */
+    final ExchangeObserver observer;
 
     ProxyHandler(Vertx vertx, ProxyRuntime runtime, ListenerSettings listener, UpstreamClients clients,
                  HealthSignals health) {
+        this(vertx, runtime, listener, clients, health, ExchangeObserver.NONE);
+    }
+
+    ProxyHandler(Vertx vertx, ProxyRuntime runtime, ListenerSettings listener, UpstreamClients clients,
+                 HealthSignals health, ExchangeObserver observer) {
         this.vertx = vertx;
         this.runtime = runtime;
         this.listener = listener;
         this.clients = clients;
         this.health = health;
+        this.observer = observer;
     }
 
     /** Exchanges waiting for an upstream answer, in an intrusive list: no allocation to add or remove. */

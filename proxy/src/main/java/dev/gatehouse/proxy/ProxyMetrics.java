@@ -273,9 +273,10 @@ public final class ProxyMetrics implements ExchangeObserver {
         requireNonNull(bytes, "bytes");
         cacheEvictions = Counter.builder("gatehouse.cache.evictions").description("Entries evicted from the cache")
                 .register(registry);
-        Gauge.builder("gatehouse.cache.entries", entries, s -> s.get().doubleValue())
+        // Supplier gauges hold their supplier strongly: a lambda has no other owner to keep it from the collector.
+        Gauge.builder("gatehouse.cache.entries", entries).strongReference(true)
                 .description("Entries in the response cache").register(registry);
-        Gauge.builder("gatehouse.cache.size", bytes, s -> s.get().doubleValue()).baseUnit("bytes")
+        Gauge.builder("gatehouse.cache.size", bytes).strongReference(true).baseUnit("bytes")
                 .description("Bytes held by the response cache").register(registry);
         cacheBytes = bytes;
         cacheEntries = entries;
@@ -299,12 +300,12 @@ public final class ProxyMetrics implements ExchangeObserver {
     /** Registers {@code gatehouse.cluster.members}: the members the node currently sees. */
     public void bindClusterMembers(Supplier<Number> members) {
         requireNonNull(members, "members");
-        Gauge.builder("gatehouse.cluster.members", members, s -> s.get().doubleValue())
+        Gauge.builder("gatehouse.cluster.members", members).strongReference(true)
                 .description("Members of the Hazelcast cluster this node sees (1 when standalone)")
                 .register(registry);
     }
 
-    /** Registers the access log's written and dropped counters. */
+    /** Registers the access log's written and dropped counters (the caller keeps {@code log} referenced). */
     public void bindAccessLog(AccessLog log) {
         requireNonNull(log, "log");
         FunctionCounter.builder("gatehouse.access.log.written", log, AccessLog::written)

@@ -28,17 +28,30 @@ final class ProxyVerticle extends VerticleBase {
     private final int eventLoops;
     private final HealthSignals health;
     private final ListenerTls tls;
+    private final ExchangeObserver observer;
+    private final ProxyMetrics metrics;
     private final List<HttpServer> servers = new ArrayList<>();
     private UpstreamClients clients;
 
     ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
                   ListenerTls tls) {
+        this(runtime, listeners, compression, eventLoops, health, tls, ExchangeObserver.NONE, null);
+    }
+
+    /**
+     * @param observer sees every exchange (metrics, access log)
+     * @param metrics  counts connections per listener; {@code null} for none
+     */
+    ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
+                  ListenerTls tls, ExchangeObserver observer, ProxyMetrics metrics) {
         this.runtime = runtime;
         this.listeners = listeners;
         this.compression = compression;
         this.eventLoops = eventLoops;
         this.health = health;
         this.tls = tls;
+        this.observer = observer;
+        this.metrics = metrics;
     }
 
     @Override
@@ -85,7 +98,12 @@ final class ProxyVerticle extends VerticleBase {
                 options.addCompressor(StandardCompressionOptions.brotli());
             }
         }
-        if (l.isTls() && tls != null) {
+        if (l.isTls()) {
+            if (tls == null) {
+                // Never serve plain HTTP on a port configured for HTTPS.
+                return Future.failedFuture(new IllegalStateException("listener " + l.name()
+                        + " has tls but no TLS material was loaded for it"));
+            }
             options.setSsl(true).setUseAlpn(true);
             tls.configure(l, options);
             if (!l.http2()) {
@@ -93,10 +111,18 @@ final class ProxyVerticle extends VerticleBase {
             }
         }
         ListenerSettings settings = ListenerSettings.of(l, compression);
-        ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, health);
+        ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, health, observer);
         // The guard enforces header-timeout from accept on (slowloris) and strict request framing.
         HttpServer server = ConnectionGuard.createServer(vertx, options, l.headerTimeout().toMillis());
-        server.requestHandler(proxy);
+        // A redirect listener answers 308 to HTTPS; a TLS listener with hsts adds Strict-Transport-Security.
+        server.requestHandler(HttpsRedirect.handler(l, proxy));
+        if (metrics != null) {
+            String name = l.name();
+            server.connectionHandler(conn -> {
+                metrics.connectionOpened(name);
+                conn.closeHandler(v -> metrics.connectionClosed(name));
+            });
+        }
         server.invalidRequestHandler(req -> InvalidRequests.handle(req));
         servers.add(server);
         return server.listen().onSuccess(s ->

@@ -6,6 +6,7 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigProblem;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
+import dev.gatehouse.config.TlsConfig;
 import dev.gatehouse.tls.CertificateWatcher;
 import dev.gatehouse.tls.ExpiryMonitor;
 import dev.gatehouse.tls.TlsMaterial;
@@ -140,10 +141,9 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
         }
         for (TlsTermination t : all) {
             LOG.info("{} TLS: {}{}", t.name, describe(t.store.materials()),
-                    t.clientAuth() == io.vertx.core.http.ClientAuth.NONE ? ""
-                            : ", client certificates " + (t.config.clientAuth()
-                            == dev.gatehouse.config.TlsConfig.ClientAuth.REQUIRE ? "required" : "requested")
-                            + " (trusted CAs " + t.config.trust() + ")");
+                    t.config.clientAuth() == TlsConfig.ClientAuth.NONE ? ""
+                            : ", client certificates " + (t.config.clientAuth() == TlsConfig.ClientAuth.REQUIRE
+                            ? "required" : "requested") + " (trusted CAs " + t.config.trust() + ")");
             warnIfExpiring(t.store.materials());
             watchers.add(CertificateWatcher.start(t.files, t.store.materials(), t.config.reloadInterval(),
                     materials -> {

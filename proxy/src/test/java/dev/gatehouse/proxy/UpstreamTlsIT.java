@@ -1,11 +1,13 @@
 package dev.gatehouse.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.ConfigProblem;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.proxy.TestCertificates.Written;
+import dev.gatehouse.proxy.balance.BackendState;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
@@ -77,15 +79,23 @@ class UpstreamTlsIT {
                 + proxyClient.cert() + "\", key: \"" + proxyClient.key() + "\" }")
                 + pool("mtls-without-cert", "https://localhost:" + mtlsBackend, "tls: { ca: " + ca + " }")
                 + pool("insecure", "https://localhost:" + wrongNameBackend, "tls: { verify: false }")
+                + pool("probed", "https://127.0.0.1:" + internalBackend,
+                "tls: { ca: " + ca + ", server-name: api.internal }\n    " + HEALTH)
+                + pool("probed-wrong-ca", "https://localhost:" + localhostBackend,
+                "tls: { ca: \"" + otherPki.caFile + "\" }\n    " + HEALTH)
                 + "routes:\n";
         for (String p : List.of("ca", "system", "wrong-ca", "wrong-name", "server-name", "ip-without-name", "mtls",
-                "mtls-without-cert", "insecure")) {
+                "mtls-without-cert", "insecure", "probed", "probed-wrong-ca")) {
             yaml += "  - { name: " + p + ", pool: " + p + ", match: { path-prefix: /" + p + "/ } }\n";
         }
         GatehouseConfig config = ConfigParser.parse(yaml);
         assertThat(ServerTls.check(config)).isEmpty();
         proxy = new ProxyHarnessTls(Await.result(GatehouseProxy.start(vertx, config)));
     }
+
+    /** Fast probes; no panic mode, so an unhealthy only backend means 503. */
+    private static final String HEALTH = "health-check: { path: /health, interval: 100ms, timeout: 100ms, "
+            + "healthy-threshold: 1, unhealthy-threshold: 1 }\n    panic-threshold: 0";
 
     private static String pool(String name, String url, String tls) {
         return "  - name: " + name + "\n    backends: [ { url: \"" + url + "\" } ]\n"
@@ -171,6 +181,22 @@ class UpstreamTlsIT {
     @Test
     void verifyFalseSkipsVerification() throws Exception {
         assertThat(get("/insecure/x").statusCode()).isEqualTo(200);
+    }
+
+    private static BackendState.Health health(String pool, int port, String host) {
+        return proxy.proxy().runtime().backendState(pool, host + ":" + port).health();
+    }
+
+    @Test
+    void healthChecksVerifyHttpsBackendsWithThePoolsTls() throws Exception {
+        // Probes use the pool's CA and server-name as requests do: a verifiable backend stays healthy...
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> health("probed", internalBackend, "127.0.0.1") == BackendState.Health.HEALTHY);
+        assertThat(get("/probed/x").statusCode()).isEqualTo(200);
+        // ...and one that cannot be verified is taken out, so requests get 503 instead of a 502 per attempt.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> health("probed-wrong-ca", localhostBackend, "localhost") == BackendState.Health.UNHEALTHY);
+        assertThat(get("/probed-wrong-ca/x").statusCode()).isEqualTo(503);
     }
 
     @Test
