@@ -77,9 +77,12 @@ class ProcessClusterIT {
         node("a", members.get(0), members, listenA, adminA, one.actualPort());
         node("b", members.get(1), members, listenB, adminB, one.actualPort());
 
+        // Both processes fully up: each admin API answers (it starts last) and sees two members.
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-            String cluster = get("http://127.0.0.1:" + adminB + "/api/v1/cluster").body();
-            assertThat(new io.vertx.core.json.JsonObject(cluster).getJsonArray("members")).hasSize(2);
+            for (int admin : new int[] {adminA, adminB}) {
+                String cluster = get("http://127.0.0.1:" + admin + "/api/v1/cluster").body();
+                assertThat(new io.vertx.core.json.JsonObject(cluster).getJsonArray("members")).hasSize(2);
+            }
         });
         HttpResponse<String> w = TestNodes.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + adminA + "/api/v1/pools/p"))

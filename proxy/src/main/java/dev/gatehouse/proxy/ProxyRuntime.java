@@ -148,11 +148,12 @@ public final class ProxyRuntime {
     }
 
     /**
-     * What would stop {@code next} from being applied on this node: filters whose files (a JWKS) cannot be
-     * loaded. Checked before a new version is stored, so a version every node cannot run is never written.
+     * What would stop {@code next} from being applied on this node: TLS files of pools and filter files (a JWKS)
+     * that cannot be loaded. Checked before a new version is stored, so a version every node cannot run is never written.
      */
     public List<dev.gatehouse.config.ConfigProblem> check(SharedConfig next) {
-        List<dev.gatehouse.config.ConfigProblem> problems = new ArrayList<>();
+        // Pools' TLS files (CA bundles, client certificates) as a node would load them.
+        List<dev.gatehouse.config.ConfigProblem> problems = new ArrayList<>(UpstreamTls.problems(next.pools()));
         for (int i = 0; i < next.routes().size(); i++) {
             RouteConfig rc = next.routes().get(i);
             for (int j = 0; j < rc.filters().size(); j++) {

@@ -120,13 +120,33 @@ final class ProxyVerticle extends VerticleBase {
             String name = l.name();
             server.connectionHandler(conn -> {
                 metrics.connectionOpened(name);
+                if (conn.isSsl() && conn.sslSession() != null) {
+                    metrics.tlsHandshake(name, conn.sslSession().getProtocol());
+                }
                 conn.closeHandler(v -> metrics.connectionClosed(name));
             });
+            if (l.isTls()) {
+                // Handshakes that fail never become connections; Vert.x reports them here.
+                server.exceptionHandler(err -> {
+                    if (isTlsFailure(err)) {
+                        metrics.tlsHandshakeFailed(name);
+                    }
+                });
+            }
         }
         server.invalidRequestHandler(req -> InvalidRequests.handle(req));
         servers.add(server);
         return server.listen().onSuccess(s ->
                 LOG.debug("listener {} bound {}:{}", l.name(), l.host(), s.actualPort()));
+    }
+
+    static boolean isTlsFailure(Throwable err) {
+        for (Throwable t = err; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

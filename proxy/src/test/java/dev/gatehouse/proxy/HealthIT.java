@@ -33,17 +33,33 @@ class HealthIT {
             if (req.path().equals("/health")) {
                 req.response().setStatusCode(sick.get() ? 503 : 200).end(sick.get() ? "sick" : "ok");
             } else {
+                count(req);
                 TestBackend.echo(req);
             }
         };
     }
 
+    /** Counts a client request by the backend that got it (probes of /health are not traffic). */
+    static void count(HttpServerRequest req) {
+        String key = req.response().headers().get("X-Backend") + req.localAddress().port();
+        traffic.computeIfAbsent(key, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    }
+
+    /** Requests from clients (not health probes) that reached each backend. */
+    static final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> traffic =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     int hitsOf(int backend, int requests) {
-        int before = h.backends[backend].hits.get();
+        int before = trafficOf(backend);
         for (int i = 0; i < requests; i++) {
             assertThat(h.get("/x").statusCode()).isEqualTo(200);
         }
-        return h.backends[backend].hits.get() - before;
+        return trafficOf(backend) - before;
+    }
+
+    int trafficOf(int backend) {
+        return traffic.computeIfAbsent(h.backends[backend].name + h.backends[backend].port(),
+                k -> new java.util.concurrent.atomic.AtomicInteger()).get();
     }
 
     @Test
