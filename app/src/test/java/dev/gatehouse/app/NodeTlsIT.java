@@ -136,7 +136,10 @@ class NodeTlsIT {
 
     @Test
     void adminApiServesMetricsWithCertificateExpiryOverHttps() throws Exception {
+        // A handshake on the public listener, to be counted.
+        get(client(null), "https://localhost:" + node.proxy.port("public") + "/");
         HttpResponse<String> r = get(client(ops), "https://localhost:" + node.admin.actualPort() + "/metrics");
+        assertThat(r.body()).containsPattern("gatehouse_tls_handshakes_total\\{[^}]*listener=\"public\"[^}]*\\} [1-9]");
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).containsPattern("gatehouse_tls_certificate_expiry_days\\{[^}]*listener=\"public\"")
