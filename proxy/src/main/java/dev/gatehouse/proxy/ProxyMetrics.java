@@ -132,6 +132,7 @@ public final class ProxyMetrics implements ExchangeObserver {
     private final MultiGauge backendState;
     private final MultiGauge backendActive;
     private final MultiGauge poolBackends;
+    private final MultiGauge poolPanic;
     private final ProxyRuntime runtime;
     private volatile Counter cacheEvictions;
     private volatile Supplier<Number> cacheEntries;
@@ -161,6 +162,9 @@ public final class ProxyMetrics implements ExchangeObserver {
                 .register(registry);
         poolBackends = MultiGauge.builder("gatehouse.pool.backends")
                 .description("Backends of the pool by state")
+                .register(registry);
+        poolPanic = MultiGauge.builder("gatehouse.pool.panic")
+                .description("1 while the pool balances across all backends because too few are available")
                 .register(registry);
         runtime.onApplied(version -> configApplied());
         configApplied();
@@ -421,7 +425,9 @@ public final class ProxyMetrics implements ExchangeObserver {
             pools.add(pool);
         }
         List<MultiGauge.Row<?>> byPool = new ArrayList<>();
+        List<MultiGauge.Row<?>> panic = new ArrayList<>();
         for (String pool : pools) {
+            panic.add(MultiGauge.Row.of(Tags.of("pool", pool), runtime, rt -> rt.panicking(pool) ? 1 : 0));
             for (String st : List.of("healthy", "unknown", "unhealthy", "ejected", "draining")) {
                 byPool.add(MultiGauge.Row.of(Tags.of("pool", pool, "state", st), runtime,
                         rt -> countInState(rt, pool, st)));
@@ -431,6 +437,7 @@ public final class ProxyMetrics implements ExchangeObserver {
         backendState.register(state, true);
         backendActive.register(active, true);
         poolBackends.register(byPool, true);
+        poolPanic.register(panic, true);
         forgetUnconfigured();
     }
 

@@ -113,6 +113,9 @@ class HealthIT {
         h.backends[0].handler = sickable(sick);
         h.backends[1].handler = sickable(sick);
         await().atMost(Duration.ofSeconds(5)).until(() -> h.proxy.runtime().panicking("p"));
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        new ProxyMetrics(registry, h.proxy.runtime(), null);
+        assertThat(registry.get("gatehouse.pool.panic").tag("pool", "p").gauge().value()).isEqualTo(1.0);
         // Only one of three is healthy (33% < 50%): all three get traffic rather than the one alone.
         assertThat(hitsOf(0, 90)).isGreaterThan(15);
         sick.set(false);
@@ -178,5 +181,43 @@ class HealthIT {
             assertThat(r.headers().firstValue("x-backend")).hasValue("b1");
         }
         assertThat(h.backends[0].hits.get()).isPositive();
+    }
+
+    @Test
+    void tcpChecksMarkABackendThatStopsListeningUnhealthy() {
+        h = ProxyHarness.start(2, ProxyHarness.simple(2,
+                "health-check: { type: tcp, interval: 100ms, timeout: 100ms, healthy-threshold: 1, unhealthy-threshold: 2 }\n"
+                        + "slow-start: 0s", ""));
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.proxy.runtime().backendStates().stream()
+                .allMatch(s -> s.health().name().equals("HEALTHY")));
+        h.backends[0].kill();
+        var state = h.proxy.runtime().backendState("p", "127.0.0.1:" + h.backends[0].port());
+        await().atMost(Duration.ofSeconds(5)).until(() -> state.health().name().equals("UNHEALTHY"));
+        assertThat(state.cause()).contains("active check failed");
+        h.backends[0].restart();
+        await().atMost(Duration.ofSeconds(5)).until(() -> state.health().name().equals("HEALTHY"));
+    }
+
+    @Test
+    void repeatedEjectionsLastLongerUpToTheCap() {
+        h = ProxyHarness.start(2, ProxyHarness.simple(2,
+                "outlier-detection: { consecutive-failures: 2, base-ejection: 1s, max-ejection: 3s }", ""));
+        var state = h.proxy.runtime().backendState("p", "127.0.0.1:" + h.backends[0].port());
+        OutlierDetector od = new OutlierDetector(h.proxy.runtime());
+        var backend = h.proxy.runtime().current().pools().get("p").backends.get(0);
+        long[] lengths = new long[4];
+        for (int i = 0; i < 4; i++) {
+            long before = System.currentTimeMillis();
+            od.failure(backend, "test");
+            od.failure(backend, "test");
+            assertThat(state.ejected(System.currentTimeMillis())).isTrue();
+            lengths[i] = state.ejectedUntilMillis() - before;
+            state.uneject("test over");
+        }
+        // base x 1, x 2, x 3, then capped at max-ejection.
+        assertThat(lengths[0]).isBetween(900L, 1100L);
+        assertThat(lengths[1]).isBetween(1900L, 2100L);
+        assertThat(lengths[2]).isBetween(2900L, 3100L);
+        assertThat(lengths[3]).isBetween(2900L, 3100L);
     }
 }
