@@ -1,5 +1,7 @@
 package dev.gatehouse.app;
 
+import dev.gatehouse.proxy.PrometheusText;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;

@@ -11,16 +11,16 @@ import java.util.Map;
  * data in tests: {@code # TYPE} lines and samples with labels (escapes included). Throws on a line it cannot read, so
  * a malformed exposition fails the test.
  */
-final class PrometheusText {
+public final class PrometheusText {
 
     /** One sample line. */
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
-    final List<Sample> samples = new ArrayList<>();
-    final Map<String, String> types = new HashMap<>();
+    public final List<Sample> samples = new ArrayList<>();
+    public final Map<String, String> types = new HashMap<>();
 
-    static PrometheusText parse(String text) {
+    public static PrometheusText parse(String text) {
         PrometheusText p = new PrometheusText();
         int lineNo = 0;
         for (String line : text.split("\n")) {
@@ -94,7 +94,7 @@ final class PrometheusText {
     }
 
     /** Samples named {@code name} whose labels include every {@code key, value} pair given. */
-    List<Sample> find(String name, String... labelPairs) {
+    public List<Sample> find(String name, String... labelPairs) {
         List<Sample> out = new ArrayList<>();
         for (Sample s : samples) {
             if (s.name().equals(name) && matches(s.labels(), labelPairs)) {
@@ -105,7 +105,7 @@ final class PrometheusText {
     }
 
     /** The one sample's value; fails when there is none or several. */
-    double value(String name, String... labelPairs) {
+    public double value(String name, String... labelPairs) {
         List<Sample> found = find(name, labelPairs);
         if (found.size() != 1) {
             throw new AssertionError(found.size() + " samples of " + name + " " + List.of(labelPairs) + ": " + found);
@@ -114,7 +114,7 @@ final class PrometheusText {
     }
 
     /** The sum over matching samples (0 when none). */
-    double sum(String name, String... labelPairs) {
+    public double sum(String name, String... labelPairs) {
         return find(name, labelPairs).stream().mapToDouble(Sample::value).sum();
     }
 

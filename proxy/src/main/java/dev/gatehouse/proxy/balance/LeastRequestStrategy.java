@@ -22,13 +22,13 @@ final class LeastRequestStrategy implements BalancingStrategy {
             }
             ThreadLocalRandom rnd = ThreadLocalRandom.current();
             int first = rnd.nextInt(n);
-            Backend a = pick(backends, first, selection);
+            Backend a = Scan.from(backends, first, selection);
             if (n == 1 || a == null) {
                 return a;
             }
             // Two distinct candidates: drawn with replacement, a pool of two would pick the busier one a quarter
             // of the time.
-            Backend b = pick(backends, first + 1 + rnd.nextInt(n - 1), selection);
+            Backend b = Scan.from(backends, first + 1 + rnd.nextInt(n - 1), selection);
             if (b == null || b == a) {
                 return a;
             }
@@ -37,15 +37,5 @@ final class LeastRequestStrategy implements BalancingStrategy {
             long lb = (long) b.activeRequests() * a.weight();
             return la <= lb ? a : b;
         };
-    }
-
-    private static Backend pick(Backend[] backends, int start, Selection selection) {
-        for (int i = 0; i < backends.length; i++) {
-            Backend b = backends[(start + i) % backends.length];
-            if (!selection.excluded(b)) {
-                return b;
-            }
-        }
-        return null;
     }
 }

@@ -13,17 +13,7 @@ final class RandomStrategy implements BalancingStrategy {
         Backend[] backends = eligible.toArray(Backend[]::new);
         return selection -> {
             int n = backends.length;
-            if (n == 0) {
-                return null;
-            }
-            int start = ThreadLocalRandom.current().nextInt(n);
-            for (int i = 0; i < n; i++) {
-                Backend b = backends[(start + i) % n];
-                if (!selection.excluded(b)) {
-                    return b;
-                }
-            }
-            return null;
+            return n == 0 ? null : Scan.from(backends, ThreadLocalRandom.current().nextInt(n), selection);
         };
     }
 }

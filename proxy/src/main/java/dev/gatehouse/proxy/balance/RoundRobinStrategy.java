@@ -17,14 +17,7 @@ final class RoundRobinStrategy implements BalancingStrategy {
             if (n == 0) {
                 return null;
             }
-            int start = next.getAndIncrement();
-            for (int i = 0; i < n; i++) {
-                Backend b = backends[Math.floorMod(start + i, n)];
-                if (!selection.excluded(b)) {
-                    return b;
-                }
-            }
-            return null;
+            return Scan.from(backends, next.getAndIncrement(), selection);
         };
     }
 }
