@@ -220,4 +220,31 @@ class HealthIT {
         assertThat(lengths[2]).isBetween(2900L, 3100L);
         assertThat(lengths[3]).isBetween(2900L, 3100L);
     }
+
+    @Test
+    void pastMaxPendingRequestsTheProxyAnswers503AtOnce() throws Exception {
+        // One connection per backend per event loop and one request allowed to wait for it: with a slow backend,
+        // the rest are refused at once instead of queueing.
+        h = ProxyHarness.start(1, ProxyHarness.simple(1,
+                "max-connections: 1\ncircuit-breaker: { max-requests: 100, max-pending-requests: 1 }", "timeout: 5s"));
+        h.backends[0].handler = req -> h.vertx.setTimer(800, id -> req.response().end("slow"));
+        List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            inFlight.add(h.http.sendAsync(HttpRequest.newBuilder(h.uri("/slow")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        int ok = 0;
+        int overloaded = 0;
+        for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+            HttpResponse<String> r = f.get();
+            if (r.statusCode() == 200) {
+                ok++;
+            } else if (r.statusCode() == 503 && r.body().contains("overloaded")) {
+                overloaded++;
+            }
+        }
+        // At most 2 event loops x (1 connection + 1 waiting) got through.
+        assertThat(ok).isBetween(1, 4);
+        assertThat(ok + overloaded).isEqualTo(12);
+    }
 }
