@@ -475,13 +475,22 @@ final class Exchange implements Selection {
         } else {
             handler.health.success(b);
         }
-        if (route.retryOnStatus(status) && otherInFlight(a) == null && canRetry()) {
-            // The reset is ours; without a handler Vert.x would log it as an error.
-            res.exceptionHandler(err -> { });
-            a.abandon();
-            lastError = ProxyError.UPSTREAM_RESET;
-            retry();
-            return;
+        if (route.retryOnStatus(status)) {
+            Attempt other = otherInFlight(a);
+            if (other != null || canRetry()) {
+                // The reset is ours; without a handler Vert.x would log it as an error.
+                res.exceptionHandler(err -> { });
+                a.abandon();
+                lastError = ProxyError.UPSTREAM_RESET;
+                if (other != null) {
+                    // A hedge is still running: let it answer instead of this retryable status.
+                    current = other;
+                    hedge = null;
+                } else {
+                    retry();
+                }
+                return;
+            }
         }
         // First answer wins: a hedge still running is cut off.
         Attempt other = otherInFlight(a);
