@@ -6,9 +6,9 @@
 #
 #   bench/observability.sh [--rounds 5] [--duration 10s] [--size 1024] [--connections 64]
 set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+USAGE_ON_ERROR=0
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-JAR="$ROOT/app/target/gatehouse.jar"
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-15s}
@@ -21,20 +21,11 @@ ON_PORT=${ON_PORT:-18282}
 OFF_ADMIN_PORT=${OFF_ADMIN_PORT:-18291}
 ON_ADMIN_PORT=${ON_ADMIN_PORT:-18292}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--Xms512m -Xmx512m}
+BACKEND_JAVA_OPTS="-Xms256m -Xmx512m"   # fixed: not taken from the environment here
 
-die() { echo "bench: $*" >&2; exit 1; }
+usage() { sed -n 2,8p "$0"; }
 
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --rounds) ROUNDS=${2:?}; shift 2 ;;
-        --duration) DURATION=${2:?}; shift 2 ;;
-        --warmup) WARMUP=${2:?}; shift 2 ;;
-        --size) SIZE=${2:?}; shift 2 ;;
-        --connections) WRK_CONNECTIONS=${2:?}; shift 2 ;;
-        -h|--help) sed -n 2,8p "$0"; exit 0 ;;
-        *) die "unknown argument: $1" ;;
-    esac
-done
+parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --size=SIZE --connections=WRK_CONNECTIONS -- "$@"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected a whole number >= 1)"
 [[ $SIZE =~ ^[0-9]+$ ]] || die "--size: '$SIZE' (expected bytes)"
 
@@ -42,49 +33,12 @@ if ! command -v wrk >/dev/null; then
     [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null || die "wrk missing: apt-get install -y wrk"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || die "apt-get failed"
 fi
-if [[ ! -f $JAR ]]; then
-    echo "bench: building $JAR"
-    (cd "$ROOT" && ./mvnw -q -DskipTests package) || die "build failed"
-fi
+build_jar_if_missing
 
-TMP=$(mktemp -d /tmp/gatehouse-obs-bench.XXXXXX) || die "mktemp failed"
-PIDS=()
-cleanup() {
-    trap - EXIT INT TERM
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    wait 2>/dev/null
-    [[ ${KEEP_TMP:-0} == 1 ]] && echo "bench: kept $TMP" || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_tmp gatehouse-obs-bench
 
-http_status() {
-    local line=
-    (
-        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-        printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
-        IFS= read -r -t 5 line <&3
-        printf '%s\n' "$line" | awk '{print $2}'
-    ) 2>/dev/null
-}
-wait_ready() {   # NAME PORT PATH PID LOG
-    local i
-    for i in $(seq 600); do
-        kill -0 "$4" 2>/dev/null || { tail -n 30 "$5" >&2; die "$1 exited during start-up"; }
-        [[ $(http_status "$2" "$3") == 200 ]] && return 0
-        sleep 0.1
-    done
-    tail -n 30 "$5" >&2
-    die "$1 not ready on 127.0.0.1:$2"
-}
-
-java -Xms256m -Xmx512m -cp "$JAR" dev.gatehouse.loadtest.DemoBackendsMain --ports "$BACKEND_PORTS" \
-    >"$TMP/backends.log" 2>&1 &
-PIDS+=($!)
 IFS=',' read -r -a BACKENDS <<<"$BACKEND_PORTS"
-for p in "${BACKENDS[@]}"; do wait_ready backends "$p" /health "${PIDS[0]}" "$TMP/backends.log"; done
+start_backends "$JAR"
 
 start_gatehouse() {   # NAME PORT ADMIN-PORT EXTRA-YAML
     local name=$1 port=$2 conf=$TMP/$1.yaml p
@@ -103,7 +57,7 @@ start_gatehouse() {   # NAME PORT ADMIN-PORT EXTRA-YAML
     java $GATEHOUSE_JAVA_OPTS -Dhazelcast.local.localAddress=127.0.0.1 -jar "$JAR" run --config "$conf" \
         >"$TMP/$name.log" 2>&1 &
     PIDS+=($!)
-    wait_ready "$name" "$port" /bytes/16 "$!" "$TMP/$name.log"
+    wait_ready "$name" "$port" /bytes/16 "$!" "$TMP/$name.log" 60
 }
 start_gatehouse off "$OFF_PORT" "$OFF_ADMIN_PORT" "metrics: { requests: false }"
 start_gatehouse on "$ON_PORT" "$ON_ADMIN_PORT" "access-log: { path: $TMP/access.log, format: json, sample: 1.0 }"
@@ -111,29 +65,24 @@ echo "bench: off (no request metrics, no access log) on :$OFF_PORT, on (metrics 
 
 URL_PATH="/bytes/$SIZE"
 for port in "$OFF_PORT" "$ON_PORT"; do
-    wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port$URL_PATH" >/dev/null 2>&1
+    run_wrk "$WARMUP" "http://127.0.0.1:$port$URL_PATH" >/dev/null 2>&1
 done
 
-to_ms() {
-    awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 } else printf "nan" }'
-}
 : >"$TMP/rows"
 for r in $(seq "$ROUNDS"); do
     # Alternate which goes first, so neither always runs on a warmer machine.
     if (( r % 2 )); then order="off on"; else order="on off"; fi
     for which in $order; do
         port=$OFF_PORT; [[ $which == on ]] && port=$ON_PORT
-        out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port$URL_PATH")
-        rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-        p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+        out=$(run_wrk "$DURATION" --latency "http://127.0.0.1:$port$URL_PATH")
+        parse_wrk "$out"
         errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
         printf '%s\t%s\t%s\t%s\n' "$which" "$r" "$rps" "$p99" >>"$TMP/rows"
         printf 'round %d %-3s %10s req/s  p99 %8s ms %s\n' "$r" "$which" "$rps" "$p99" "$errors"
     done
 done
 
+# not lib.sh's median: this report has always printed two decimals
 median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 off_rps=$(awk -F'\t' '$1=="off" {print $3}' "$TMP/rows" | median)
 on_rps=$(awk -F'\t' '$1=="on" {print $3}' "$TMP/rows" | median)

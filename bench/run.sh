@@ -3,9 +3,7 @@
 # in interleaved rounds; prints medians per proxy and body size and writes the raw results to bench/results/.
 # See bench/README.md. Everything binds 127.0.0.1.
 set -uo pipefail
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-JAR="$ROOT/app/target/gatehouse.jar"
+source "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10s}
@@ -45,40 +43,15 @@ BACKEND_PORTS, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, G
 EOF
 }
 
-die() {
-    echo "bench: $*" >&2
-    exit 1
-}
-
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --rounds) ROUNDS=${2:?--rounds needs a value}; shift 2 ;;
-        --duration) DURATION=${2:?--duration needs a value}; shift 2 ;;
-        --warmup) WARMUP=${2:?--warmup needs a value}; shift 2 ;;
-        --proxy-warmup) PROXY_WARMUP=${2:?--proxy-warmup needs a value}; shift 2 ;;
-        --sizes) SIZES=${2:?--sizes needs a value}; shift 2 ;;
-        --only) ONLY=${2:?--only needs a value}; shift 2 ;;
-        --connections) WRK_CONNECTIONS=${2:?--connections needs a value}; shift 2 ;;
-        --threads) WRK_THREADS=${2:?--threads needs a value}; shift 2 ;;
-        --backend-ports) BACKEND_PORTS=${2:?--backend-ports needs a value}; shift 2 ;;
-        --nginx-port) NGINX_PORT=${2:?--nginx-port needs a value}; shift 2 ;;
-        --haproxy-port) HAPROXY_PORT=${2:?--haproxy-port needs a value}; shift 2 ;;
-        --gatehouse-port) GATEHOUSE_PORT=${2:?--gatehouse-port needs a value}; shift 2 ;;
-        --admin-port) GATEHOUSE_ADMIN_PORT=${2:?--admin-port needs a value}; shift 2 ;;
-        --cluster-port) GATEHOUSE_CLUSTER_PORT=${2:?--cluster-port needs a value}; shift 2 ;;
-        -h|--help) usage; exit 0 ;;
-        *) usage >&2; die "unknown argument: $1" ;;
-    esac
-done
+parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --proxy-warmup=PROXY_WARMUP --sizes=SIZES \
+    --only=ONLY --connections=WRK_CONNECTIONS --threads=WRK_THREADS --backend-ports=BACKEND_PORTS \
+    --nginx-port=NGINX_PORT --haproxy-port=HAPROXY_PORT --gatehouse-port=GATEHOUSE_PORT \
+    --admin-port=GATEHOUSE_ADMIN_PORT --cluster-port=GATEHOUSE_CLUSTER_PORT -- "$@"
 
 # ---- validate arguments ------------------------------------------------------------------------------------
 
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected: a whole number >= 1)"
-[[ $DURATION =~ ^[1-9][0-9]*[smh]?$ ]] || die "--duration: '$DURATION' (expected e.g. 10s, 1m)"
-[[ $WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--warmup: '$WARMUP' (expected e.g. 2s, or 0 for none)"
-[[ $WRK_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "--connections: '$WRK_CONNECTIONS' (expected: a whole number)"
-[[ $WRK_THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads: '$WRK_THREADS' (expected: a whole number)"
-(( WRK_THREADS <= WRK_CONNECTIONS )) || die "--threads must not exceed --connections"
+check_round_options
+check_wrk_options
 
 PROXIES=()
 IFS=',' read -r -a wanted <<<"$ONLY"
@@ -114,11 +87,9 @@ for s in "${raw_sizes[@]}"; do
     SIZE_LIST+=("$b")
 done
 
-IFS=',' read -r -a BACKENDS <<<"$BACKEND_PORTS"
-(( ${#BACKENDS[@]} >= 1 )) || die "--backend-ports: none given"
-for p in "${BACKENDS[@]}" "$NGINX_PORT" "$HAPROXY_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" "$GATEHOUSE_CLUSTER_PORT"; do
-    [[ $p =~ ^[0-9]+$ ]] && (( p > 0 && p < 65536 )) || die "'$p' is not a port"
-done
+split_backend_ports
+check_ports "${BACKENDS[@]}" "$NGINX_PORT" "$HAPROXY_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" \
+    "$GATEHOUSE_CLUSTER_PORT"
 
 # ---- tools ---------------------------------------------------------------------------------------------------
 
@@ -141,96 +112,15 @@ CLK_TCK=$(getconf CLK_TCK) || die "getconf CLK_TCK failed"
 
 # ---- temp dir, process bookkeeping, cleanup --------------------------------------------------------------
 
-TMP=$(mktemp -d /tmp/gatehouse-bench.XXXXXX) || die "mktemp failed"
+make_tmp gatehouse-bench
 chmod 711 "$TMP"   # nginx workers may run as an unprivileged user
-PIDS=()
-
-cleanup() {
-    local pid i
-    trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for i in $(seq 50); do
-        local alive=0
-        for pid in "${PIDS[@]}"; do
-            kill -0 "$pid" 2>/dev/null && alive=1
-        done
-        (( alive )) || break
-        sleep 0.1
-    done
-    for pid in "${PIDS[@]}"; do
-        kill -9 "$pid" 2>/dev/null
-    done
-    wait 2>/dev/null
-    if [[ ${KEEP_TMP:-0} == 1 ]]; then
-        echo "bench: kept $TMP"
-    else
-        rm -rf "$TMP"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---- helpers -----------------------------------------------------------------------------------------------
-
-# HTTP status of GET path on 127.0.0.1:port, or nothing (bash /dev/tcp: no curl needed).
-http_status() {
-    local port=$1 path=$2 line=
-    (
-        exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
-        printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$path" >&3
-        IFS= read -r -t 5 line <&3
-        printf '%s\n' "$line" | awk '{print $2}'
-    ) 2>/dev/null
-}
-
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# wait_ready NAME PORT PATH PID LOG SECONDS
-wait_ready() {
-    local name=$1 port=$2 path=$3 pid=$4 log=$5 limit=$6 i
-    for i in $(seq $(( limit * 10 ))); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "bench: $name exited during start-up; last lines of $log:" >&2
-            tail -n 30 "$log" >&2
-            exit 1
-        fi
-        [[ $(http_status "$port" "$path") == 200 ]] && return 0
-        sleep 0.1
-    done
-    echo "bench: $name not ready on 127.0.0.1:$port$path after ${limit}s; last lines of $log:" >&2
-    tail -n 30 "$log" >&2
-    exit 1
-}
-
-# utime+stime clock ticks of PID and its direct children (nginx workers)
-cpu_ticks() {
-    local root=$1 total=0 d line rest
-    for d in /proc/[0-9]*; do
-        { read -r line <"$d/stat"; } 2>/dev/null || continue
-        rest=${line##*) }            # fields from 3 (state) on; comm may contain spaces
-        # shellcheck disable=SC2086
-        set -- $rest
-        if [[ ${d#/proc/} == "$root" || $2 == "$root" ]]; then
-            total=$(( total + ${12} + ${13} ))   # fields 14 (utime) and 15 (stime)
-        fi
-    done
-    echo "$total"
-}
 
 # ---- classpath for the demo backends -----------------------------------------------------------------------
 
 wants_gatehouse=0
 [[ " ${PROXIES[*]} " == *" gatehouse "* ]] && wants_gatehouse=1
 
-if (( wants_gatehouse )) && [[ ! -f $JAR ]]; then
-    echo "bench: building $JAR (./mvnw -q -DskipTests package)"
-    (cd "$ROOT" && ./mvnw -q -DskipTests package) || die "build failed"
-fi
+(( wants_gatehouse )) && build_jar_if_missing
 
 if [[ -n ${GATEHOUSE_CP:-} ]]; then
     BACKEND_CP=$GATEHOUSE_CP
@@ -262,47 +152,15 @@ for p in "${PROXIES[@]}"; do
     port_in_use "${PORT[$p]}" && die "port ${PORT[$p]} for $p is in use (set --$p-port)"
 done
 
-# shellcheck disable=SC2086
-java $BACKEND_JAVA_OPTS -cp "$BACKEND_CP" dev.gatehouse.loadtest.DemoBackendsMain --ports "$BACKEND_PORTS" \
-    >"$TMP/backends.log" 2>&1 &
-BACKENDS_PID=$!
-PIDS+=("$BACKENDS_PID")
-for p in "${BACKENDS[@]}"; do
-    wait_ready "demo backends" "$p" /health "$BACKENDS_PID" "$TMP/backends.log" 60
-done
+start_backends "$BACKEND_CP"
 echo "bench: backends ready on ${BACKEND_PORTS} (pid $BACKENDS_PID)"
-if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
-    echo "bench: warming up the backends (JIT) directly, $WARMUP per backend and size"
-    for size in "${SIZE_LIST[@]}"; do
-        for p in "${BACKENDS[@]}"; do
-            wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$p/bytes/$size" >/dev/null 2>&1
-        done
-    done
-fi
+nonzero "$WARMUP" && echo "bench: warming up the backends (JIT) directly, $WARMUP per backend and size"
+warm_up_backends "${SIZE_LIST[@]}"
 
 start_nginx() {
-    local conf=$TMP/nginx.conf p
-    mkdir -p "$TMP/nginx-tmp" && chmod 777 "$TMP/nginx-tmp"
+    local conf=$TMP/nginx.conf
     {
-        echo "worker_processes auto;"
-        echo "pid $TMP/nginx.pid;"
-        echo "error_log $TMP/nginx-error.log warn;"
-        echo "daemon off;"
-        echo "events { worker_connections 4096; }"
-        echo "http {"
-        echo "    access_log off;"
-        echo "    keepalive_timeout 65s;"
-        echo "    keepalive_requests 1000000;"
-        for t in client_body proxy fastcgi uwsgi scgi; do
-            echo "    ${t}_temp_path $TMP/nginx-tmp/$t;"
-        done
-        echo "    upstream bench {"
-        for p in "${BACKENDS[@]}"; do
-            echo "        server 127.0.0.1:$p;"
-        done
-        echo "        keepalive 64;"
-        echo "        keepalive_requests 1000000;"
-        echo "    }"
+        nginx_conf_head
         echo "    server {"
         echo "        listen 127.0.0.1:$NGINX_PORT;"
         echo "        location / {"
@@ -399,24 +257,13 @@ ROWS=$TMP/rows.tsv
 : >"$ROWS"
 : >"$TMP/wrk-all.txt"
 
-# latency as wrk prints it (850.00us, 1.23ms, 2.00s, 1.00m) -> milliseconds
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-        else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
-        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-        else printf "nan" }'
-}
-
 # A JVM reaches steady state only after its JIT has compiled the hot path: every proxy gets the same long
 # warm-up at every size once, before any measured run (for nginx and HAProxy it changes nothing).
-if [[ $PROXY_WARMUP != 0 && $PROXY_WARMUP != 0s ]]; then
+if nonzero "$PROXY_WARMUP"; then
     echo "bench: warming up each proxy for $PROXY_WARMUP per size before measuring"
     for size in "${SIZE_LIST[@]}"; do
         for proxy in "${PROXIES[@]}"; do
-            wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$PROXY_WARMUP" "http://127.0.0.1:${PORT[$proxy]}/bytes/$size" \
-                >/dev/null 2>&1
+            run_wrk "$PROXY_WARMUP" "http://127.0.0.1:${PORT[$proxy]}/bytes/$size" >/dev/null 2>&1
         done
     done
 fi
@@ -432,11 +279,9 @@ for size in "${SIZE_LIST[@]}"; do
             proxy=${PROXIES[$(( (k + r) % count ))]}     # rotate the order each round
             url="http://127.0.0.1:${PORT[$proxy]}$url_path"
             n=$(( n + 1 ))
-            if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
-                wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1
-            fi
+            nonzero "$WARMUP" && run_wrk "$WARMUP" "$url" >/dev/null 2>&1
             before=$(cpu_ticks "${PID[$proxy]}")
-            out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$DURATION" --latency "$url" 2>&1)
+            out=$(run_wrk "$DURATION" --latency "$url" 2>&1)
             after=$(cpu_ticks "${PID[$proxy]}")
             kill -0 "${PID[$proxy]}" 2>/dev/null || { echo "$out" >&2; die "$proxy died during the run (see $TMP/$proxy.log)"; }
             {
@@ -444,15 +289,9 @@ for size in "${SIZE_LIST[@]}"; do
                 echo "$out"
                 echo
             } >>"$TMP/wrk-all.txt"
-            rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-            requests=$(awk '/requests in/ {print $1}' <<<"$out")
-            p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
-            non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
-            sockerr=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' <<<"$out")
-            [[ -n $rps && -n $requests ]] || { echo "$out" >&2; die "could not parse wrk's output"; }
+            parse_wrk "$out" || { echo "$out" >&2; die "could not parse wrk's output"; }
             cpu_s=$(awk -v t=$(( after - before )) -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}')
-            cpu_us=$(awk -v t=$(( after - before )) -v hz="$CLK_TCK" -v n="$requests" \
-                'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')
+            cpu_us=$(cpu_us_per_req "$before" "$after" "$requests")
             printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( r + 1 ))" "$size" "$proxy" "$rps" "$p99" \
                 "$requests" "$cpu_s" "$cpu_us" "$(( ${non2xx:-0} + ${sockerr:-0} ))" >>"$ROWS"
             printf 'bench: [%d/%d] round %d %-9s %-6s %10s req/s  p99 %8s ms  %6s CPU µs/req%s\n' "$n" "$runs" \
@@ -463,11 +302,6 @@ for size in "${SIZE_LIST[@]}"; do
 done
 
 # ---- summary -----------------------------------------------------------------------------------------------
-
-median() {   # numbers on stdin -> median
-    sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2];
-        else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
-}
 
 SUMMARY=$TMP/summary.txt
 {

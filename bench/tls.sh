@@ -6,9 +6,8 @@
 # and the proxy's CPU microseconds per request. Prints medians and writes raw results to bench/results/.
 # Reuses bench/run.sh's approach (demo backends, wrk, /proc CPU accounting). Everything binds 127.0.0.1.
 set -uo pipefail
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-JAR="$ROOT/app/target/gatehouse.jar"
+source "$(dirname "$0")/lib.sh"
+BENCH=bench-tls
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
@@ -46,120 +45,33 @@ GATEHOUSE_JAVA: the java binary that runs Gatehouse (default: java on the PATH),
 EOF
 }
 
-die() {
-    echo "bench-tls: $*" >&2
-    exit 1
-}
+parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --proxy-warmup=PROXY_WARMUP --size=SIZE \
+    --connections=WRK_CONNECTIONS --threads=WRK_THREADS --backend-ports=BACKEND_PORTS --nginx-port=NGINX_PORT \
+    --gatehouse-port=GATEHOUSE_PORT --admin-port=GATEHOUSE_ADMIN_PORT --cluster-port=GATEHOUSE_CLUSTER_PORT -- "$@"
 
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --rounds) ROUNDS=${2:?--rounds needs a value}; shift 2 ;;
-        --duration) DURATION=${2:?--duration needs a value}; shift 2 ;;
-        --warmup) WARMUP=${2:?--warmup needs a value}; shift 2 ;;
-        --proxy-warmup) PROXY_WARMUP=${2:?--proxy-warmup needs a value}; shift 2 ;;
-        --size) SIZE=${2:?--size needs a value}; shift 2 ;;
-        --connections) WRK_CONNECTIONS=${2:?--connections needs a value}; shift 2 ;;
-        --threads) WRK_THREADS=${2:?--threads needs a value}; shift 2 ;;
-        --backend-ports) BACKEND_PORTS=${2:?--backend-ports needs a value}; shift 2 ;;
-        --nginx-port) NGINX_PORT=${2:?--nginx-port needs a value}; shift 2 ;;
-        --gatehouse-port) GATEHOUSE_PORT=${2:?--gatehouse-port needs a value}; shift 2 ;;
-        --admin-port) GATEHOUSE_ADMIN_PORT=${2:?--admin-port needs a value}; shift 2 ;;
-        --cluster-port) GATEHOUSE_CLUSTER_PORT=${2:?--cluster-port needs a value}; shift 2 ;;
-        -h|--help) usage; exit 0 ;;
-        *) usage >&2; die "unknown argument: $1" ;;
-    esac
-done
-
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected: a whole number >= 1)"
-[[ $DURATION =~ ^[1-9][0-9]*[smh]?$ ]] || die "--duration: '$DURATION' (expected e.g. 10s, 1m)"
-[[ $WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--warmup: '$WARMUP' (expected e.g. 2s, or 0 for none)"
+check_round_options
 [[ $PROXY_WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--proxy-warmup: '$PROXY_WARMUP' (expected e.g. 15s, or 0)"
 [[ $SIZE =~ ^[0-9]+$ ]] || die "--size: '$SIZE' (expected: bytes)"
-[[ $WRK_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "--connections: '$WRK_CONNECTIONS' (expected: a whole number)"
-[[ $WRK_THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads: '$WRK_THREADS' (expected: a whole number)"
-(( WRK_THREADS <= WRK_CONNECTIONS )) || die "--threads must not exceed --connections"
-IFS=',' read -r -a BACKENDS <<<"$BACKEND_PORTS"
-(( ${#BACKENDS[@]} >= 1 )) || die "--backend-ports: none given"
-for p in "${BACKENDS[@]}" "$NGINX_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" "$GATEHOUSE_CLUSTER_PORT"; do
-    [[ $p =~ ^[0-9]+$ ]] && (( p > 0 && p < 65536 )) || die "'$p' is not a port"
-done
+check_wrk_options
+split_backend_ports
+check_ports "${BACKENDS[@]}" "$NGINX_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" "$GATEHOUSE_CLUSTER_PORT"
 
 export PATH="$PATH:/usr/sbin:/sbin"
 for tool in wrk nginx java; do
     command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y nginx wrk openjdk-17-jdk-headless)"
 done
 CLK_TCK=$(getconf CLK_TCK) || die "getconf CLK_TCK failed"
-if [[ ! -f $JAR ]]; then
-    echo "bench-tls: building $JAR (./mvnw -q -DskipTests package)"
-    (cd "$ROOT" && ./mvnw -q -DskipTests package) || die "build failed"
-fi
+build_jar_if_missing
 
 # ---- temp dir, processes, cleanup ----------------------------------------------------------------------------
 
-TMP=$(mktemp -d /tmp/gatehouse-bench-tls.XXXXXX) || die "mktemp failed"
+make_tmp gatehouse-bench-tls
 chmod 711 "$TMP"
-PIDS=()
-cleanup() {
-    local pid i alive
-    trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for i in $(seq 50); do
-        alive=0
-        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-        (( alive )) || break
-        sleep 0.1
-    done
-    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-    wait 2>/dev/null
-    if [[ ${KEEP_TMP:-0} == 1 ]]; then echo "bench-tls: kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-http_status() {   # plain HTTP GET on 127.0.0.1:port -> status code
-    local line=
-    (
-        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-        printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
-        IFS= read -r -t 5 line <&3
-        printf '%s\n' "$line" | awk '{print $2}'
-    ) 2>/dev/null
-}
 
 https_status() {  # HTTPS GET through openssl, verifying the certificate against the test CA -> status code
     printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" \
         | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" -servername localhost -CAfile "$TMP/certs/ca.pem" \
             -verify_return_error 2>/dev/null | head -1 | awk '{print $2}'
-}
-
-wait_ready() {    # NAME PID LOG SECONDS CHECK...
-    local name=$1 pid=$2 log=$3 limit=$4 i
-    shift 4
-    for i in $(seq $(( limit * 10 ))); do
-        kill -0 "$pid" 2>/dev/null || { echo "bench-tls: $name exited; last lines of $log:" >&2; tail -n 30 "$log" >&2; exit 1; }
-        [[ $("$@") == 200 ]] && return 0
-        sleep 0.1
-    done
-    echo "bench-tls: $name not ready after ${limit}s; last lines of $log:" >&2
-    tail -n 30 "$log" >&2
-    exit 1
-}
-
-cpu_ticks() {     # utime+stime of PID and its direct children (nginx workers)
-    local root=$1 total=0 d line rest
-    for d in /proc/[0-9]*; do
-        { read -r line <"$d/stat"; } 2>/dev/null || continue
-        rest=${line##*) }
-        # shellcheck disable=SC2086
-        set -- $rest
-        if [[ ${d#/proc/} == "$root" || $2 == "$root" ]]; then
-            total=$(( total + ${12} + ${13} ))
-        fi
-    done
-    echo "$total"
 }
 
 for p in "${BACKENDS[@]}" "$NGINX_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" "$GATEHOUSE_CLUSTER_PORT"; do
@@ -176,43 +88,17 @@ chmod 644 "$CERT" "$KEY"   # nginx workers may run unprivileged; a throwaway tes
 
 # ---- start backends, nginx, Gatehouse ------------------------------------------------------------------------
 
-# shellcheck disable=SC2086
-java $BACKEND_JAVA_OPTS -cp "$JAR" dev.gatehouse.loadtest.DemoBackendsMain --ports "$BACKEND_PORTS" \
-    >"$TMP/backends.log" 2>&1 &
-BACKENDS_PID=$!
-PIDS+=("$BACKENDS_PID")
-for p in "${BACKENDS[@]}"; do
-    wait_ready "demo backends" "$BACKENDS_PID" "$TMP/backends.log" 60 http_status "$p" /health
-done
+start_backends "$JAR"
 echo "bench-tls: backends ready on $BACKEND_PORTS"
-if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
-    for p in "${BACKENDS[@]}"; do
-        wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$p/bytes/$SIZE" >/dev/null 2>&1
-    done
-fi
+warm_up_backends "$SIZE"
 
 declare -A PORT PID
 PORT[nginx]=$NGINX_PORT
 PORT[gatehouse]=$GATEHOUSE_PORT
 PROXIES=(nginx gatehouse)
 
-mkdir -p "$TMP/nginx-tmp" && chmod 777 "$TMP/nginx-tmp"
 {
-    echo "worker_processes auto;"
-    echo "pid $TMP/nginx.pid;"
-    echo "error_log $TMP/nginx-error.log warn;"
-    echo "daemon off;"
-    echo "events { worker_connections 4096; }"
-    echo "http {"
-    echo "    access_log off;"
-    echo "    keepalive_timeout 65s;"
-    echo "    keepalive_requests 1000000;"
-    for t in client_body proxy fastcgi uwsgi scgi; do echo "    ${t}_temp_path $TMP/nginx-tmp/$t;"; done
-    echo "    upstream bench {"
-    for p in "${BACKENDS[@]}"; do echo "        server 127.0.0.1:$p;"; done
-    echo "        keepalive 64;"
-    echo "        keepalive_requests 1000000;"
-    echo "    }"
+    nginx_conf_head
     echo "    server {"
     echo "        listen 127.0.0.1:$NGINX_PORT ssl;"
     echo "        ssl_certificate $CERT;"
@@ -259,7 +145,7 @@ PID[gatehouse]=$!
 PIDS+=("${PID[gatehouse]}")
 
 for p in "${PROXIES[@]}"; do
-    wait_ready "$p" "${PID[$p]}" "$TMP/$p.log" 60 https_status "${PORT[$p]}" /bytes/16
+    wait_ready "$p" "${PORT[$p]}" /bytes/16 "${PID[$p]}" "$TMP/$p.log" 60 https_status
     echo "bench-tls: $p ready on https://127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
 done
 
@@ -270,13 +156,13 @@ wrk_run() {       # MODE URL DURATION [--latency]
     local mode=$1 url=$2 d=$3
     shift 3
     if [[ $mode == handshakes ]]; then
-        wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$d" -H 'Connection: close' "$@" "$url" 2>&1
+        run_wrk "$d" -H 'Connection: close' "$@" "$url" 2>&1
     else
-        wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$d" "$@" "$url" 2>&1
+        run_wrk "$d" "$@" "$url" 2>&1
     fi
 }
 
-if [[ $PROXY_WARMUP != 0 && $PROXY_WARMUP != 0s ]]; then
+if nonzero "$PROXY_WARMUP"; then
     echo "bench-tls: warming up each proxy, $PROXY_WARMUP per mode"
     for mode in "${MODES[@]}"; do
         for proxy in "${PROXIES[@]}"; do
@@ -300,19 +186,14 @@ for (( r = 0; r < ROUNDS; r++ )); do
             proxy=${PROXIES[$(( (k + r) % ${#PROXIES[@]} ))]}   # rotate the order each round
             url="https://127.0.0.1:${PORT[$proxy]}/bytes/$SIZE"
             n=$(( n + 1 ))
-            [[ $WARMUP != 0 && $WARMUP != 0s ]] && wrk_run "$mode" "$url" "$WARMUP" >/dev/null
+            nonzero "$WARMUP" && wrk_run "$mode" "$url" "$WARMUP" >/dev/null
             before=$(cpu_ticks "${PID[$proxy]}")
             out=$(wrk_run "$mode" "$url" "$DURATION" --latency)
             after=$(cpu_ticks "${PID[$proxy]}")
             kill -0 "${PID[$proxy]}" 2>/dev/null || { echo "$out" >&2; die "$proxy died (see $TMP/$proxy.log)"; }
             printf '### round %d %s %s\n%s\n\n' "$(( r + 1 ))" "$mode" "$proxy" "$out" >>"$TMP/wrk-all.txt"
-            rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-            requests=$(awk '/requests in/ {print $1}' <<<"$out")
-            non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
-            sockerr=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' <<<"$out")
-            [[ -n $rps && -n $requests ]] || { echo "$out" >&2; die "could not parse wrk's output"; }
-            cpu_us=$(awk -v t=$(( after - before )) -v hz="$CLK_TCK" -v n="$requests" \
-                'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')
+            parse_wrk "$out" || { echo "$out" >&2; die "could not parse wrk's output"; }
+            cpu_us=$(cpu_us_per_req "$before" "$after" "$requests")
             errors=$(( ${non2xx:-0} + ${sockerr:-0} ))
             printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( r + 1 ))" "$mode" "$proxy" "$rps" "$requests" "$cpu_us" \
                 "$errors" >>"$ROWS"
@@ -323,10 +204,6 @@ for (( r = 0; r < ROUNDS; r++ )); do
     done
 done
 
-median() {
-    sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2];
-        else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
-}
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 SUMMARY=$TMP/summary.txt
 {

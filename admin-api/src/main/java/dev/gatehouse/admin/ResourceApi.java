@@ -19,6 +19,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -62,16 +63,12 @@ final class ResourceApi {
     // ---- routes -----------------------------------------------------------------------------------------
 
     private Future<Reply> listRoutes(RoutingContext ctx) {
-        VersionedConfig current = port.current();
-        return Future.succeededFuture(Reply.json(ConfigWriter.toTree(current.config().routes()))
-                .version(current.version()));
+        return read(config -> ConfigWriter.toTree(config.routes()));
     }
 
     private Future<Reply> getRoute(RoutingContext ctx) {
-        VersionedConfig current = port.current();
-        RouteConfig route = current.config().route(ctx.pathParam("name"))
-                .orElseThrow(() -> noRoute(ctx.pathParam("name")));
-        return Future.succeededFuture(Reply.json(ConfigWriter.toTree(route)).version(current.version()));
+        return read(config -> ConfigWriter.toTree(config.route(ctx.pathParam("name"))
+                .orElseThrow(() -> noRoute(ctx.pathParam("name")))));
     }
 
     /**
@@ -90,9 +87,7 @@ final class ResourceApi {
             }
             int at = position != null ? position : index >= 0 ? index : current.routes().size();
             String path = "routes[" + at + "]";
-            RouteConfig parsed = element(body, RouteConfig.class, path);
-            checkName(parsed.name(), name, path);
-            RouteConfig route = parsed.withName(name);
+            RouteConfig route = named(body, RouteConfig.class, path, name, RouteConfig::name).withName(name);
             List<RouteConfig> routes = new ArrayList<>(current.routes());
             if (index >= 0) {
                 routes.remove(index);
@@ -133,15 +128,11 @@ final class ResourceApi {
     // ---- pools ------------------------------------------------------------------------------------------
 
     private Future<Reply> listPools(RoutingContext ctx) {
-        VersionedConfig current = port.current();
-        return Future.succeededFuture(Reply.json(ConfigWriter.toTree(current.config().pools()))
-                .version(current.version()));
+        return read(config -> ConfigWriter.toTree(config.pools()));
     }
 
     private Future<Reply> getPool(RoutingContext ctx) {
-        VersionedConfig current = port.current();
-        PoolConfig pool = pool(current.config(), ctx.pathParam("name"));
-        return Future.succeededFuture(Reply.json(ConfigWriter.toTree(pool)).version(current.version()));
+        return read(config -> ConfigWriter.toTree(pool(config, ctx.pathParam("name"))));
     }
 
     /** Creates (appended last, 201) or replaces (200) a pool, backends included. */
@@ -152,9 +143,7 @@ final class ResourceApi {
             int index = poolIndex(current, name);
             int at = index >= 0 ? index : current.pools().size();
             String path = "pools[" + at + "]";
-            PoolConfig parsed = element(body, PoolConfig.class, path);
-            checkName(parsed.name(), name, path);
-            PoolConfig pool = parsed.withName(name);
+            PoolConfig pool = named(body, PoolConfig.class, path, name, PoolConfig::name).withName(name);
             List<PoolConfig> pools = new ArrayList<>(current.pools());
             if (index >= 0) {
                 pools.set(index, pool);
@@ -193,21 +182,18 @@ final class ResourceApi {
     // ---- backends ---------------------------------------------------------------------------------------
 
     private Future<Reply> listBackends(RoutingContext ctx) {
-        VersionedConfig current = port.current();
-        PoolConfig pool = pool(current.config(), ctx.pathParam("name"));
-        ArrayNode list = Json.array();
-        pool.backends().forEach(b -> list.add(backendJson(b)));
-        return Future.succeededFuture(Reply.json(list).version(current.version()));
+        return read(config -> {
+            ArrayNode list = Json.array();
+            pool(config, ctx.pathParam("name")).backends().forEach(b -> list.add(backendJson(b)));
+            return list;
+        });
     }
 
     private Future<Reply> getBackend(RoutingContext ctx) {
-        VersionedConfig current = port.current();
-        PoolConfig pool = pool(current.config(), ctx.pathParam("name"));
-        int index = backendIndex(pool, ctx.pathParam("id"));
-        if (index < 0) {
-            throw noBackend(pool.name(), ctx.pathParam("id"));
-        }
-        return Future.succeededFuture(Reply.json(backendJson(pool.backends().get(index))).version(current.version()));
+        return read(config -> {
+            PoolConfig pool = pool(config, ctx.pathParam("name"));
+            return backendJson(pool.backends().get(existingBackend(pool, ctx.pathParam("id"))));
+        });
     }
 
     /** Adds (201) or replaces (200) a backend; the id in the path must be the URL's {@code host:port}. */
@@ -221,10 +207,7 @@ final class ResourceApi {
                     .exception();
         }
         return writes.write(ctx, current -> {
-            int p = poolIndex(current, poolName);
-            if (p < 0) {
-                throw noPool(poolName);
-            }
+            int p = existingPool(current, poolName);
             PoolConfig pool = current.pools().get(p);
             int index = backendIndex(pool, id);
             int at = index >= 0 ? index : pool.backends().size();
@@ -253,25 +236,14 @@ final class ResourceApi {
     private Future<Reply> deleteBackend(RoutingContext ctx) {
         String poolName = ctx.pathParam("name");
         String id = ctx.pathParam("id");
-        return writes.write(ctx, current -> {
-            int p = poolIndex(current, poolName);
-            if (p < 0) {
-                throw noPool(poolName);
-            }
-            PoolConfig pool = current.pools().get(p);
-            int index = backendIndex(pool, id);
-            if (index < 0) {
-                throw noBackend(poolName, id);
-            }
-            if (pool.backends().size() == 1) {
+        return editBackend(ctx, (backends, index, p) -> {
+            if (backends.size() == 1) {
                 throw Problem.conflict("backend " + id + " is the last one of pool \"" + poolName
                                 + "\"; a pool needs at least one backend (delete the pool instead)",
                         List.of(new ConfigProblem("pools[" + p + "].backends", "at least one backend is required")))
                         .exception();
             }
-            List<BackendConfig> backends = new ArrayList<>(pool.backends());
             backends.remove(index);
-            return ConfigWrites.Edited.changed(replacePool(current, p, pool.withBackends(backends)));
         });
     }
 
@@ -295,25 +267,38 @@ final class ResourceApi {
     }
 
     private Future<Reply> changeBackend(RoutingContext ctx, UnaryOperator<BackendConfig> change) {
+        return editBackend(ctx, (backends, index, p) -> backends.set(index, change.apply(backends.get(index))));
+    }
+
+    /** Changes {@code backends} (a copy) at the existing {@code index}; {@code p} is the pool's index, for problems. */
+    @FunctionalInterface
+    private interface BackendEdit {
+        void apply(List<BackendConfig> backends, int index, int p);
+    }
+
+    /**
+     * A write to the existing backend {@code :id} of pool {@code :name}: 404 when either is missing, otherwise
+     * {@code edit} changes a copy of the pool's backends and the pool is written back in its place.
+     */
+    private Future<Reply> editBackend(RoutingContext ctx, BackendEdit edit) {
         String poolName = ctx.pathParam("name");
         String id = ctx.pathParam("id");
         return writes.write(ctx, current -> {
-            int p = poolIndex(current, poolName);
-            if (p < 0) {
-                throw noPool(poolName);
-            }
+            int p = existingPool(current, poolName);
             PoolConfig pool = current.pools().get(p);
-            int index = backendIndex(pool, id);
-            if (index < 0) {
-                throw noBackend(poolName, id);
-            }
             List<BackendConfig> backends = new ArrayList<>(pool.backends());
-            backends.set(index, change.apply(backends.get(index)));
+            edit.apply(backends, existingBackend(pool, id), p);
             return ConfigWrites.Edited.changed(replacePool(current, p, pool.withBackends(backends)));
         });
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
+
+    /** Answers a read with its body and ETag taken from one snapshot, so a client's If-Match fits what it read. */
+    private Future<Reply> read(Function<SharedConfig, JsonNode> body) {
+        VersionedConfig current = port.current();
+        return Future.succeededFuture(Reply.json(body.apply(current.config())).version(current.version()));
+    }
 
     /** Reads one element, with shape problems located where the element will sit in the whole configuration. */
     private static <T> T element(JsonNode body, Class<T> type, String path) {
@@ -326,11 +311,15 @@ final class ResourceApi {
         }
     }
 
-    private static void checkName(String inBody, String inPath, String path) {
+    /** {@link #element}, for a named one: a name in the body may only repeat the one in the request path. */
+    private static <T> T named(JsonNode body, Class<T> type, String path, String inPath, Function<T, String> nameOf) {
+        T parsed = element(body, type, path);
+        String inBody = nameOf.apply(parsed);
         if (inBody != null && !inBody.equals(inPath)) {
             throw Problem.invalid(path + ".name", "\"" + inBody + "\" does not match the name in the request path \""
                     + inPath + "\" (give the same name, or none)").exception();
         }
+        return parsed;
     }
 
     private static SharedConfig replacePool(SharedConfig current, int index, PoolConfig pool) {
@@ -363,21 +352,30 @@ final class ResourceApi {
     }
 
     private static int routeIndex(SharedConfig c, String name) {
-        for (int i = 0; i < c.routes().size(); i++) {
-            if (name.equals(c.routes().get(i).name())) {
+        return indexOf(c.routes(), RouteConfig::name, name);
+    }
+
+    private static int poolIndex(SharedConfig c, String name) {
+        return indexOf(c.pools(), PoolConfig::name, name);
+    }
+
+    /** Index of the element named {@code name}, or -1: positions matter, as they are the paths in problems. */
+    private static <T> int indexOf(List<T> elements, Function<T, String> nameOf, String name) {
+        for (int i = 0; i < elements.size(); i++) {
+            if (name.equals(nameOf.apply(elements.get(i)))) {
                 return i;
             }
         }
         return -1;
     }
 
-    private static int poolIndex(SharedConfig c, String name) {
-        for (int i = 0; i < c.pools().size(); i++) {
-            if (name.equals(c.pools().get(i).name())) {
-                return i;
-            }
+    /** Index of pool {@code name}, or 404: for writes into an existing pool, which put it back at that index. */
+    private static int existingPool(SharedConfig c, String name) {
+        int p = poolIndex(c, name);
+        if (p < 0) {
+            throw noPool(name);
         }
-        return -1;
+        return p;
     }
 
     private static int backendIndex(PoolConfig pool, String id) {
@@ -388,6 +386,15 @@ final class ResourceApi {
             }
         }
         return -1;
+    }
+
+    /** Index of backend {@code id} in {@code pool}, or 404. */
+    private static int existingBackend(PoolConfig pool, String id) {
+        int index = backendIndex(pool, id);
+        if (index < 0) {
+            throw noBackend(pool.name(), id);
+        }
+        return index;
     }
 
     private static PoolConfig pool(SharedConfig c, String name) {
