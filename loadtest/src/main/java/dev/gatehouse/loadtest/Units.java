@@ -6,50 +6,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parsing of the command-line quantities, in the formats of the config file (DESIGN.md): durations {@code 250ms},
- * {@code 10s}, {@code 1m}; sizes {@code 512B}, {@code 1KB}, {@code 8MB} (binary multiples); rates {@code 500/s},
- * {@code 600/m}. Kept local so the load tester runs without the config module's parser.
+ * Parsing of the command-line quantities in the formats of the config file (DESIGN.md): durations and sizes use the
+ * config module's parsers; rates here also take a bare or decimal number of requests per second ({@code 500},
+ * {@code 2.5/s}), which a command line wants and the config format does not.
  */
 final class Units {
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KIB|MB|MIB|GB|GIB)?");
     private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(?:/\\s*(s|m|h))?");
 
     private Units() {
     }
 
+    /** Durations exactly as the config file writes them ({@code 250ms}, {@code 10s}, {@code 1m}). */
     static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("\"" + text + "\" is not a duration (expected e.g. 500ms, 10s, 1m)");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+        return dev.gatehouse.config.Durations.parse(text);
     }
 
+    /** Sizes exactly as the config file writes them ({@code 512B}, {@code 64KB}, {@code 8MB}, or plain bytes). */
     static long parseSize(String text) {
-        Matcher m = SIZE.matcher(text.trim().toUpperCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException("\"" + text + "\" is not a size (expected e.g. 512B, 1KB, 8MB)");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2);
-        long mult = switch (unit) {
-            case "KB", "KIB" -> 1L << 10;
-            case "MB", "MIB" -> 1L << 20;
-            case "GB", "GIB" -> 1L << 30;
-            default -> 1;
-        };
-        if (n > Long.MAX_VALUE / mult) {
-            throw new IllegalArgumentException("\"" + text + "\" is too large");
-        }
-        return n * mult;
+        return dev.gatehouse.config.DataSize.parse(text).bytes();
     }
 
     /** Requests per second; a bare number means per second. */
