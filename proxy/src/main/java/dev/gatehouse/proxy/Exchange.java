@@ -131,13 +131,47 @@ final class Exchange implements Selection {
             fail(ProxyError.NO_ROUTE, "no route for " + host + path);
             return;
         }
-        for (ProxyFilter f : route.filters) {
+        // From here on a client that goes away ends the exchange (and any upstream try it started).
+        response.closeHandler(v -> clientClosed());
+        runFilters(0);
+    }
+
+    /**
+     * Request filters in order from {@code from}. Synchronous ones run inline; an asynchronous one (a bcrypt check
+     * on a worker thread) suspends the chain, which resumes on this event loop when it answers.
+     */
+    private void runFilters(int from) {
+        List<ProxyFilter> filters = route.filters;
+        for (int i = from; i < filters.size(); i++) {
+            ProxyFilter f = filters.get(i);
+            if (f.async()) {
+                int next = i + 1;
+                f.onRequestAsync(this).onComplete(ar -> {
+                    if (done) {
+                        return;
+                    }
+                    if (ar.failed()) {
+                        fail(ProxyError.INTERNAL, "filter failed: " + ar.cause());
+                    } else if (ar.result() != null) {
+                        reject(ar.result());
+                    } else {
+                        runFilters(next);
+                    }
+                });
+                return;
+            }
             ProxyFilter.Rejection r = f.onRequest(this);
             if (r != null) {
                 reject(r);
                 return;
             }
         }
+        proceed();
+    }
+
+    /** Past the filters: limits, then the upstream exchange (or a WebSocket tunnel). */
+    private void proceed() {
+        MultiMap h = request.headers();
         bodyLimit = route.maxBodyBytes >= 0 ? route.maxBodyBytes : handler.listener.maxBodyBytes();
         if (bodyLimit > 0 && contentLength > bodyLimit) {
             fail(ProxyError.PAYLOAD_TOO_LARGE, "content-length " + contentLength + " > " + bodyLimit);
@@ -156,7 +190,6 @@ final class Exchange implements Selection {
             new Tunnel().start();
             return;
         }
-        response.closeHandler(v -> clientClosed());
         deadlineNanos = System.nanoTime() + route.timeoutMillis * 1_000_000L;
         handler.track(this);
         attempt();
@@ -273,6 +306,11 @@ final class Exchange implements Selection {
             return true;
         }
         return false;
+    }
+
+    /** The Vert.x instance, for filters that must hand work to a worker thread. */
+    io.vertx.core.Vertx vertx() {
+        return handler.vertx;
     }
 
     /** Claims of a verified JWT, set by the jwt filter for the filters after it; {@code null} otherwise. */

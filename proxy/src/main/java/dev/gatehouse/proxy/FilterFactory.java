@@ -33,6 +33,9 @@ class FilterFactory {
         if (f instanceof FilterConfig.ApiKey k) {
             return new ApiKeyFilter(k);
         }
+        if (f instanceof FilterConfig.Basic basic) {
+            return new BasicAuthFilter(basic);
+        }
         if (f instanceof FilterConfig.Jwt jwt) {
             return new JwtFilter(jwt);
         }
@@ -46,6 +49,6 @@ class FilterFactory {
 
     /** The filter types {@link #create} can build; the others are refused at start with a clear message. */
     static boolean supported(FilterConfig f) {
-        return !(f instanceof FilterConfig.Basic);
+        return true;
     }
 }

@@ -13,6 +13,19 @@ interface ProxyFilter {
         return null;
     }
 
+    /** Whether this filter answers through {@link #onRequestAsync} (off the event loop) instead of onRequest. */
+    default boolean async() {
+        return false;
+    }
+
+    /**
+     * For filters whose check cannot run on an event loop (a bcrypt verification): completes with {@code null} to
+     * let the request through or with the response to send. The exchange resumes on its own event loop.
+     */
+    default io.vertx.core.Future<Rejection> onRequestAsync(Exchange exchange) {
+        return io.vertx.core.Future.succeededFuture(onRequest(exchange));
+    }
+
     /** Edits the headers about to be sent to the backend. */
     default void onUpstreamRequest(Exchange exchange, MultiMap headers) {
     }

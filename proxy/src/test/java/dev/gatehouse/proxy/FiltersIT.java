@@ -205,4 +205,28 @@ class FiltersIT {
         assertThat(send(req("/x").header("Authorization", "Bearer " + rsToken)).statusCode()).isEqualTo(429);
         assertThat(send(req("/x").header("Authorization", "Bearer " + esToken)).statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void basicAuthChecksBcryptOffTheEventLoopAndKeepsThePasswordFromTheBackend() {
+        byte[] salt = new byte[16];
+        new java.security.SecureRandom().nextBytes(salt);
+        String hash = org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate("2y", "s3cret".toCharArray(), salt, 6);
+        start("  - { type: basic, realm: ops, users: [ { name: alice, bcrypt: \"" + hash + "\" } ] }\n");
+        HttpResponse<String> none = h.get("/x");
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("www-authenticate").orElse("")).startsWith("Basic realm=\"ops\"");
+        String good = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
+        String bad = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:guess".getBytes(StandardCharsets.UTF_8));
+        String nobody = "Basic " + java.util.Base64.getEncoder().encodeToString("bob:s3cret".getBytes(StandardCharsets.UTF_8));
+        assertThat(send(req("/x").header("Authorization", bad)).statusCode()).isEqualTo(401);
+        assertThat(send(req("/x").header("Authorization", nobody)).statusCode()).isEqualTo(401);
+        assertThat(send(req("/x").header("Authorization", "Basic !!!")).statusCode()).isEqualTo(401);
+        assertThat(h.backends[0].hits.get()).isZero();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> ok = send(req("/x").header("Authorization", good));
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(new JsonObject(ok.body()).getJsonObject("headers").containsKey("authorization")).isFalse();
+        }
+        assertThat(h.backends[0].hits.get()).isEqualTo(3);
+    }
 }
