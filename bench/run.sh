@@ -17,6 +17,7 @@ BACKEND_PORTS=${BACKEND_PORTS:-18101,18102,18103}
 NGINX_PORT=${NGINX_PORT:-18081}
 HAPROXY_PORT=${HAPROXY_PORT:-18082}
 GATEHOUSE_PORT=${GATEHOUSE_PORT:-18083}
+VERTX_FLOOR_PORT=${VERTX_FLOOR_PORT:-18084}
 GATEHOUSE_ADMIN_PORT=${GATEHOUSE_ADMIN_PORT:-18090}
 GATEHOUSE_CLUSTER_PORT=${GATEHOUSE_CLUSTER_PORT:-18570}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m}
@@ -25,9 +26,10 @@ BACKEND_JAVA_OPTS=${BACKEND_JAVA_OPTS:--Xms256m -Xmx512m}
 usage() {
     cat <<EOF
 usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 2s] [--proxy-warmup 20s] [--sizes 1024,65536]
-                    [--only nginx,haproxy,gatehouse] [--connections 64] [--threads 2]
+                    [--only nginx,haproxy,gatehouse,vertx-floor] [--connections 64] [--threads 2]
                     [--backend-ports 18101,18102,18103] [--nginx-port 18081] [--haproxy-port 18082]
-                    [--gatehouse-port 18083] [--admin-port 18090] [--cluster-port 18570]
+                    [--gatehouse-port 18083] [--vertx-floor-port 18084] [--admin-port 18090]
+                    [--cluster-port 18570]
 
 Runs 'wrk -t2 -c64 -d<duration> --latency' against each proxy for each body size (/bytes/<size>), in
 interleaved rounds, and prints the median req/s, p99 latency and proxy CPU microseconds per request.
@@ -46,6 +48,7 @@ EOF
 parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --proxy-warmup=PROXY_WARMUP --sizes=SIZES \
     --only=ONLY --connections=WRK_CONNECTIONS --threads=WRK_THREADS --backend-ports=BACKEND_PORTS \
     --nginx-port=NGINX_PORT --haproxy-port=HAPROXY_PORT --gatehouse-port=GATEHOUSE_PORT \
+    --vertx-floor-port=VERTX_FLOOR_PORT \
     --admin-port=GATEHOUSE_ADMIN_PORT --cluster-port=GATEHOUSE_CLUSTER_PORT -- "$@"
 
 # ---- validate arguments ------------------------------------------------------------------------------------
@@ -55,13 +58,14 @@ check_wrk_options
 
 PROXIES=()
 IFS=',' read -r -a wanted <<<"$ONLY"
-for p in nginx haproxy gatehouse; do          # fixed order: nginx is the reference
+for p in nginx haproxy gatehouse vertx-floor; do          # fixed order: nginx is the reference
     for w in "${wanted[@]}"; do
         [[ $w == "$p" ]] && PROXIES+=("$p")
     done
 done
 for w in "${wanted[@]}"; do
-    [[ $w == nginx || $w == haproxy || $w == gatehouse ]] || die "--only: unknown proxy '$w' (expected: nginx, haproxy, gatehouse)"
+    [[ $w == nginx || $w == haproxy || $w == gatehouse || $w == vertx-floor ]] \
+        || die "--only: unknown proxy '$w' (expected: nginx, haproxy, gatehouse, vertx-floor)"
 done
 (( ${#PROXIES[@]} > 0 )) || die "--only: no proxy selected"
 
@@ -118,7 +122,7 @@ chmod 711 "$TMP"   # nginx workers may run as an unprivileged user
 # ---- classpath for the demo backends -----------------------------------------------------------------------
 
 wants_gatehouse=0
-[[ " ${PROXIES[*]} " == *" gatehouse "* ]] && wants_gatehouse=1
+[[ " ${PROXIES[*]} " == *" gatehouse "* || " ${PROXIES[*]} " == *" vertx-floor "* ]] && wants_gatehouse=1
 
 (( wants_gatehouse )) && build_jar_if_missing
 
@@ -144,6 +148,7 @@ declare -A PORT PID
 PORT[nginx]=$NGINX_PORT
 PORT[haproxy]=$HAPROXY_PORT
 PORT[gatehouse]=$GATEHOUSE_PORT
+PORT[vertx-floor]=$VERTX_FLOOR_PORT
 
 for p in "${BACKENDS[@]}"; do
     port_in_use "$p" && die "port $p is in use (set --backend-ports)"
@@ -241,6 +246,14 @@ start_gatehouse() {
     PID[gatehouse]=$!
 }
 
+# vertx-floor: the smallest Vert.x core forwarder (BareForwarderMain), Vert.x's own floor on this machine.
+start_vertx-floor() {
+    # shellcheck disable=SC2086
+    java $GATEHOUSE_JAVA_OPTS -cp "$JAR" dev.gatehouse.loadtest.BareForwarderMain --port "$VERTX_FLOOR_PORT" \
+        --backends "$BACKEND_PORTS" >"$TMP/vertx-floor.log" 2>&1 &
+    PID[vertx-floor]=$!
+}
+
 for p in "${PROXIES[@]}"; do
     "start_$p"
     PIDS+=("${PID[$p]}")
@@ -294,7 +307,7 @@ for size in "${SIZE_LIST[@]}"; do
             cpu_us=$(cpu_us_per_req "$before" "$after" "$requests")
             printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( r + 1 ))" "$size" "$proxy" "$rps" "$p99" \
                 "$requests" "$cpu_s" "$cpu_us" "$(( ${non2xx:-0} + ${sockerr:-0} ))" >>"$ROWS"
-            printf 'bench: [%d/%d] round %d %-9s %-6s %10s req/s  p99 %8s ms  %6s CPU µs/req%s\n' "$n" "$runs" \
+            printf 'bench: [%d/%d] round %d %-11s %-6s %10s req/s  p99 %8s ms  %6s CPU µs/req%s\n' "$n" "$runs" \
                 "$(( r + 1 ))" "$proxy" "$(size_label "$size")" "$rps" "$p99" "$cpu_us" \
                 "$( (( ${non2xx:-0} + ${sockerr:-0} > 0 )) && echo "  ERRORS: non-2xx ${non2xx:-0}, socket ${sockerr:-0}")"
         done
@@ -305,7 +318,7 @@ done
 
 SUMMARY=$TMP/summary.txt
 {
-    printf '%-8s %-10s %12s %10s %14s %10s %8s\n' size proxy "req/s" "p99 ms" "CPU µs/req" "vs nginx" errors
+    printf '%-8s %-12s %10s %10s %14s %10s %8s\n' size proxy "req/s" "p99 ms" "CPU µs/req" "vs nginx" errors
     for size in "${SIZE_LIST[@]}"; do
         ref=
         if [[ " ${PROXIES[*]} " == *" nginx "* ]]; then
@@ -318,7 +331,7 @@ SUMMARY=$TMP/summary.txt
             cpu=$(col 8 | median)
             errs=$(col 9 | awk '{t += $1} END {print t + 0}')
             ratio=$(awk -v a="$rps" -v b="$ref" 'BEGIN {if (b == "" || b == 0) print "-"; else printf "%.2f", a / b}')
-            printf '%-8s %-10s %12.0f %10.3f %13.1f %10s %8s\n' "$(size_label "$size")" "$proxy" "$rps" "$p99" \
+            printf '%-8s %-12s %10.0f %10.3f %13.1f %10s %8s\n' "$(size_label "$size")" "$proxy" "$rps" "$p99" \
                 "$cpu" "$ratio" "$errs"
         done
     done
