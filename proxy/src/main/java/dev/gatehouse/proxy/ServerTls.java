@@ -134,6 +134,17 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
         return out;
     }
 
+    /** New handshakes use a changed trust bundle; a broken one is refused with one WARN and the old one kept. */
+    private static void reloadTrust(TlsTermination t) {
+        try {
+            if (t.trustBundle.reloadIfChanged()) {
+                LOG.info("{} TLS: reloaded client-certificate trust bundle {}", t.name, t.trustBundle.file());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{} TLS: keeping the current client-certificate trust: {}", t.name, e.getMessage());
+        }
+    }
+
     private void start() {
         List<TlsTermination> all = new ArrayList<>(listeners.values());
         if (admin != null) {
@@ -145,6 +156,10 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
                             : ", client certificates " + (t.config.clientAuth() == TlsConfig.ClientAuth.REQUIRE
                             ? "required" : "requested") + " (trusted CAs " + t.config.trust() + ")");
             warnIfExpiring(t.store.materials());
+            if (t.trustBundle != null) {
+                long every = t.config.reloadInterval().toMillis();
+                executor.scheduleWithFixedDelay(() -> reloadTrust(t), every, every, TimeUnit.MILLISECONDS);
+            }
             watchers.add(CertificateWatcher.start(t.files, t.store.materials(), t.config.reloadInterval(),
                     materials -> {
                         t.store.update(materials);

@@ -45,9 +45,11 @@ final class TlsTermination {
     final SniCertificateStore store;
     private final KeyCertOptions keyCert;
     private final TrustOptions trust;
+    /** The client-certificate trust bundle, reloaded in place when its file changes; {@code null} without one. */
+    final dev.gatehouse.tls.ReloadableTrust trustBundle;
 
     private TlsTermination(String name, String path, TlsConfig config, List<CertificateFiles> files,
-                           SniCertificateStore store, TrustOptions trust) {
+                           SniCertificateStore store, dev.gatehouse.tls.ReloadableTrust trustBundle) {
         this.name = name;
         this.path = path;
         this.config = config;
@@ -55,7 +57,8 @@ final class TlsTermination {
         this.store = store;
         // One instance for every server of the listener: Vert.x builds one SSL context per distinct options object.
         this.keyCert = KeyCertOptions.wrap(SniCertificateStore.keyManagerFactory(store));
-        this.trust = trust;
+        this.trustBundle = trustBundle;
+        this.trust = trustBundle == null ? null : TrustOptions.wrap(trustBundle.trustManagerFactory());
     }
 
     /**
@@ -83,11 +86,10 @@ final class TlsTermination {
                 materials.add(m);
             }
         }
-        TrustOptions trust = null;
+        dev.gatehouse.tls.ReloadableTrust bundle = null;
         if (tls.clientAuth() != TlsConfig.ClientAuth.NONE && tls.trust() != null) {
             try {
-                TrustManagerFactory factory = TrustBundles.trustManagerFactory(Path.of(tls.trust()));
-                trust = TrustOptions.wrap(factory);
+                bundle = dev.gatehouse.tls.ReloadableTrust.load(Path.of(tls.trust()));
             } catch (TlsMaterialException e) {
                 problems.add(new ConfigProblem(path + ".trust", e.getMessage()));
             }
@@ -95,7 +97,7 @@ final class TlsTermination {
         if (problems.size() > before || materials.isEmpty()) {
             return null;
         }
-        return new TlsTermination(name, path, tls, List.copyOf(files), SniCertificateStore.of(materials), trust);
+        return new TlsTermination(name, path, tls, List.copyOf(files), SniCertificateStore.of(materials), bundle);
     }
 
     static CertificateFiles files(String cert, String key, String passwordFile, String passwordEnv) {
