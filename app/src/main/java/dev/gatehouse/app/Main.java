@@ -82,20 +82,7 @@ public final class Main {
         Args a = Args.parse(rest, List.of("--config"), List.of());
         Path file = Path.of(a.required("--config"));
         GatehouseConfig c = ConfigParser.readFile(file);
-        List<String> unsupported = dev.gatehouse.proxy.GatehouseProxy.unsupportedFilterProblems(c.shared());
-        if (!unsupported.isEmpty()) {
-            err.println("configuration has " + unsupported.size() + " error(s):");
-            unsupported.forEach(u -> err.println("  " + u));
-            return 2;
-        }
-        // Certificates, keys and CA bundles are loaded as a node would load them; problems exit 2 with their paths.
-        TlsWiring.check(c);
-        // So are the files filters read (a JWKS).
-        List<dev.gatehouse.config.ConfigProblem> files =
-                new dev.gatehouse.proxy.ProxyRuntime(dev.gatehouse.config.SharedConfig.empty(), 0).check(c.shared());
-        if (!files.isEmpty()) {
-            throw new ConfigException(files);
-        }
+        Node.checkFiles(c);
         out.println(file + ": OK (" + c.listeners().size() + " listeners, " + c.pools().size() + " pools, "
                 + c.routes().size() + " routes)");
         return 0;

@@ -155,15 +155,24 @@ final class Node {
         }
     }
 
+    /**
+     * Loads every file the config names, as a node would: certificates, keys and CA bundles, then the files filters
+     * read (a JWKS). Blocking. Throws {@link dev.gatehouse.config.ConfigException} with every problem at its path,
+     * which {@code validate} and {@code run} report with exit 2 before anything starts.
+     */
+    static void checkFiles(GatehouseConfig config) {
+        TlsWiring.check(config);
+        List<dev.gatehouse.config.ConfigProblem> files =
+                new ProxyRuntime(dev.gatehouse.config.SharedConfig.empty(), 0).check(config.shared());
+        if (!files.isEmpty()) {
+            throw new dev.gatehouse.config.ConfigException(files);
+        }
+    }
+
     /** {@code gatehouse run}: blocks the main thread only while starting; the event loops keep the JVM up. */
     static int run(Args args, PrintStream err) {
         GatehouseConfig config = ConfigParser.readFile(Path.of(args.required("--config")));
-        List<String> unsupported = GatehouseProxy.unsupportedFilterProblems(config.shared());
-        if (!unsupported.isEmpty()) {
-            unsupported.forEach(err::println);
-            return 2;
-        }
-        TlsWiring.check(config); // a bad certificate, key or CA file: every problem with its path, exit 2
+        checkFiles(config);
         Vertx vertx = newVertx();
         try {
             Node node = start(vertx, config, args.flag("--seed-from-file"))

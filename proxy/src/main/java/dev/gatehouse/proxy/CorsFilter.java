@@ -4,9 +4,7 @@ import dev.gatehouse.config.FilterConfig;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 
-import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /** CORS: answers preflights itself and adds the allow headers to responses for allowed origins. */
 final class CorsFilter implements ProxyFilter {
@@ -65,9 +63,5 @@ final class CorsFilter implements ProxyFilter {
             }
             out.add("Vary", "Origin");
         }
-    }
-
-    static Set<String> upper(java.util.List<String> list) {
-        return list.stream().map(s -> s.toUpperCase(Locale.ROOT)).collect(Collectors.toSet());
     }
 }

@@ -43,12 +43,6 @@ class FilterFactory {
             // Read through the factory: the node count may be wired after the filter is built.
             return new RateLimitFilter(rl, () -> clusterNodes.getAsInt());
         }
-        throw new IllegalArgumentException("route " + route.name() + ": filter type \"" + f.type()
-                + "\" is not available in this build");
-    }
-
-    /** The filter types {@link #create} can build; the others are refused at start with a clear message. */
-    static boolean supported(FilterConfig f) {
-        return true;
+        throw new IllegalStateException("no filter for type " + f.type());
     }
 }

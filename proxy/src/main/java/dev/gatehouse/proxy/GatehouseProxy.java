@@ -1,10 +1,7 @@
 package dev.gatehouse.proxy;
 
-import dev.gatehouse.config.FilterConfig;
 import dev.gatehouse.config.GatehouseConfig;
-import dev.gatehouse.config.ListenerConfig;
 import dev.gatehouse.config.RouteConfig;
-import dev.gatehouse.config.SharedConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -66,10 +63,6 @@ public final class GatehouseProxy {
             observers.add(accessLog);
         }
         ExchangeObserver observer = ExchangeObserver.of(observers);
-        List<String> unsupported = unsupportedFilterProblems(config.shared());
-        if (!unsupported.isEmpty()) {
-            return Future.failedFuture(new IllegalArgumentException(String.join("\n", unsupported)));
-        }
         int loops = eventLoops(vertx);
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
         HealthSignals health = new OutlierDetector(runtime);
@@ -89,22 +82,6 @@ public final class GatehouseProxy {
 
     private static int eventLoops(Vertx vertx) {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
-    }
-
-    /** Problems for filter types this build cannot run, in the validator's path format. */
-    public static List<String> unsupportedFilterProblems(SharedConfig shared) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < shared.routes().size(); i++) {
-            RouteConfig r = shared.routes().get(i);
-            for (int j = 0; j < r.filters().size(); j++) {
-                FilterConfig f = r.filters().get(j);
-                if (!FilterFactory.supported(f)) {
-                    out.add("routes[" + i + "].filters[" + j + "].type: \"" + f.type()
-                            + "\" filters are not available in this build");
-                }
-            }
-        }
-        return out;
     }
 
     public ProxyRuntime runtime() {
