@@ -381,20 +381,26 @@ final class Exchange implements Selection {
     }
 
     private Attempt start(Backend b) {
+        Attempt a = begin(b);
+        attemptDeadlineNanos = route.perTryTimeoutNanos > 0 ? System.nanoTime() + route.perTryTimeoutNanos
+                : Long.MAX_VALUE;
+        handler.clients.client(route.pool).request(target(b, request.method()))
+                .onComplete(ar -> connected(a, ar));
+        return a;
+    }
+
+    /** Records a try on {@code b} (tried list, in-flight count, observers); a second one is a retry. */
+    private Attempt begin(Backend b) {
         boolean retry = attempts > 0;
         tried[attempts++] = b;
         backend = b;
-        Attempt a = new Attempt(b, retry);
         handler.observer.upstreamAttempt(route.name, b, retry);
-        attemptDeadlineNanos = route.perTryTimeoutNanos > 0 ? System.nanoTime() + route.perTryTimeoutNanos
-                : Long.MAX_VALUE;
-        // Host, port, TLS, and for a pool with tls.server-name the name used for SNI and verification.
-        RequestOptions options = UpstreamTls.target(route.pool.config, b, new RequestOptions())
-                .setMethod(request.method())
-                .setURI(upstreamUri);
-        handler.clients.client(route.pool).request(options)
-                .onComplete(ar -> connected(a, ar));
-        return a;
+        return new Attempt(b, retry);
+    }
+
+    /** Host, port, TLS, and for a pool with tls.server-name the name used for SNI and verification. */
+    private RequestOptions target(Backend b, HttpMethod method) {
+        return UpstreamTls.target(route.pool.config, b, new RequestOptions()).setMethod(method).setURI(upstreamUri);
     }
 
     private void connected(Attempt a, AsyncResult<HttpClientRequest> ar) {
@@ -905,14 +911,9 @@ final class Exchange implements Selection {
                 fail(ProxyError.NO_HEALTHY_BACKEND, "no backend for upgrade");
                 return;
             }
-            tried[attempts++] = b;
-            backend = b;
-            Attempt a = new Attempt(b, false);
-            handler.observer.upstreamAttempt(route.name, b, false);
+            Attempt a = begin(b);
             current = a;
-            RequestOptions options = UpstreamTls.target(route.pool.config, b, new RequestOptions())
-                    .setMethod(HttpMethod.GET).setURI(upstreamUri);
-            handler.clients.client(route.pool).request(options)
+            handler.clients.client(route.pool).request(target(b, HttpMethod.GET))
                     .compose(up -> {
                         a.upstream = up;
                         // Failures arrive through connect() and then the two sockets' handlers.
