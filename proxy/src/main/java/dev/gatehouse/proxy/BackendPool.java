@@ -66,6 +66,19 @@ final class BackendPool {
     }
 
     /** The backend for this request, or {@code null} when none is eligible or all were tried. */
+    /**
+     * Envoy's retry budget: retries in flight may be at most a share of the pool's active requests, with a floor,
+     * so that in an outage retries cannot multiply the load on backends that are already failing.
+     */
+    boolean retryWithinBudget() {
+        int active = 0;
+        for (Backend b : backends) {
+            active += b.activeRequests();
+        }
+        int allowed = Math.max(config.retryBudget().minConcurrency(), active * config.retryBudget().percent() / 100);
+        return retriesInFlight.get() < allowed;
+    }
+
     Backend select(Selection selection) {
         if (System.currentTimeMillis() >= nextRefreshMillis) {
             refresh();

@@ -50,15 +50,25 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     private final HttpServerOptions options;
     private final long headerTimeoutMillis;
+    /** Makes the fast path of each HTTP/1 connection; {@code null} for none. */
+    private final java.util.function.Supplier<FastPath> fastPath;
     private ScheduledFuture<?> deadline;
 
-    private ConnectionGuard(HttpServerOptions options, long headerTimeoutMillis) {
+    private ConnectionGuard(HttpServerOptions options, long headerTimeoutMillis,
+                            java.util.function.Supplier<FastPath> fastPath) {
         this.options = options;
         this.headerTimeoutMillis = headerTimeoutMillis;
+        this.fastPath = fastPath;
     }
 
     /** An HTTP server like {@code vertx.createHttpServer(options)} whose connections are guarded from accept on. */
     static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis) {
+        return createServer(vertx, options, headerTimeoutMillis, null);
+    }
+
+    /** As above, with {@code fastPath} making the {@link FastPath} of each HTTP/1 connection ({@code null}: none). */
+    static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis,
+                                   java.util.function.Supplier<FastPath> fastPath) {
         VertxInternal real = (VertxInternal) vertx;
         VertxInternal hooked = new VertxWrapper(real) {
             @Override
@@ -67,7 +77,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                     @Override
                     protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
                         super.initChannel(pipeline, ssl);
-                        install(pipeline, new ConnectionGuard(options, headerTimeoutMillis));
+                        install(pipeline, new ConnectionGuard(options, headerTimeoutMillis, fastPath));
                     }
                 };
             }
@@ -115,6 +125,9 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             if (decoder != null) {
                 // Bytes the old decoder already holds are handed on to the new one by replace().
                 p.replace(decoder, "httpDecoder", new StrictRequestDecoder(options, this::headComplete));
+                if (fastPath != null) {
+                    FastPath.install(p, fastPath.get());
+                }
                 settled = true;
             } else if (p.get(Http2ConnectionHandler.class) != null) {
                 headComplete();

@@ -31,7 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * streamed response. Lives on the event loop of its connection and is never shared, so it needs no locking.
  * Implements {@link Selection} so that balancer picks allocate nothing.
  */
-final class Exchange implements Selection {
+final class Exchange extends InFlight implements Selection {
 
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     private static final int MAX_ATTEMPTS = 10;
@@ -78,9 +78,6 @@ final class Exchange implements Selection {
     long deadlineNanos = Long.MAX_VALUE;
     long attemptDeadlineNanos = Long.MAX_VALUE;
     long hedgeAtNanos = Long.MAX_VALUE;
-    Exchange prevInFlight;
-    Exchange nextInFlight;
-    boolean inFlight;
 
     Exchange(ProxyHandler handler, HttpServerRequest request, RuntimeSnapshot snapshot) {
         this.handler = handler;
@@ -185,7 +182,7 @@ final class Exchange implements Selection {
             }
             expectContinue = hasBody;
         }
-        upstreamUri = route.upstreamUri(request.uri());
+        upstreamUri = route.upstreamUri(originForm(request));
         if (isWebSocketUpgrade(h)) {
             new Tunnel().start();
             return;
@@ -193,6 +190,19 @@ final class Exchange implements Selection {
         deadlineNanos = System.nanoTime() + route.timeoutMillis * 1_000_000L;
         handler.track(this);
         attempt();
+    }
+
+    /**
+     * The request target in origin form ({@code /path?query}), as backends expect it: a client talking to the proxy
+     * as a forward proxy sends the absolute form ({@code http://host/path}), which is not passed on.
+     */
+    private static String originForm(HttpServerRequest request) {
+        String uri = request.uri();
+        if (uri.isEmpty() || uri.charAt(0) == '/' || uri.equals("*")) {
+            return uri;
+        }
+        String query = request.query();
+        return query == null ? request.path() : request.path() + "?" + query;
     }
 
     /** Rejects ambiguous message framing before anything reaches a backend (request smuggling). */
@@ -624,22 +634,7 @@ final class Exchange implements Selection {
     }
 
     private boolean canRetry() {
-        return attempts < route.attempts && !bodyStarted && isIdempotent(request.method()) && withinRetryBudget();
-    }
-
-    /**
-     * Envoy's retry budget: retries in flight may be at most a share of the pool's active requests, with a floor,
-     * so that in an outage retries cannot multiply the load on backends that are already failing.
-     */
-    private boolean withinRetryBudget() {
-        BackendPool pool = route.pool;
-        int active = 0;
-        for (Backend b : pool.backends) {
-            active += b.activeRequests();
-        }
-        int allowed = Math.max(pool.config.retryBudget().minConcurrency(),
-                active * pool.config.retryBudget().percent() / 100);
-        return pool.retriesInFlight.get() < allowed;
+        return attempts < route.attempts && !bodyStarted && isIdempotent(request.method()) && route.pool.retryWithinBudget();
     }
 
     static boolean isIdempotent(HttpMethod m) {
@@ -712,7 +707,7 @@ final class Exchange implements Selection {
         fail(error, String.valueOf(cause.getMessage()));
     }
 
-    /** Called by the handler's sweep about every 10 ms while the exchange waits for a response. */
+    @Override
     void checkDeadlines(long now) {
         if (done || responseStarted) {
             untrack();
@@ -748,7 +743,7 @@ final class Exchange implements Selection {
     /** Request hedging: the same bodiless request to a second backend; the first answer wins. */
     private void startHedge() {
         if (hedge != null || current == null || !current.held || attempts >= route.attempts + 1
-                || !withinRetryBudget()) {
+                || !route.pool.retryWithinBudget()) {
             return;
         }
         skippedFull = false;

@@ -34,13 +34,13 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     }
 
     /** Exchanges waiting for an upstream answer, in an intrusive list: no allocation to add or remove. */
-    private Exchange head;
+    private InFlight head;
     private long sweepTimer = -1;
     private int tracked;
     static final long SWEEP_MILLIS = 10;
 
     /** Watches an exchange's deadlines (timeout, per-try timeout, hedge) until {@link #untrack}. */
-    void track(Exchange e) {
+    void track(InFlight e) {
         e.inFlight = true;
         e.nextInFlight = head;
         e.prevInFlight = null;
@@ -56,7 +56,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         }
     }
 
-    void untrack(Exchange e) {
+    void untrack(InFlight e) {
         if (!e.inFlight) {
             return;
         }
@@ -81,9 +81,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             return;
         }
         long now = System.nanoTime();
-        Exchange e = head;
+        InFlight e = head;
         while (e != null) {
-            Exchange next = e.nextInFlight;
+            InFlight next = e.nextInFlight;
             e.checkDeadlines(now);
             e = next;
         }

@@ -32,6 +32,7 @@ final class ProxyVerticle extends VerticleBase {
     private final ProxyMetrics metrics;
     private final List<HttpServer> servers = new ArrayList<>();
     private UpstreamClients clients;
+    private UpstreamChannels channels;
 
     ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
                   ListenerTls tls) {
@@ -113,7 +114,8 @@ final class ProxyVerticle extends VerticleBase {
         ListenerSettings settings = ListenerSettings.of(l, compression);
         ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, health, observer);
         // The guard enforces header-timeout from accept on (slowloris) and strict request framing.
-        HttpServer server = ConnectionGuard.createServer(vertx, options, l.headerTimeout().toMillis());
+        HttpServer server = ConnectionGuard.createServer(vertx, options, l.headerTimeout().toMillis(),
+                fastPath(l, proxy));
         // A redirect listener answers 308 to HTTPS; a TLS listener with hsts adds Strict-Transport-Security.
         server.requestHandler(HttpsRedirect.handler(l, proxy));
         if (metrics != null) {
@@ -140,6 +142,25 @@ final class ProxyVerticle extends VerticleBase {
                 LOG.debug("listener {} bound {}:{}", l.name(), l.host(), s.actualPort()));
     }
 
+    /**
+     * The fast path's factory for listener {@code l}, or {@code null} where every request needs the full path: a
+     * redirect listener, or one that asks for client certificates (identity headers come from the Vert.x session).
+     */
+    private java.util.function.Supplier<FastPath> fastPath(ListenerConfig l, ProxyHandler proxy) {
+        if (!FastPath.ENABLED || l.isRedirect()
+                || (l.isTls() && l.tls().clientAuth() != dev.gatehouse.config.TlsConfig.ClientAuth.NONE)) {
+            return null;
+        }
+        if (channels == null) {
+            io.vertx.core.internal.ContextInternal ctx = (io.vertx.core.internal.ContextInternal) context;
+            channels = new UpstreamChannels((io.vertx.core.internal.VertxInternal) vertx, ctx.nettyEventLoop(),
+                    eventLoops);
+        }
+        UpstreamChannels upstreams = channels;
+        String hsts = l.isTls() && l.hsts() != null ? l.hsts().headerValue() : null;
+        return () -> new FastPath(proxy, upstreams, hsts);
+    }
+
     static boolean isTlsFailure(Throwable err) {
         for (Throwable t = err; t != null; t = t.getCause()) {
             if (t instanceof javax.net.ssl.SSLException) {
@@ -157,6 +178,9 @@ final class ProxyVerticle extends VerticleBase {
         }
         if (clients != null) {
             clients.close();
+        }
+        if (channels != null) {
+            channels.close();
         }
         return Future.all(closing);
     }

@@ -1,0 +1,677 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.proxy.balance.Backend;
+import dev.gatehouse.proxy.balance.Selection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.impl.ConnectionBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One request on the {@link FastPath}: the same trip as an {@link Exchange} (route, balancer pick, header hygiene,
+ * retries with budget and backoff, timeouts, passive health, metrics and access log) for a bodiless HTTP/1.1 request
+ * on a route without filters, over raw upstream channels. The response is streamed with backpressure, and what one
+ * upstream read brings goes out to the client in one flush.
+ */
+final class FastExchange extends InFlight implements Selection, UpstreamChannels.Connection.Owner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FastExchange.class);
+    private static final int MAX_ATTEMPTS = 10;
+    private static final String PROTOCOL = "HTTP/1.1";
+
+    private final FastPath conn;
+    private final HttpRequest request;
+    private final MultiMap headers;
+    private final HttpMethod method;
+    private final String uri;
+    private final String path;
+    private final String hostHeader;
+    private final CompiledRoute route;
+    private final long startNanos;
+    private final boolean clientKeepAlive;
+    private String requestId;
+    private String traceparent;
+    private boolean traceContinued;
+    private String peer;
+
+    private final Backend[] tried = new Backend[MAX_ATTEMPTS];
+    private int attempts;
+    private Backend backend;
+    private Attempt current;
+    private ProxyError lastError = ProxyError.NO_HEALTHY_BACKEND;
+    private boolean staleRetried;
+    private boolean skippedFull;
+
+    private boolean responseStarted;
+    private boolean done;
+    private boolean hashComputed;
+    private long hash;
+    private int status;
+    private long bytesOut;
+    private String errorName;
+    private boolean clientGone;
+    /** The response was cut off mid-way: the client connection must close so it sees it incomplete. */
+    private boolean aborted;
+    /** An interim (1xx) upstream response is being skipped up to its end. */
+    private boolean skippingInterim;
+
+    private long deadlineNanos = Long.MAX_VALUE;
+    private long attemptDeadlineNanos = Long.MAX_VALUE;
+
+    private FastExchange(FastPath conn, HttpRequest request, MultiMap headers, HttpMethod method, String path,
+                         String hostHeader, CompiledRoute route) {
+        this.conn = conn;
+        this.request = request;
+        this.headers = headers;
+        this.method = method;
+        this.uri = request.uri();
+        this.path = path;
+        this.hostHeader = hostHeader;
+        this.route = route;
+        this.startNanos = System.nanoTime();
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    /**
+     * A fast exchange for {@code request}, or {@code null} when it needs the full path: anything but a well-formed
+     * bodiless HTTP/1.1 request in origin form, with a Host, on a route without filters or hedging to a plain-HTTP
+     * pool. HEAD goes the full path too (its response framing needs the method). Allocates nothing for the common
+     * refusals.
+     */
+    static FastExchange eligible(FastPath conn, HttpRequest request) {
+        if (!request.decoderResult().isSuccess() || request.protocolVersion() != HttpVersion.HTTP_1_1
+                || !(request.headers() instanceof HeadersMultiMap h)) {
+            return null;
+        }
+        String uri = request.uri();
+        if (uri.isEmpty() || uri.charAt(0) != '/' || uri.length() > conn.proxy.listener.maxUriLength()) {
+            return null;
+        }
+        HttpMethod method = HttpMethod.fromNetty(request.method());
+        if (method == HttpMethod.HEAD || method == HttpMethod.CONNECT) {
+            return null;
+        }
+        String length = h.get(HttpHeaders.CONTENT_LENGTH);
+        if ((length != null && !length.equals("0")) || h.contains(HttpHeaders.TRANSFER_ENCODING)
+                || h.contains(HttpHeaders.EXPECT) || h.contains(HttpHeaders.UPGRADE)) {
+            return null;
+        }
+        if (length != null && h.getAll(HttpHeaders.CONTENT_LENGTH).size() > 1) {
+            return null;
+        }
+        String hostHeader = h.get(HttpHeaders.HOST);
+        if (hostHeader == null || h.getAll(HttpHeaders.HOST).size() > 1) {
+            return null;
+        }
+        HostAndPort authority = HostAndPort.parseAuthority(hostHeader, -1);
+        if (authority == null) {
+            return null;
+        }
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        RuntimeSnapshot snapshot = conn.proxy.runtime.current();
+        CompiledRoute route = snapshot.routes().match(normalizeHost(authority.host()), path, method, h);
+        if (route == null || !route.filters.isEmpty() || route.hedgeDelayNanos > 0 || route.pool.config.tls() != null) {
+            return null;
+        }
+        for (Backend b : route.pool.backends) {
+            if (b.tls()) {
+                return null;
+            }
+        }
+        return new FastExchange(conn, request, h, method, path, hostHeader, route);
+    }
+
+    private static String normalizeHost(String host) {
+        String h = host;
+        for (int i = 0; i < h.length(); i++) {
+            if (Character.isUpperCase(h.charAt(i))) {
+                h = h.toLowerCase(java.util.Locale.ROOT);
+                break;
+            }
+        }
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+
+    void start() {
+        ProxyHandler p = conn.proxy;
+        p.observer.requestStarted(p.listener);
+        requestId = Forwarding.requestId(headers.get(Forwarding.X_REQUEST_ID));
+        deadlineNanos = startNanos + route.timeoutMillis * 1_000_000L;
+        p.track(this);
+        attempt();
+    }
+
+    // ---- Selection ------------------------------------------------------------------------------------------
+
+    @Override
+    public long hashKey() {
+        if (!hashComputed) {
+            hashComputed = true;
+            hash = dev.gatehouse.proxy.balance.BalancingStrategy.hash(hashSource());
+        }
+        return hash;
+    }
+
+    private String hashSource() {
+        String key = route.pool.config.hashKey();
+        if (key == null || key.equals("client-ip")) {
+            return clientAddress();
+        }
+        if (key.equals("path")) {
+            return path;
+        }
+        if (key.startsWith("header:")) {
+            String v = headers.get(key.substring(7));
+            return v == null ? clientAddress() : v;
+        }
+        if (key.startsWith("cookie:")) {
+            String v = cookie(key.substring(7));
+            return v == null ? clientAddress() : v;
+        }
+        return clientAddress();
+    }
+
+    private String cookie(String name) {
+        for (String header : headers.getAll(HttpHeaders.COOKIE)) {
+            for (io.netty.handler.codec.http.cookie.Cookie c
+                    : io.netty.handler.codec.http.cookie.ServerCookieDecoder.LAX.decode(header)) {
+                if (c.name().equals(name)) {
+                    return c.value();
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public boolean excluded(Backend b) {
+        for (int i = 0; i < attempts; i++) {
+            if (tried[i] == b) {
+                return true;
+            }
+        }
+        if (b.activeRequests() >= route.pool.maxRequestsPerBackend) {
+            skippedFull = true;
+            return true;
+        }
+        return false;
+    }
+
+    /** The client's address: the PROXY protocol source when enabled, else the TCP peer. */
+    private String clientAddress() {
+        if (peer == null) {
+            io.vertx.core.net.SocketAddress override = conn.ctx.channel().attr(ConnectionBase.REMOTE_ADDRESS_OVERRIDE).get();
+            peer = override != null && override.host() != null ? override.host() : remotePeer();
+            if (peer == null) {
+                peer = "unknown";
+            }
+        }
+        return peer;
+    }
+
+    /** The TCP peer: the one whose forwarding headers we may trust. */
+    private String remotePeer() {
+        SocketAddress a = conn.ctx.channel().remoteAddress();
+        return a instanceof InetSocketAddress i ? i.getAddress() != null ? i.getAddress().getHostAddress()
+                : i.getHostString() : null;
+    }
+
+    // ---- upstream tries -------------------------------------------------------------------------------------
+
+    /** One upstream try; it owns its connection while the response is read. */
+    private final class Attempt implements UpstreamChannels.Waiter {
+        final Backend backend;
+        final boolean retry;
+        UpstreamChannels.Connection connection;
+        boolean reused;
+        /** The backend's response lets the connection carry another request. */
+        boolean keepAlive;
+        boolean held = true;
+        boolean abandoned;
+        boolean waiting = true;
+
+        Attempt(Backend backend, boolean retry) {
+            this.backend = backend;
+            this.retry = retry;
+            backend.requestStarted();
+            if (retry) {
+                route.pool.retriesInFlight.incrementAndGet();
+            }
+        }
+
+        void release() {
+            if (held) {
+                held = false;
+                backend.requestEnded();
+                if (retry) {
+                    route.pool.retriesInFlight.decrementAndGet();
+                }
+            }
+        }
+
+        /** Stops this try: its connection (mid-exchange, so not reusable) is closed. */
+        void abandon() {
+            abandoned = true;
+            release();
+            if (waiting) {
+                waiting = false;
+                conn.upstreams.cancel(backend, this);
+            }
+            if (connection != null) {
+                UpstreamChannels.Connection c = connection;
+                connection = null;
+                c.discard();
+            }
+        }
+
+        @Override
+        public void connected(UpstreamChannels.Connection c, boolean wasReused) {
+            waiting = false;
+            if (done || abandoned) {
+                c.release();
+                return;
+            }
+            connection = c;
+            reused = wasReused;
+            c.own(FastExchange.this);
+            send(c);
+        }
+
+        @Override
+        public void connectFailed(Throwable cause) {
+            waiting = false;
+            attemptFailed(this, ProxyError.UPSTREAM_CONNECT_FAILED, cause);
+        }
+
+        @Override
+        public void overloaded() {
+            waiting = false;
+            release();
+            if (!done && !abandoned) {
+                fail(ProxyError.OVERLOADED, "pending requests to " + backend + " at their limit");
+            }
+        }
+    }
+
+    private void attempt() {
+        skippedFull = false;
+        Backend b = attempts < MAX_ATTEMPTS ? route.pool.select(this) : null;
+        if (b == null) {
+            fail(skippedFull ? ProxyError.OVERLOADED : attempts == 0 ? ProxyError.NO_HEALTHY_BACKEND : lastError,
+                    "no backend left to try");
+            return;
+        }
+        boolean retry = attempts > 0;
+        tried[attempts++] = b;
+        backend = b;
+        conn.proxy.observer.upstreamAttempt(route.name, b, retry);
+        Attempt a = new Attempt(b, retry);
+        current = a;
+        attemptDeadlineNanos = route.perTryTimeoutNanos > 0 ? System.nanoTime() + route.perTryTimeoutNanos
+                : Long.MAX_VALUE;
+        conn.upstreams.acquire(route.pool, b, a);
+    }
+
+    /** Writes the upstream request: the client's end-to-end headers plus forwarding, Via, request id and trace. */
+    private void send(UpstreamChannels.Connection c) {
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        Forwarding.copyEndToEnd(headers, out, true);
+        out.set(HttpHeaders.HOST, hostHeader);
+        // X-Client-Cert-* from the client never pass (the fast path serves no client-certificate listener).
+        out.remove(ClientIdentity.SUBJECT);
+        out.remove(ClientIdentity.FINGERPRINT);
+        ListenerSettings l = conn.proxy.listener;
+        Forwarding.addForwarding(headers, out, clientAddress(), l.trusted(remotePeer()), l.scheme(), hostHeader);
+        Forwarding.addVia(headers, out, "1.1");
+        out.set(Forwarding.X_REQUEST_ID, requestId);
+        if (traceparent == null) {
+            TraceContext t = TraceContext.continueOrStart(headers.get(TraceContext.TRACEPARENT));
+            traceparent = t.traceparent();
+            traceContinued = t.continued();
+        }
+        out.set(TraceContext.TRACEPARENT, traceparent);
+        if (!traceContinued) {
+            out.remove(TraceContext.TRACESTATE);
+        }
+        DefaultFullHttpRequest up = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(),
+                route.upstreamUri(uri), Unpooled.EMPTY_BUFFER, out, EmptyHttpHeaders.INSTANCE);
+        // A failed write closes the connection; its close fails the try (and may retry it).
+        c.channel.writeAndFlush(up).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+
+    // ---- upstream response ----------------------------------------------------------------------------------
+
+    @Override
+    public void upstreamRead(Object msg) {
+        Attempt a = current;
+        if (done || a == null || a.connection == null) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse res) {
+            if (!res.decoderResult().isSuccess()) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                conn.proxy.health.failure(a.backend, "protocol error");
+                a.abandon();
+                fail(ProxyError.UPSTREAM_PROTOCOL, "bad response from backend");
+                return;
+            }
+            int code = res.status().code();
+            if (code == 101) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                a.abandon();
+                fail(ProxyError.UPSTREAM_PROTOCOL, "101 to a request that asked for no upgrade");
+                return;
+            }
+            if (code < 200) {
+                skippingInterim = true;
+            } else if (!responseHead(a, res)) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
+        }
+        if (msg instanceof HttpContent content) {
+            if (skippingInterim) {
+                skippingInterim = !(content instanceof LastHttpContent);
+                content.release();
+                return;
+            }
+            if (content instanceof LastHttpContent last) {
+                responseEnd(a, last);
+            } else {
+                bytesOut += content.content().readableBytes();
+                conn.write(content);
+                if (!conn.writable()) {
+                    // Backpressure: the client is slower than the backend; stop reading until it drains.
+                    a.connection.channel.config().setAutoRead(false);
+                }
+            }
+        }
+    }
+
+    /** The head of the final response; false when it was consumed otherwise (a retry). */
+    private boolean responseHead(Attempt a, HttpResponse res) {
+        int code = res.status().code();
+        Backend b = a.backend;
+        if (code >= 500) {
+            conn.proxy.health.failure(b, "status " + code);
+        } else {
+            conn.proxy.health.success(b);
+        }
+        if (route.retryOnStatus(code) && canRetry()) {
+            a.abandon();
+            lastError = ProxyError.UPSTREAM_RESET;
+            retry();
+            return false;
+        }
+        responseStarted = true;
+        untrack();
+        status = code;
+        MultiMap in = (MultiMap) res.headers();
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        Forwarding.copyEndToEnd(in, out, false);
+        Forwarding.addVia(in, out, res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
+        if (!out.contains(Forwarding.X_REQUEST_ID)) {
+            out.set(Forwarding.X_REQUEST_ID, requestId);
+        }
+        if (conn.proxy.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
+                && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
+            out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        }
+        boolean bodiless = code == 204 || code == 304;
+        if (!bodiless && !out.contains(HttpHeaders.CONTENT_LENGTH)) {
+            out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED);
+        }
+        decorate(out);
+        conn.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status(), out));
+        a.keepAlive = HttpUtil.isKeepAlive(res);
+        return true;
+    }
+
+    /** Headers every answer of this listener carries: HSTS, and Connection: close when the client asked for it. */
+    private void decorate(MultiMap out) {
+        if (conn.hsts != null) {
+            out.set(HttpsRedirect.STRICT_TRANSPORT_SECURITY, conn.hsts);
+        }
+        if (!clientKeepAlive) {
+            out.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        }
+    }
+
+    private void responseEnd(Attempt a, LastHttpContent last) {
+        bytesOut += last.content().readableBytes();
+        conn.write(last);
+        // Head, body and end of a response that came in one read leave in one flush.
+        conn.flush();
+        UpstreamChannels.Connection c = a.connection;
+        a.connection = null;
+        if (a.keepAlive) {
+            c.release();
+        } else {
+            c.discard();
+        }
+        complete();
+    }
+
+    @Override
+    public void upstreamReadComplete() {
+        conn.flush();
+    }
+
+    void downstreamWritable() {
+        Attempt a = current;
+        if (a != null && a.connection != null && !a.connection.channel.config().isAutoRead()) {
+            a.connection.channel.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void upstreamClosed() {
+        Attempt a = current;
+        if (a == null || a.connection == null) {
+            return;
+        }
+        a.connection = null;
+        attemptFailed(a, ProxyError.UPSTREAM_RESET, new java.io.IOException("connection closed by backend"));
+    }
+
+    // ---- retries, deadlines, the end ------------------------------------------------------------------------
+
+    private boolean canRetry() {
+        return attempts < route.attempts && Exchange.isIdempotent(method) && route.pool.retryWithinBudget();
+    }
+
+    private void retry() {
+        long base = route.retryBackoffMillis;
+        if (base <= 0) {
+            attempt();
+            return;
+        }
+        long cap = Math.min(base << Math.min(attempts - 1, 10), base * 10);
+        long delay = ThreadLocalRandom.current().nextLong(cap + 1);
+        if (delay == 0) {
+            attempt();
+        } else {
+            conn.proxy.vertx.setTimer(delay, id -> {
+                if (!done) {
+                    attempt();
+                }
+            });
+        }
+    }
+
+    private void attemptFailed(Attempt a, ProxyError error, Throwable cause) {
+        if (done || a.abandoned) {
+            a.release();
+            return;
+        }
+        Backend b = a.backend;
+        if (responseStarted) {
+            // The head already went out: all that is left is to cut the client off mid-response.
+            conn.proxy.health.failure(b, "reset mid-response");
+            a.release();
+            errorName = "RESPONSE_INCOMPLETE";
+            aborted = true;
+            complete();
+            return;
+        }
+        if (error == ProxyError.UPSTREAM_RESET && a.reused && !staleRetried && Exchange.isIdempotent(method)) {
+            // A pooled connection the backend had just closed (the keep-alive race): not a failure, not a try.
+            staleRetried = true;
+            a.release();
+            attempts--;
+            attempt();
+            return;
+        }
+        conn.proxy.health.failure(b, error == ProxyError.UPSTREAM_CONNECT_FAILED ? "connect failed" : "reset");
+        a.release();
+        lastError = error;
+        boolean retryable = error == ProxyError.UPSTREAM_CONNECT_FAILED ? route.retryConnectFailure
+                : route.retryReset || route.retryConnectFailure;
+        if (retryable && canRetry()) {
+            retry();
+            return;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} -> {}: {} ({})", requestId, uri, b, error, cause.toString());
+        }
+        fail(error, String.valueOf(cause.getMessage()));
+    }
+
+    @Override
+    void checkDeadlines(long now) {
+        if (done || responseStarted) {
+            untrack();
+            return;
+        }
+        if (now >= deadlineNanos) {
+            if (backend != null) {
+                conn.proxy.health.failure(backend, "timeout");
+            }
+            Attempt a = current;
+            fail(ProxyError.UPSTREAM_TIMEOUT, "no response within " + route.timeoutMillis + "ms");
+            if (a != null) {
+                a.abandon();
+            }
+            return;
+        }
+        if (now >= attemptDeadlineNanos && current != null && current.held && !current.abandoned) {
+            attemptDeadlineNanos = Long.MAX_VALUE;
+            Attempt a = current;
+            conn.proxy.health.failure(a.backend, "per-try timeout");
+            a.abandon();
+            lastError = ProxyError.UPSTREAM_TIMEOUT;
+            if (canRetry()) {
+                retry();
+            } else {
+                fail(ProxyError.UPSTREAM_TIMEOUT, "per-try timeout and no retry left");
+            }
+        }
+    }
+
+    void clientClosed() {
+        if (done) {
+            return;
+        }
+        clientGone = true;
+        Attempt a = current;
+        complete();
+        if (a != null) {
+            a.abandon();
+        }
+    }
+
+    private void untrack() {
+        if (inFlight) {
+            conn.proxy.untrack(this);
+        }
+    }
+
+    /** The one place a failure becomes a response: status and short body, then the exchange is over. */
+    private void fail(ProxyError error, String detail) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} {}: {}", requestId, method, uri, detail);
+        }
+        errorName = error.name();
+        status = error.status;
+        byte[] body = error.body.getBytes(StandardCharsets.UTF_8);
+        ByteBuf content = ByteBufUtil.writeAscii(conn.ctx.alloc(), error.body);
+        HeadersMultiMap h = HeadersMultiMap.httpHeaders();
+        h.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+        h.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length));
+        h.set(Forwarding.X_REQUEST_ID, requestId);
+        if (conn.proxy.listener.compression()) {
+            h.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        }
+        decorate(h);
+        bytesOut = body.length;
+        conn.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status),
+                content, h, EmptyHttpHeaders.INSTANCE));
+        conn.flush();
+        complete();
+    }
+
+    private void complete() {
+        if (done) {
+            return;
+        }
+        done = true;
+        untrack();
+        if (current != null) {
+            current.release();
+        }
+        boolean close = !clientKeepAlive || clientGone || aborted;
+        if (close && !clientGone) {
+            conn.ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        finished();
+        conn.finished(this, close);
+    }
+
+    /** Hands the exchange to the observers (metrics, access log): once, when it is done. */
+    private void finished() {
+        ExchangeObserver observer = conn.proxy.observer;
+        if (observer == ExchangeObserver.NONE) {
+            return;
+        }
+        long nanos = System.nanoTime() - startNanos;
+        int s = status;
+        String error = errorName;
+        if (clientGone) {
+            s = 499;
+            error = error == null ? "CLIENT_CLOSED" : error;
+        }
+        if (traceparent == null) {
+            traceparent = TraceContext.continueOrStart(headers.get(TraceContext.TRACEPARENT)).traceparent();
+        }
+        observer.completed(new ExchangeRecord(System.currentTimeMillis() - nanos / 1_000_000, nanos,
+                conn.proxy.listener.name(), requestId, clientAddress(), method.name(), path, PROTOCOL,
+                route.name, route.pool.name, backend == null ? null : backend.id(), s, 0, bytesOut, attempts,
+                null, error, headers.get(HttpHeaders.USER_AGENT), traceparent));
+    }
+}

@@ -1,0 +1,201 @@
+package dev.gatehouse.proxy;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.ArrayDeque;
+
+/**
+ * The HTTP/1.1 fast path of one client connection. It sits in the Netty pipeline just in front of Vert.x's HTTP
+ * connection and takes the requests that need nothing but routing, balancing, header hygiene, retries and a streamed
+ * response (see {@link FastExchange#eligible}), proxying them over {@link UpstreamChannels} without Vert.x's
+ * request, response and client objects: those cost more CPU than everything else on the request path together.
+ *
+ * <p>The first request it cannot take (a body, an upgrade, a filter, h2c...) hands the connection to Vert.x for
+ * good: that request and every later one flow through untouched to the full {@link Exchange} path. Until then,
+ * requests a client pipelines behind one in flight are held back and taken in order, so responses never overtake.
+ * Runs on the connection's event loop.
+ */
+final class FastPath extends ChannelDuplexHandler {
+
+    static final String NAME = "gatehouseFast";
+    /** Pipelined requests held while one is in flight; past this the connection stops reading until it catches up. */
+    private static final int MAX_HELD = 16;
+
+    /** Whether listeners install the fast path at all ({@code -Dgatehouse.fast-path=false} turns it off). */
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("gatehouse.fast-path"));
+
+    /** Requests the fast path has taken, over all connections (for tests and diagnostics). */
+    static final java.util.concurrent.atomic.LongAdder TAKEN = new java.util.concurrent.atomic.LongAdder();
+
+    final ProxyHandler proxy;
+    final UpstreamChannels upstreams;
+    final String hsts;
+    ChannelHandlerContext ctx;
+    private FastExchange active;
+    /** The request head was taken; its (empty) end is still to come from the decoder. */
+    private boolean requestOpen;
+    private boolean slow;
+    private ArrayDeque<Object> held;
+    private boolean pausedReading;
+    /** Something was written since the last flush. */
+    boolean unflushed;
+
+    FastPath(ProxyHandler proxy, UpstreamChannels upstreams, String hsts) {
+        this.proxy = proxy;
+        this.upstreams = upstreams;
+        this.hsts = hsts;
+    }
+
+    /** Puts a fast path in front of Vert.x's HTTP/1 connection handler of {@code pipeline}. */
+    static void install(ChannelPipeline pipeline, FastPath fastPath) {
+        // Upstream channels live on one event loop; a connection on another (never expected) keeps the full path.
+        if (pipeline.get("handler") != null && pipeline.get(NAME) == null
+                && pipeline.channel().eventLoop() == fastPath.upstreams.loop()) {
+            pipeline.addBefore("handler", NAME, fastPath);
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (slow) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (requestOpen && msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
+            // The end of a bodiless request already in hand.
+            requestOpen = !(content instanceof LastHttpContent);
+            content.release();
+            return;
+        }
+        if (active != null || (held != null && !held.isEmpty())) {
+            hold(msg);
+            return;
+        }
+        take(msg);
+    }
+
+    private void take(Object msg) {
+        if (msg instanceof HttpRequest request) {
+            FastExchange e = FastExchange.eligible(this, request);
+            if (e != null) {
+                TAKEN.increment();
+                active = e;
+                requestOpen = !(msg instanceof LastHttpContent);
+                e.start();
+                return;
+            }
+        }
+        toVertx(msg);
+    }
+
+    /** Hands this connection to Vert.x from {@code msg} on: it and everything after flow through untouched. */
+    private void toVertx(Object msg) {
+        slow = true;
+        resumeReading();
+        ctx.fireChannelRead(msg);
+        if (held != null) {
+            Object m;
+            while ((m = held.poll()) != null) {
+                ctx.fireChannelRead(m);
+            }
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void hold(Object msg) {
+        if (held == null) {
+            held = new ArrayDeque<>(4);
+        }
+        held.add(msg);
+        if (held.size() >= MAX_HELD && !pausedReading) {
+            pausedReading = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void resumeReading() {
+        if (pausedReading) {
+            pausedReading = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** The exchange in flight is over; {@code close}: the connection ends with it. Takes the next held request. */
+    void finished(FastExchange e, boolean close) {
+        if (active != e) {
+            return;
+        }
+        active = null;
+        if (close) {
+            releaseHeld();
+            return;
+        }
+        while (active == null && !slow && held != null && !held.isEmpty()) {
+            Object m = held.poll();
+            if (requestOpen && m instanceof HttpContent content && !(m instanceof HttpRequest)) {
+                requestOpen = !(content instanceof LastHttpContent);
+                content.release();
+                continue;
+            }
+            take(m);
+        }
+        if (held == null || held.isEmpty()) {
+            resumeReading();
+        }
+    }
+
+    void write(Object msg) {
+        ctx.write(msg, ctx.voidPromise());
+        unflushed = true;
+    }
+
+    void flush() {
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
+    }
+
+    boolean writable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (active != null && ctx.channel().isWritable()) {
+            active.downstreamWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        FastExchange e = active;
+        active = null;
+        if (e != null) {
+            e.clientClosed();
+        }
+        releaseHeld();
+        ctx.fireChannelInactive();
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            Object m;
+            while ((m = held.poll()) != null) {
+                ReferenceCountUtil.release(m);
+            }
+        }
+    }
+}

@@ -1,0 +1,325 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.proxy.balance.Backend;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.internal.VertxInternal;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fast path's upstream connections of one event loop: plain-HTTP/1.1 keep-alive channels per backend, registered
+ * on the same event loop as the client connections they serve, so a request and its upstream never change thread.
+ * Limits mirror the Vert.x pools: at most the loop's share of {@code max-connections} per backend, at most its share of
+ * {@code circuit-breaker.max-pending-requests} waiting for one; past that a request is refused at once.
+ *
+ * <p>Not thread-safe: used only from its event loop.
+ */
+final class UpstreamChannels {
+
+    /** Told when a connection is ready for it, or why none will be. */
+    interface Waiter {
+        void connected(Connection connection, boolean reused);
+
+        void connectFailed(Throwable cause);
+
+        void overloaded();
+    }
+
+    /** Upstream response heads with Vert.x's header map, so the proxy copies and encodes them without conversion. */
+    private static final class ResponseDecoder extends HttpResponseDecoder {
+        ResponseDecoder() {
+            super(8192, 64 * 1024, UpstreamClients.MAX_CHUNK_SIZE);
+        }
+
+        @Override
+        protected HttpMessage createMessage(String[] initialLine) {
+            return new DefaultHttpResponse(HttpVersion.valueOf(initialLine[0]),
+                    HttpResponseStatus.valueOf(Integer.parseInt(initialLine[1]), initialLine[2]),
+                    HeadersMultiMap.httpHeaders());
+        }
+    }
+
+    /** Upstream request heads encoded straight from Vert.x's header map. */
+    private static final class RequestEncoder extends HttpRequestEncoder {
+        @Override
+        protected void encodeHeaders(io.netty.handler.codec.http.HttpHeaders headers, ByteBuf buf) {
+            if (headers instanceof HeadersMultiMap h) {
+                h.encode(buf, false);
+            } else {
+                super.encodeHeaders(headers, buf);
+            }
+        }
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamChannels.class);
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final int eventLoops;
+    private final Map<Backend, Slot> slots = new IdentityHashMap<>();
+    private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
+
+    UpstreamChannels(VertxInternal vertx, EventLoop loop, int eventLoops) {
+        this.loop = loop;
+        this.eventLoops = Math.max(1, eventLoops);
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channelFactory(vertx.transport().channelFactory(false))
+                .resolver(vertx.nameResolver().nettyAddressResolverGroup())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+        // Idle keep-alive connections past the pool's idle-timeout are closed once a second.
+        this.sweeper = loop.scheduleAtFixedRate(this::closeExpired, 1, 1, TimeUnit.SECONDS);
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** Hands {@code waiter} a connection to {@code backend}: an idle one, a new one, or its turn in the queue. */
+    void acquire(BackendPool pool, Backend backend, Waiter waiter) {
+        Slot slot = slots.get(backend);
+        if (slot == null) {
+            slot = new Slot(backend);
+            slots.put(backend, slot);
+        }
+        slot.configure(pool);
+        Connection idle = slot.takeIdle();
+        if (idle != null) {
+            waiter.connected(idle, true);
+        } else if (slot.open < slot.maxOpen) {
+            slot.connect(waiter);
+        } else if (slot.waiters.size() < slot.maxWaiting) {
+            slot.waiters.add(waiter);
+        } else {
+            waiter.overloaded();
+        }
+    }
+
+    /** Withdraws a waiter that gave up (timeout, client gone) before it got a connection. */
+    void cancel(Backend backend, Waiter waiter) {
+        Slot slot = slots.get(backend);
+        if (slot != null) {
+            slot.waiters.remove(waiter);
+        }
+    }
+
+    private void closeExpired() {
+        long now = System.nanoTime();
+        for (Iterator<Slot> it = slots.values().iterator(); it.hasNext(); ) {
+            Slot slot = it.next();
+            slot.closeExpired(now);
+            if (slot.open == 0 && slot.waiters.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    void close() {
+        sweeper.cancel(false);
+        for (Slot slot : slots.values()) {
+            for (Connection c : slot.idle) {
+                c.channel.close();
+            }
+            slot.idle.clear();
+        }
+        slots.clear();
+    }
+
+    /** The connections to one backend on this loop. */
+    private final class Slot {
+        final Backend backend;
+        final ArrayDeque<Connection> idle = new ArrayDeque<>();
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        int open;
+        int maxOpen = 1;
+        int maxWaiting = 1;
+        long idleTimeoutNanos;
+        int connectTimeoutMillis;
+
+        Slot(Backend backend) {
+            this.backend = backend;
+        }
+
+        void configure(BackendPool pool) {
+            maxOpen = Math.max(1, (pool.config.maxConnections() + eventLoops - 1) / eventLoops);
+            maxWaiting = Math.max(1, (pool.config.circuitBreaker().maxPendingRequests() + eventLoops - 1) / eventLoops);
+            idleTimeoutNanos = pool.config.idleTimeout().toNanos();
+            connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, pool.config.connectTimeout().toMillis());
+        }
+
+        /** The most recently used idle connection still open and fresh (warm in the caches), or null. */
+        Connection takeIdle() {
+            long now = System.nanoTime();
+            Connection c;
+            while ((c = idle.pollLast()) != null) {
+                if (c.channel.isActive() && now - c.idleSince < idleTimeoutNanos) {
+                    return c;
+                }
+                c.channel.close();
+            }
+            return null;
+        }
+
+        void connect(Waiter waiter) {
+            open++;
+            ChannelFuture f = bootstrap.clone()
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(InetSocketAddress.createUnresolved(backend.host(), backend.port()));
+            f.addListener(done -> {
+                if (!done.isSuccess()) {
+                    open--;
+                    waiter.connectFailed(done.cause());
+                    serveNextWaiter();
+                    return;
+                }
+                Channel ch = f.channel();
+                Connection c = new Connection(this, ch);
+                ch.pipeline().addLast("decoder", new ResponseDecoder())
+                        .addLast("encoder", new RequestEncoder())
+                        .addLast("gatehouse", c);
+                waiter.connected(c, false);
+            });
+        }
+
+        /** After a connection closed or failed: a queued waiter may connect now. */
+        void serveNextWaiter() {
+            Waiter next = waiters.poll();
+            if (next != null) {
+                connect(next);
+            }
+        }
+
+        void release(Connection c) {
+            Waiter next = waiters.poll();
+            if (next != null) {
+                next.connected(c, true);
+                return;
+            }
+            c.idleSince = System.nanoTime();
+            idle.addLast(c);
+        }
+
+        void closed(Connection c) {
+            open--;
+            idle.remove(c);
+            serveNextWaiter();
+        }
+
+        void closeExpired(long now) {
+            Connection c;
+            while ((c = idle.peekFirst()) != null && now - c.idleSince >= idleTimeoutNanos) {
+                idle.pollFirst();
+                c.channel.close();
+            }
+        }
+    }
+
+    /**
+     * One upstream channel; it forwards what arrives to its current owner (the attempt using it). An idle connection
+     * has no owner: anything arriving then is a protocol error and closes it.
+     */
+    static final class Connection extends ChannelInboundHandlerAdapter {
+
+        /** Receives one upstream response. */
+        interface Owner {
+            void upstreamRead(Object msg);
+
+            void upstreamReadComplete();
+
+            void upstreamClosed();
+        }
+
+        private final Slot slot;
+        final Channel channel;
+        private Owner owner;
+        private long idleSince;
+        private boolean closed;
+
+        private Connection(Slot slot, Channel channel) {
+            this.slot = slot;
+            this.channel = channel;
+        }
+
+        void own(Owner o) {
+            owner = o;
+        }
+
+        /** The response was read to its end and the connection may carry another request. */
+        void release() {
+            owner = null;
+            if (closed || !channel.isActive()) {
+                return;
+            }
+            if (!channel.config().isAutoRead()) {
+                channel.config().setAutoRead(true);
+            }
+            slot.release(this);
+        }
+
+        /** The connection may not be reused (abandoned mid-response, or the backend asked to close). */
+        void discard() {
+            owner = null;
+            channel.close();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Owner o = owner;
+            if (o == null) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            o.upstreamRead(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Owner o = owner;
+            if (o != null) {
+                o.upstreamReadComplete();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!closed) {
+                closed = true;
+                slot.closed(this);
+            }
+            Owner o = owner;
+            owner = null;
+            if (o != null) {
+                o.upstreamClosed();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("upstream {}: {}", ctx.channel(), cause.toString());
+            // A reset or a protocol error: the close that follows tells the owner.
+            ctx.close();
+        }
+    }
+}
