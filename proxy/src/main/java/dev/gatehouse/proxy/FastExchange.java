@@ -26,8 +26,6 @@ import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -45,7 +43,7 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
 
     private final FastPath conn;
     private final HttpRequest request;
-    private final MultiMap headers;
+    private final HeadersMultiMap headers;
     private final HttpMethod method;
     private final String uri;
     private final String path;
@@ -76,13 +74,16 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
     private boolean clientGone;
     /** The response was cut off mid-way: the client connection must close so it sees it incomplete. */
     private boolean aborted;
+    /** The response head not yet written (see {@link #responseHead}), or null. */
+    private HttpResponseStatus pendingStatus;
+    private HeadersMultiMap pendingHeaders;
     /** An interim (1xx) upstream response is being skipped up to its end. */
     private boolean skippingInterim;
 
     private long deadlineNanos = Long.MAX_VALUE;
     private long attemptDeadlineNanos = Long.MAX_VALUE;
 
-    private FastExchange(FastPath conn, HttpRequest request, MultiMap headers, HttpMethod method, String path,
+    private FastExchange(FastPath conn, HttpRequest request, HeadersMultiMap headers, HttpMethod method, String path,
                          String hostHeader, CompiledRoute route) {
         this.conn = conn;
         this.request = request;
@@ -236,9 +237,7 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
 
     /** The TCP peer: the one whose forwarding headers we may trust. */
     private String remotePeer() {
-        SocketAddress a = conn.ctx.channel().remoteAddress();
-        return a instanceof InetSocketAddress i ? i.getAddress() != null ? i.getAddress().getHostAddress()
-                : i.getHostString() : null;
+        return conn.remotePeer();
     }
 
     // ---- upstream tries -------------------------------------------------------------------------------------
@@ -339,7 +338,8 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
 
     /** Writes the upstream request: the client's end-to-end headers plus forwarding, Via, request id and trace. */
     private void send(UpstreamChannels.Connection c) {
-        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        // Names and values were validated as they came in; what is added here is the proxy's own.
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders(null);
         Forwarding.copyEndToEnd(headers, out, true);
         out.set(HttpHeaders.HOST, hostHeader);
         // X-Client-Cert-* from the client never pass (the fast path serves no client-certificate listener).
@@ -360,8 +360,8 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
         }
         DefaultFullHttpRequest up = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(),
                 route.upstreamUri(uri), Unpooled.EMPTY_BUFFER, out, EmptyHttpHeaders.INSTANCE);
-        // A failed write closes the connection; its close fails the try (and may retry it).
-        c.channel.writeAndFlush(up).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        // A failed write fires exceptionCaught, which closes the connection; the close fails the try.
+        c.channel.writeAndFlush(up, c.channel.voidPromise());
     }
 
     // ---- upstream response ----------------------------------------------------------------------------------
@@ -404,6 +404,7 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
             if (content instanceof LastHttpContent last) {
                 responseEnd(a, last);
             } else {
+                writeHead();
                 bytesOut += content.content().readableBytes();
                 conn.write(content);
                 if (!conn.writable()) {
@@ -432,8 +433,8 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
         responseStarted = true;
         untrack();
         status = code;
-        MultiMap in = (MultiMap) res.headers();
-        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        HeadersMultiMap in = (HeadersMultiMap) res.headers();
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders(null);
         Forwarding.copyEndToEnd(in, out, false);
         Forwarding.addVia(in, out, res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
         if (!out.contains(Forwarding.X_REQUEST_ID)) {
@@ -448,7 +449,10 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
             out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED);
         }
         decorate(out);
-        conn.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status(), out));
+        // Held back one message: when the whole body follows in the same read, head and body leave as one message
+        // (one buffer, one write) instead of two.
+        pendingStatus = res.status();
+        pendingHeaders = out;
         a.keepAlive = HttpUtil.isKeepAlive(res);
         return true;
     }
@@ -463,9 +467,28 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
         }
     }
 
+    /** Writes the held response head on its own (the body comes in pieces). */
+    private void writeHead() {
+        if (pendingHeaders != null) {
+            conn.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, pendingStatus, pendingHeaders));
+            pendingHeaders = null;
+        }
+    }
+
     private void responseEnd(Attempt a, LastHttpContent last) {
         bytesOut += last.content().readableBytes();
-        conn.write(last);
+        if (pendingHeaders != null) {
+            if (last.trailingHeaders().isEmpty() && pendingHeaders.contains(HttpHeaders.TRANSFER_ENCODING)) {
+                // The whole body is here: its length replaces the chunked framing the head was given.
+                pendingHeaders.remove(HttpHeaders.TRANSFER_ENCODING);
+                pendingHeaders.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(last.content().readableBytes()));
+            }
+            conn.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, pendingStatus, last.content(), pendingHeaders,
+                    last.trailingHeaders()));
+            pendingHeaders = null;
+        } else {
+            conn.write(last);
+        }
         // Head, body and end of a response that came in one read leave in one flush.
         conn.flush();
         UpstreamChannels.Connection c = a.connection;
@@ -480,6 +503,7 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
 
     @Override
     public void upstreamReadComplete() {
+        writeHead();
         conn.flush();
     }
 

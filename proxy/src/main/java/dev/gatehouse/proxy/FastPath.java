@@ -61,9 +61,19 @@ final class FastPath extends ChannelDuplexHandler {
         }
     }
 
+    private String remotePeer;
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    /** The TCP peer's address, once per connection. */
+    String remotePeer() {
+        if (remotePeer == null && ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a) {
+            remotePeer = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        }
+        return remotePeer;
     }
 
     @Override

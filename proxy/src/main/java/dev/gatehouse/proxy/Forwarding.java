@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
 
 import java.util.Locale;
 import java.util.Set;
@@ -51,6 +52,47 @@ final class Forwarding {
             }
             to.add(name, e.getValue());
         }
+    }
+
+    private static final io.netty.util.AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream()
+            .map(io.netty.util.AsciiString::of).toArray(io.netty.util.AsciiString[]::new);
+
+    /**
+     * {@link #copyEndToEnd(MultiMap, MultiMap, boolean)} between Vert.x header maps (the fast path's), comparing names
+     * as they are, without a String per header: the same headers are copied.
+     */
+    static void copyEndToEnd(HeadersMultiMap from, HeadersMultiMap to, boolean request) {
+        CharSequence connection = from.get((CharSequence) HttpHeaders.CONNECTION);
+        Set<String> named = connection == null || isPlainConnection(connection) ? Set.of()
+                : connectionTokens(connection.toString());
+        for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
+             it.hasNext(); ) {
+            java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (isHopByHop(name) || (request && (io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
+                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)))) {
+                continue;
+            }
+            if (!named.isEmpty() && named.contains(name.toString().toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            to.add(name, e.getValue());
+        }
+    }
+
+    private static boolean isHopByHop(CharSequence name) {
+        for (io.netty.util.AsciiString h : HOP_BY_HOP_NAMES) {
+            if (h.length() == name.length() && h.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Connection: keep-alive / close name no header beyond the hop-by-hop ones. */
+    private static boolean isPlainConnection(CharSequence v) {
+        return io.netty.util.AsciiString.contentEqualsIgnoreCase(v, "keep-alive")
+                || io.netty.util.AsciiString.contentEqualsIgnoreCase(v, "close");
     }
 
     static Set<String> connectionTokens(String connection) {
