@@ -319,6 +319,7 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
 
     private void attempt() {
         skippedFull = false;
+        skippingInterim = false;
         Backend b = attempts < MAX_ATTEMPTS ? route.pool.select(this) : null;
         if (b == null) {
             fail(skippedFull ? ProxyError.OVERLOADED : attempts == 0 ? ProxyError.NO_HEALTHY_BACKEND : lastError,
@@ -358,8 +359,7 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
         if (!traceContinued) {
             out.remove(TraceContext.TRACESTATE);
         }
-        DefaultFullHttpRequest up = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(),
-                route.upstreamUri(uri), Unpooled.EMPTY_BUFFER, out, EmptyHttpHeaders.INSTANCE);
+        ByteBuf up = Http1Encoding.request(c.channel.alloc(), request.method(), route.upstreamUri(uri), out);
         // A failed write fires exceptionCaught, which closes the connection; the close fails the try.
         c.channel.writeAndFlush(up, c.channel.voidPromise());
     }
@@ -483,8 +483,13 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
                 pendingHeaders.remove(HttpHeaders.TRANSFER_ENCODING);
                 pendingHeaders.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(last.content().readableBytes()));
             }
-            conn.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, pendingStatus, last.content(), pendingHeaders,
-                    last.trailingHeaders()));
+            if (conn.canWriteEncoded() && last.trailingHeaders().isEmpty()) {
+                conn.writeEncoded(Http1Encoding.response(conn.ctx.alloc(), pendingStatus, pendingHeaders,
+                        last.content()));
+            } else {
+                conn.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, pendingStatus, last.content(),
+                        pendingHeaders, last.trailingHeaders()));
+            }
             pendingHeaders = null;
         } else {
             conn.write(last);
@@ -556,9 +561,15 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
         }
         Backend b = a.backend;
         if (responseStarted) {
-            // The head already went out: all that is left is to cut the client off mid-response.
             conn.proxy.health.failure(b, "reset mid-response");
             a.release();
+            if (pendingHeaders != null) {
+                // The head is still held back: the client can get a clean 502 instead of a cut-off response.
+                pendingHeaders = null;
+                fail(ProxyError.UPSTREAM_RESET, "backend closed after the response head");
+                return;
+            }
+            // The head already went out: all that is left is to cut the client off mid-response.
             errorName = "RESPONSE_INCOMPLETE";
             aborted = true;
             complete();

@@ -63,9 +63,29 @@ final class FastPath extends ChannelDuplexHandler {
 
     private String remotePeer;
 
+    /**
+     * The HTTP encoder's context, to write already-encoded responses below it; {@code null} when a compressor sits in
+     * between (it must see every response).
+     */
+    private ChannelHandlerContext below;
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (ctx.pipeline().get("deflater") == null) {
+            below = ctx.pipeline().context("httpEncoder");
+        }
+    }
+
+    /** Whether {@link #writeEncoded} may be used. */
+    boolean canWriteEncoded() {
+        return below != null;
+    }
+
+    /** Writes bytes that are already a whole HTTP/1.1 response, past the encoder (which stays between messages). */
+    void writeEncoded(io.netty.buffer.ByteBuf response) {
+        below.write(response, below.voidPromise());
+        unflushed = true;
     }
 
     /** The TCP peer's address, once per connection. */

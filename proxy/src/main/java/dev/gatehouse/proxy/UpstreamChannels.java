@@ -2,7 +2,6 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.balance.Backend;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,7 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -55,18 +53,6 @@ final class UpstreamChannels {
             return new DefaultHttpResponse(HttpVersion.valueOf(initialLine[0]),
                     HttpResponseStatus.valueOf(Integer.parseInt(initialLine[1]), initialLine[2]),
                     HeadersMultiMap.httpHeaders());
-        }
-    }
-
-    /** Upstream request heads encoded straight from Vert.x's header map. */
-    private static final class RequestEncoder extends HttpRequestEncoder {
-        @Override
-        protected void encodeHeaders(io.netty.handler.codec.http.HttpHeaders headers, ByteBuf buf) {
-            if (headers instanceof HeadersMultiMap h) {
-                h.encode(buf, false);
-            } else {
-                super.encodeHeaders(headers, buf);
-            }
         }
     }
 
@@ -195,9 +181,8 @@ final class UpstreamChannels {
                 }
                 Channel ch = f.channel();
                 Connection c = new Connection(this, ch);
-                ch.pipeline().addLast("decoder", new ResponseDecoder())
-                        .addLast("encoder", new RequestEncoder())
-                        .addLast("gatehouse", c);
+                // Requests go out already encoded (Http1Encoding): no encoder in the pipeline.
+                ch.pipeline().addLast("decoder", new ResponseDecoder()).addLast("gatehouse", c);
                 waiter.connected(c, false);
             });
         }
