@@ -77,6 +77,8 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
     /** The response head not yet written (see {@link #responseHead}), or null. */
     private HttpResponseStatus pendingStatus;
     private HeadersMultiMap pendingHeaders;
+    /** Body pieces held with the head within one upstream read, or null. */
+    private ByteBuf pendingBody;
     /** An interim (1xx) upstream response is being skipped up to its end. */
     private boolean skippingInterim;
 
@@ -403,6 +405,10 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
             }
             if (content instanceof LastHttpContent last) {
                 responseEnd(a, last);
+            } else if (pendingHeaders != null && conn.canWriteEncoded()) {
+                // Held with the head until the end of this read: a body that ends in it goes out in one buffer.
+                bytesOut += content.content().readableBytes();
+                holdBody(content.content());
             } else {
                 writeHead();
                 bytesOut += content.content().readableBytes();
@@ -467,16 +473,38 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
         }
     }
 
-    /** Writes the held response head on its own (the body comes in pieces). */
+    private void holdBody(ByteBuf piece) {
+        if (pendingBody == null) {
+            pendingBody = piece;
+        } else {
+            if (!(pendingBody instanceof io.netty.buffer.CompositeByteBuf)) {
+                pendingBody = conn.ctx.alloc().compositeBuffer().addComponent(true, pendingBody);
+            }
+            ((io.netty.buffer.CompositeByteBuf) pendingBody).addComponent(true, piece);
+        }
+    }
+
+    /** Writes the held response head, and any body held with it, as a head and a piece of body. */
     private void writeHead() {
         if (pendingHeaders != null) {
             conn.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, pendingStatus, pendingHeaders));
             pendingHeaders = null;
+            if (pendingBody != null) {
+                conn.write(new io.netty.handler.codec.http.DefaultHttpContent(pendingBody));
+                pendingBody = null;
+            }
         }
     }
 
     private void responseEnd(Attempt a, LastHttpContent last) {
         bytesOut += last.content().readableBytes();
+        if (pendingBody != null) {
+            // The held pieces and the last one make the whole body.
+            holdBody(last.content());
+            ByteBuf whole = pendingBody;
+            pendingBody = null;
+            last = new io.netty.handler.codec.http.DefaultLastHttpContent(whole, last.trailingHeaders());
+        }
         if (pendingHeaders != null) {
             if (last.trailingHeaders().isEmpty() && pendingHeaders.contains(HttpHeaders.TRANSFER_ENCODING)) {
                 // The whole body is here: its length replaces the chunked framing the head was given.
@@ -676,6 +704,10 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
             return;
         }
         done = true;
+        if (pendingBody != null) {
+            pendingBody.release();
+            pendingBody = null;
+        }
         untrack();
         if (current != null) {
             current.release();

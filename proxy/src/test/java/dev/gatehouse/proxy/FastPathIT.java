@@ -21,7 +21,12 @@ class FastPathIT {
     static void start() {
         h = ProxyHarness.start(1, ProxyHarness.simple(1, "", ""));
         h.backends[0].handler = req -> {
-            if (req.path().equals("/hints")) {
+            if (req.path().equals("/whole-chunked")) {
+                req.response().setChunked(true).end("hello world");
+            } else if (req.path().equals("/streamed")) {
+                req.response().setChunked(true).write("first ");
+                h.vertx.setTimer(50, id -> req.response().end("second"));
+            } else if (req.path().equals("/hints")) {
                 req.response().writeEarlyHints(MultiMap.caseInsensitiveMultiMap().add("Link", "</a.css>; rel=preload"))
                         .onComplete(v -> req.response().end("after hints"));
             } else {
@@ -126,5 +131,68 @@ class FastPathIT {
             assertThat(r.json().getString("uri")).isEqualTo("/echo");
         }
         assertThat(FastPath.TAKEN.sum() - before).isZero();
+    }
+
+    @Test
+    void aWholeChunkedResponseGoesOutWithItsLength() {
+        try (RawHttp c = RawHttp.connect(h.port())) {
+            RawHttp.Response r = c.write(get("/whole-chunked")).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("hello world");
+            assertThat(r.header("Content-Length")).isEqualTo("11");
+            assertThat(r.header("Transfer-Encoding")).isNull();
+        }
+    }
+
+    @Test
+    void aResponseInPiecesIsStreamedChunked() {
+        try (RawHttp c = RawHttp.connect(h.port())) {
+            RawHttp.Response r = c.write(get("/streamed")).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("first second");
+            assertThat(r.header("Transfer-Encoding")).isEqualToIgnoringCase("chunked");
+            assertThat(c.write(get("/echo")).read().status()).isEqualTo(200);
+        }
+    }
+
+    /** A one-backend proxy in front of a raw TCP server that answers each request with {@code answer}, then closes. */
+    private static void againstRawBackend(String answer, java.util.function.Consumer<ProxyHarness> test) {
+        io.vertx.core.net.NetServer raw = Await.result(h.vertx.createNetServer()
+                .connectHandler(socket -> socket.handler(buf -> socket.write(answer).onComplete(v -> socket.close())))
+                .listen(0, "127.0.0.1"));
+        ProxyHarness p = ProxyHarness.start(0, "listeners:\n  - { name: public, host: 127.0.0.1, port: 0 }\n"
+                + "pools:\n  - name: p\n    backends: [ { url: \"http://127.0.0.1:" + raw.actualPort() + "\" } ]\n"
+                + "routes:\n  - { name: r, pool: p, match: { path-prefix: / }, retries: { attempts: 1 } }\n");
+        try {
+            test.accept(p);
+        } finally {
+            p.close();
+            Await.result(raw.close());
+        }
+    }
+
+    @Test
+    void aBackendClosingBeforeAnyResponseGivesA502AndTheClientConnectionLives() {
+        againstRawBackend("", p -> {
+            try (RawHttp c = RawHttp.connect(p.port())) {
+                RawHttp.Response r = c.write(get("/x")).read();
+                assertThat(r.status()).isEqualTo(502);
+                assertThat(r.text()).isEqualTo("upstream connection reset\n");
+                assertThat(c.write(get("/y")).read().status()).isEqualTo(502);
+            }
+        });
+    }
+
+    @Test
+    void aBackendClosingMidBodyCutsTheClientOff() {
+        // As nginx does: the head is already on its way, so the client must see the response end short.
+        againstRawBackend("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part", p -> {
+            try (RawHttp c = RawHttp.connect(p.port())) {
+                RawHttp.Response head = c.write(get("/x")).readHead();
+                assertThat(head.status()).isEqualTo(200);
+                assertThat(head.header("Content-Length")).isEqualTo("100");
+                assertThat(c.closedWithin(Duration.ofSeconds(5))).isTrue();
+            }
+        });
     }
 }
