@@ -1,8 +1,6 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.balance.Backend;
-import dev.gatehouse.proxy.balance.BalancingStrategy;
-import dev.gatehouse.proxy.balance.Selection;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.vertx.core.AsyncResult;
@@ -24,24 +22,21 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One request's trip through the proxy: route, filters, balancer pick, upstream exchange with retries, and the
  * streamed response. Lives on the event loop of its connection and is never shared, so it needs no locking.
  * Implements {@link Selection} so that balancer picks allocate nothing.
  */
-final class Exchange extends InFlight implements Selection {
+final class Exchange extends RoutedRequest {
 
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
-    private static final int MAX_ATTEMPTS = 10;
 
     final HttpServerRequest request;
     final HttpServerResponse response;
     final RuntimeSnapshot snapshot;
     private final ProxyHandler handler;
     final String requestId;
-    CompiledRoute route;
     private String upstreamUri;
     private String hostHeader;
     private String peer;
@@ -52,16 +47,12 @@ final class Exchange extends InFlight implements Selection {
     private String errorName;
     private boolean clientGone;
 
-    private final Backend[] tried = new Backend[MAX_ATTEMPTS];
-    private int attempts;
     private Backend backend;
     /** The attempt whose response is (or will be) sent; a hedge may run beside it until one answers. */
     private Attempt current;
     private Attempt hedge;
     private ProxyError lastError = ProxyError.NO_HEALTHY_BACKEND;
     private boolean staleRetried;
-    /** A pick skipped a backend at its circuit-breaker limit: "nothing left" then means overload, not health. */
-    private boolean skippedFull;
 
     private long contentLength = -1;
     private boolean hasBody;
@@ -70,9 +61,6 @@ final class Exchange extends InFlight implements Selection {
     private long bodyLimit;
     private long bodyReceived;
     private boolean responseStarted;
-    private boolean done;
-    private boolean hashComputed;
-    private long hash;
 
     // Deadlines, checked by the handler's sweep instead of a timer per request (one periodic timer per loop).
     long deadlineNanos = Long.MAX_VALUE;
@@ -254,16 +242,6 @@ final class Exchange extends InFlight implements Selection {
                 && (stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE || stream.state() == Http2Stream.State.CLOSED);
     }
 
-    private static String normalizeHost(String host) {
-        String h = host;
-        for (int i = 0; i < h.length(); i++) {
-            if (Character.isUpperCase(h.charAt(i))) {
-                h = h.toLowerCase(Locale.ROOT);
-                break;
-            }
-        }
-        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
-    }
 
     private static boolean isWebSocketUpgrade(MultiMap h) {
         String upgrade = h.get(HttpHeaders.UPGRADE);
@@ -274,48 +252,22 @@ final class Exchange extends InFlight implements Selection {
         return connection != null && Forwarding.connectionTokens(connection).contains("upgrade");
     }
 
-    // ---- Selection ------------------------------------------------------------------------------------------
+    // ---- hash keys ------------------------------------------------------------------------------------------
 
     @Override
-    public long hashKey() {
-        if (!hashComputed) {
-            hashComputed = true;
-            hash = BalancingStrategy.hash(hashSource());
-        }
-        return hash;
-    }
-
-    private String hashSource() {
-        String key = route.pool.config.hashKey();
-        if (key == null || key.equals("client-ip")) {
-            return clientAddress();
-        }
-        if (key.equals("path")) {
-            return request.path();
-        }
-        if (key.startsWith("header:")) {
-            String v = request.getHeader(key.substring(7));
-            return v == null ? clientAddress() : v;
-        }
-        if (key.startsWith("cookie:")) {
-            Cookie c = request.getCookie(key.substring(7));
-            return c == null ? clientAddress() : c.getValue();
-        }
-        return clientAddress();
+    String path() {
+        return request.path();
     }
 
     @Override
-    public boolean excluded(Backend b) {
-        for (int i = 0; i < attempts; i++) {
-            if (tried[i] == b) {
-                return true;
-            }
-        }
-        if (b.activeRequests() >= route.pool.maxRequestsPerBackend) {
-            skippedFull = true;
-            return true;
-        }
-        return false;
+    String header(String name) {
+        return request.getHeader(name);
+    }
+
+    @Override
+    String cookie(String name) {
+        Cookie c = request.getCookie(name);
+        return c == null ? null : c.getValue();
     }
 
     /** The Vert.x instance, for filters that must hand work to a worker thread. */
@@ -326,7 +278,7 @@ final class Exchange extends InFlight implements Selection {
     /** Claims of a verified JWT, set by the jwt filter for the filters after it; {@code null} otherwise. */
     io.vertx.core.json.JsonObject jwtClaims;
 
-    /** The client's address: the PROXY protocol source when enabled, else the TCP peer. */
+    @Override
     String clientAddress() {
         if (peer == null) {
             SocketAddress a = request.remoteAddress();
@@ -338,32 +290,12 @@ final class Exchange extends InFlight implements Selection {
     // ---- stage 6-7: pick and upstream exchange --------------------------------------------------------------
 
     /** One upstream try: its backend, its request once connected, and whether it still holds the backend. */
-    private final class Attempt {
-        final Backend backend;
-        final boolean retry;
+    private final class Attempt extends Claim {
         HttpClientRequest upstream;
         boolean reusedConnection;
-        boolean held = true;
-        boolean abandoned;
 
         Attempt(Backend backend, boolean retry) {
-            this.backend = backend;
-            this.retry = retry;
-            backend.requestStarted();
-            if (retry) {
-                route.pool.retriesInFlight.incrementAndGet();
-            }
-        }
-
-        /** Gives the backend's in-flight slot back; exactly once. */
-        void release() {
-            if (held) {
-                held = false;
-                backend.requestEnded();
-                if (retry) {
-                    route.pool.retriesInFlight.decrementAndGet();
-                }
-            }
+            super(backend, retry);
         }
 
         /** Stops this try: releases it and resets its upstream request (our reset, not the backend's failure). */
@@ -377,8 +309,7 @@ final class Exchange extends InFlight implements Selection {
     }
 
     private void attempt() {
-        skippedFull = false;
-        Backend b = attempts < MAX_ATTEMPTS ? route.pool.select(this) : null;
+        Backend b = pick();
         if (b == null) {
             fail(skippedFull ? ProxyError.OVERLOADED : attempts == 0 ? ProxyError.NO_HEALTHY_BACKEND : lastError,
                     "no backend left to try");
@@ -401,8 +332,7 @@ final class Exchange extends InFlight implements Selection {
 
     /** Records a try on {@code b} (tried list, in-flight count, observers); a second one is a retry. */
     private Attempt begin(Backend b) {
-        boolean retry = attempts > 0;
-        tried[attempts++] = b;
+        boolean retry = tryOn(b);
         backend = b;
         handler.observer.upstreamAttempt(route.name, b, retry);
         return new Attempt(b, retry);
@@ -642,24 +572,9 @@ final class Exchange extends InFlight implements Selection {
                 || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
     }
 
-    /** The next try, after an exponential backoff with full jitter (base × 2^(n-1), capped at 10 × base). */
+    /** The next try, after the route's backoff. */
     private void retry() {
-        long base = route.retryBackoffMillis;
-        if (base <= 0) {
-            attempt();
-            return;
-        }
-        long cap = Math.min(base << Math.min(attempts - 1, 10), base * 10);
-        long delay = ThreadLocalRandom.current().nextLong(cap + 1);
-        if (delay == 0) {
-            attempt();
-        } else {
-            handler.vertx.setTimer(delay, id -> {
-                if (!done) {
-                    attempt();
-                }
-            });
-        }
+        afterBackoff(handler.vertx, this::attempt);
     }
 
     private void attemptFailed(Attempt a, ProxyError error, Throwable cause) {
@@ -746,8 +661,7 @@ final class Exchange extends InFlight implements Selection {
                 || !route.pool.retryWithinBudget()) {
             return;
         }
-        skippedFull = false;
-        Backend b = attempts < MAX_ATTEMPTS ? route.pool.select(this) : null;
+        Backend b = pick();
         if (b != null) {
             Attempt primary = current;
             hedge = start(b);

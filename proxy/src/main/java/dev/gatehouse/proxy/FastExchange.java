@@ -1,12 +1,10 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.balance.Backend;
-import dev.gatehouse.proxy.balance.Selection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -27,7 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One request on the {@link FastPath}: the same trip as an {@link Exchange} (route, balancer pick, header hygiene,
@@ -35,10 +32,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * on a route without filters, over raw upstream channels. The response is streamed with backpressure, and what one
  * upstream read brings goes out to the client in one flush.
  */
-final class FastExchange extends InFlight implements Selection, UpstreamChannels.Connection.Owner {
+final class FastExchange extends RoutedRequest implements UpstreamChannels.Connection.Owner {
 
     private static final Logger LOG = LoggerFactory.getLogger(FastExchange.class);
-    private static final int MAX_ATTEMPTS = 10;
     private static final String PROTOCOL = "HTTP/1.1";
 
     private final FastPath conn;
@@ -48,7 +44,6 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
     private final String uri;
     private final String path;
     private final String hostHeader;
-    private final CompiledRoute route;
     private final long startNanos;
     private final boolean clientKeepAlive;
     private String requestId;
@@ -56,18 +51,12 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
     private boolean traceContinued;
     private String peer;
 
-    private final Backend[] tried = new Backend[MAX_ATTEMPTS];
-    private int attempts;
     private Backend backend;
     private Attempt current;
     private ProxyError lastError = ProxyError.NO_HEALTHY_BACKEND;
     private boolean staleRetried;
-    private boolean skippedFull;
 
     private boolean responseStarted;
-    private boolean done;
-    private boolean hashComputed;
-    private long hash;
     private int status;
     private long bytesOut;
     private String errorName;
@@ -149,16 +138,6 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
         return new FastExchange(conn, request, h, method, path, hostHeader, route);
     }
 
-    private static String normalizeHost(String host) {
-        String h = host;
-        for (int i = 0; i < h.length(); i++) {
-            if (Character.isUpperCase(h.charAt(i))) {
-                h = h.toLowerCase(java.util.Locale.ROOT);
-                break;
-            }
-        }
-        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
-    }
 
     void start() {
         ProxyHandler p = conn.proxy;
@@ -169,37 +148,20 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
         attempt();
     }
 
-    // ---- Selection ------------------------------------------------------------------------------------------
+    // ---- hash keys ------------------------------------------------------------------------------------------
 
     @Override
-    public long hashKey() {
-        if (!hashComputed) {
-            hashComputed = true;
-            hash = dev.gatehouse.proxy.balance.BalancingStrategy.hash(hashSource());
-        }
-        return hash;
+    String path() {
+        return path;
     }
 
-    private String hashSource() {
-        String key = route.pool.config.hashKey();
-        if (key == null || key.equals("client-ip")) {
-            return clientAddress();
-        }
-        if (key.equals("path")) {
-            return path;
-        }
-        if (key.startsWith("header:")) {
-            String v = headers.get(key.substring(7));
-            return v == null ? clientAddress() : v;
-        }
-        if (key.startsWith("cookie:")) {
-            String v = cookie(key.substring(7));
-            return v == null ? clientAddress() : v;
-        }
-        return clientAddress();
+    @Override
+    String header(String name) {
+        return headers.get(name);
     }
 
-    private String cookie(String name) {
+    @Override
+    String cookie(String name) {
         for (String header : headers.getAll(HttpHeaders.COOKIE)) {
             for (io.netty.handler.codec.http.cookie.Cookie c
                     : io.netty.handler.codec.http.cookie.ServerCookieDecoder.LAX.decode(header)) {
@@ -212,21 +174,7 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
     }
 
     @Override
-    public boolean excluded(Backend b) {
-        for (int i = 0; i < attempts; i++) {
-            if (tried[i] == b) {
-                return true;
-            }
-        }
-        if (b.activeRequests() >= route.pool.maxRequestsPerBackend) {
-            skippedFull = true;
-            return true;
-        }
-        return false;
-    }
-
-    /** The client's address: the PROXY protocol source when enabled, else the TCP peer. */
-    private String clientAddress() {
+    String clientAddress() {
         if (peer == null) {
             io.vertx.core.net.SocketAddress override = conn.ctx.channel().attr(ConnectionBase.REMOTE_ADDRESS_OVERRIDE).get();
             peer = override != null && override.host() != null ? override.host() : remotePeer();
@@ -245,34 +193,15 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
     // ---- upstream tries -------------------------------------------------------------------------------------
 
     /** One upstream try; it owns its connection while the response is read. */
-    private final class Attempt implements UpstreamChannels.Waiter {
-        final Backend backend;
-        final boolean retry;
+    private final class Attempt extends Claim implements UpstreamChannels.Waiter {
         UpstreamChannels.Connection connection;
         boolean reused;
         /** The backend's response lets the connection carry another request. */
         boolean keepAlive;
-        boolean held = true;
-        boolean abandoned;
         boolean waiting = true;
 
         Attempt(Backend backend, boolean retry) {
-            this.backend = backend;
-            this.retry = retry;
-            backend.requestStarted();
-            if (retry) {
-                route.pool.retriesInFlight.incrementAndGet();
-            }
-        }
-
-        void release() {
-            if (held) {
-                held = false;
-                backend.requestEnded();
-                if (retry) {
-                    route.pool.retriesInFlight.decrementAndGet();
-                }
-            }
+            super(backend, retry);
         }
 
         /** Stops this try: its connection (mid-exchange, so not reusable) is closed. */
@@ -320,16 +249,14 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
     }
 
     private void attempt() {
-        skippedFull = false;
         skippingInterim = false;
-        Backend b = attempts < MAX_ATTEMPTS ? route.pool.select(this) : null;
+        Backend b = pick();
         if (b == null) {
             fail(skippedFull ? ProxyError.OVERLOADED : attempts == 0 ? ProxyError.NO_HEALTHY_BACKEND : lastError,
                     "no backend left to try");
             return;
         }
-        boolean retry = attempts > 0;
-        tried[attempts++] = b;
+        boolean retry = tryOn(b);
         backend = b;
         conn.proxy.observer.upstreamAttempt(route.name, b, retry);
         Attempt a = new Attempt(b, retry);
@@ -564,22 +491,7 @@ final class FastExchange extends InFlight implements Selection, UpstreamChannels
     }
 
     private void retry() {
-        long base = route.retryBackoffMillis;
-        if (base <= 0) {
-            attempt();
-            return;
-        }
-        long cap = Math.min(base << Math.min(attempts - 1, 10), base * 10);
-        long delay = ThreadLocalRandom.current().nextLong(cap + 1);
-        if (delay == 0) {
-            attempt();
-        } else {
-            conn.proxy.vertx.setTimer(delay, id -> {
-                if (!done) {
-                    attempt();
-                }
-            });
-        }
+        afterBackoff(conn.proxy.vertx, this::attempt);
     }
 
     private void attemptFailed(Attempt a, ProxyError error, Throwable cause) {
