@@ -191,7 +191,8 @@ final class Node {
     Future<Void> stop() {
         Future<Void> adminClosed = admin == null ? Future.succeededFuture() : admin.close();
         return adminClosed
-                .compose(v -> proxy.close())
+                // Requests in flight get up to 10 s to finish; each connection closes once its own is answered.
+                .compose(v -> proxy.shutdown(java.time.Duration.ofSeconds(10)))
                 .andThen(ar -> tls.close())
                 // Not executeBlocking: this runs on the context of a verticle just undeployed, which no longer
                 // accepts tasks. Leaving the cluster gracefully blocks while partitions migrate.

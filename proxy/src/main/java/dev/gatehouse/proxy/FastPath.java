@@ -43,6 +43,8 @@ final class FastPath extends ChannelDuplexHandler {
     private boolean slow;
     private ArrayDeque<Object> held;
     private boolean pausedReading;
+    /** The server's shutdown, once it began. */
+    private io.vertx.core.net.impl.ShutdownEvent shutdown;
     /** Something was written since the last flush. */
     boolean unflushed;
 
@@ -116,7 +118,7 @@ final class FastPath extends ChannelDuplexHandler {
     }
 
     private void take(Object msg) {
-        if (msg instanceof HttpRequest request) {
+        if (msg instanceof HttpRequest request && shutdown == null) {
             FastExchange e = FastExchange.eligible(this, request);
             if (e != null) {
                 TAKEN.increment();
@@ -161,6 +163,21 @@ final class FastPath extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * The server is shutting down: no new request is taken here. With one in flight and a grace period, Vert.x
+     * (which knows nothing of it) hears of the shutdown only once it is answered, so it is not cut off.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.vertx.core.net.impl.ShutdownEvent s && !slow) {
+            shutdown = s;
+            if (active != null && s.timeout() > 0) {
+                return;
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     /** The exchange in flight is over; {@code close}: the connection ends with it. Takes the next held request. */
     void finished(FastExchange e, boolean close) {
         if (active != e) {
@@ -168,6 +185,13 @@ final class FastPath extends ChannelDuplexHandler {
         }
         active = null;
         if (close) {
+            releaseHeld();
+            return;
+        }
+        if (shutdown != null) {
+            // Passed on once the response is on the wire: Vert.x closes an idle connection at once.
+            Object evt = shutdown;
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> ctx.fireUserEventTriggered(evt));
             releaseHeld();
             return;
         }

@@ -22,12 +22,15 @@ public final class GatehouseProxy {
     private final ProxyRuntime runtime;
     private final List<String> deployments;
     private final Map<String, Integer> ports;
+    private final List<ProxyVerticle> listeners;
 
-    private GatehouseProxy(Vertx vertx, ProxyRuntime runtime, List<String> deployments, Map<String, Integer> ports) {
+    private GatehouseProxy(Vertx vertx, ProxyRuntime runtime, List<String> deployments, Map<String, Integer> ports,
+                           List<ProxyVerticle> listeners) {
         this.vertx = vertx;
         this.runtime = runtime;
         this.deployments = deployments;
         this.ports = ports;
+        this.listeners = listeners;
     }
 
     /** Starts the listeners of {@code config} with a new runtime at version 1. */
@@ -77,7 +80,7 @@ public final class GatehouseProxy {
                             return v;
                         }, new DeploymentOptions().setInstances(loops))
                         .map(id -> new GatehouseProxy(vertx, runtime, List.of(healthId, id),
-                                Map.copyOf(instances.get(0).actualPorts()))));
+                                Map.copyOf(instances.get(0).actualPorts()), List.copyOf(instances))));
     }
 
     private static int eventLoops(Vertx vertx) {
@@ -97,6 +100,18 @@ public final class GatehouseProxy {
         return ports.get(listener);
     }
 
+    /**
+     * Stops accepting, lets the requests in flight finish for at most {@code grace} (each connection closes once its
+     * request is answered), then stops like {@link #close()}.
+     */
+    public Future<Void> shutdown(java.time.Duration grace) {
+        for (ProxyVerticle v : listeners) {
+            v.shutdownGrace(grace);
+        }
+        return close();
+    }
+
+    /** Stops at once: connections are closed with whatever they had in flight. */
     public Future<Void> close() {
         List<Future<Void>> undeploy = new ArrayList<>();
         for (int i = deployments.size() - 1; i >= 0; i--) {

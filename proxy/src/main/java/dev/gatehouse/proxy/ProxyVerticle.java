@@ -33,6 +33,7 @@ final class ProxyVerticle extends VerticleBase {
     private final List<HttpServer> servers = new ArrayList<>();
     private UpstreamClients clients;
     private UpstreamChannels channels;
+    private volatile long graceMillis;
 
     ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
                   ListenerTls tls) {
@@ -63,6 +64,11 @@ final class ProxyVerticle extends VerticleBase {
             bound.add(listen(l));
         }
         return Future.all(bound);
+    }
+
+    /** Makes {@link #stop()} let requests in flight finish for up to {@code grace}. */
+    void shutdownGrace(java.time.Duration grace) {
+        graceMillis = grace.toMillis();
     }
 
     /** The port each listener actually bound (resolves port 0). */
@@ -173,15 +179,20 @@ final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         List<Future<Void>> closing = new ArrayList<>();
+        long grace = graceMillis;
         for (HttpServer s : servers) {
-            closing.add(s.close());
+            // Graceful: each connection closes once its request in flight is answered (the fast path holds the
+            // shutdown back until its own is), else when the grace runs out.
+            closing.add(grace > 0 ? s.shutdown(grace, java.util.concurrent.TimeUnit.MILLISECONDS) : s.close());
         }
-        if (clients != null) {
-            clients.close();
-        }
-        if (channels != null) {
-            channels.close();
-        }
-        return Future.all(closing);
+        // Upstream connections go last: requests still being answered need theirs.
+        return Future.all(closing).andThen(ar -> {
+            if (clients != null) {
+                clients.close();
+            }
+            if (channels != null) {
+                channels.close();
+            }
+        });
     }
 }
