@@ -57,6 +57,16 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
     private boolean staleRetried;
 
     private boolean responseStarted;
+    /** The request body: its length, what of it waits for an upstream connection, and how far it got. */
+    private long contentLength;
+    private java.util.ArrayDeque<ByteBuf> queuedBody;
+    private int queuedBytes;
+    private long bytesIn;
+    private boolean bodyEnded;
+    /** Body bytes went upstream: the request can no longer be retried. */
+    private boolean bodySent;
+    /** Body pieces past this much wait with the client's reading paused until an upstream connection takes them. */
+    private static final int MAX_QUEUED_BODY = 64 * 1024;
     private int status;
     private long bytesOut;
     private String errorName;
@@ -107,13 +117,20 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         if (method == HttpMethod.HEAD || method == HttpMethod.CONNECT) {
             return null;
         }
-        String length = h.get(HttpHeaders.CONTENT_LENGTH);
-        if ((length != null && !length.equals("0")) || h.contains(HttpHeaders.TRANSFER_ENCODING)
-                || h.contains(HttpHeaders.EXPECT) || h.contains(HttpHeaders.UPGRADE)) {
+        if (h.contains(HttpHeaders.TRANSFER_ENCODING) || h.contains(HttpHeaders.EXPECT)
+                || h.contains(HttpHeaders.UPGRADE)) {
             return null;
         }
-        if (length != null && h.getAll(HttpHeaders.CONTENT_LENGTH).size() > 1) {
-            return null;
+        long contentLength = 0;
+        String length = h.get(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            if (h.getAll(HttpHeaders.CONTENT_LENGTH).size() > 1) {
+                return null;
+            }
+            contentLength = parseLength(length);
+            if (contentLength < 0) {
+                return null;
+            }
         }
         String hostHeader = h.get(HttpHeaders.HOST);
         if (hostHeader == null || h.getAll(HttpHeaders.HOST).size() > 1) {
@@ -135,7 +152,30 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
                 return null;
             }
         }
-        return new FastExchange(conn, request, h, method, path, hostHeader, route);
+        long limit = route.maxBodyBytes >= 0 ? route.maxBodyBytes : conn.proxy.listener.maxBodyBytes();
+        if (limit > 0 && contentLength > limit) {
+            return null; // the full path answers 413
+        }
+        FastExchange e = new FastExchange(conn, request, h, method, path, hostHeader, route);
+        e.contentLength = contentLength;
+        e.bodyEnded = contentLength == 0;
+        return e;
+    }
+
+    /** A Content-Length value: digits only, or -1. */
+    private static long parseLength(String v) {
+        if (v.isEmpty() || v.length() > 18) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
     }
 
 
@@ -198,6 +238,8 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         boolean reused;
         /** The backend's response lets the connection carry another request. */
         boolean keepAlive;
+        /** This try's connection has the request head; body pieces go straight to it. */
+        boolean bodyFlowing;
         boolean waiting = true;
 
         Attempt(Backend backend, boolean retry) {
@@ -290,7 +332,71 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         }
         ByteBuf up = Http1Encoding.request(c.channel.alloc(), request.method(), route.upstreamUri(uri), out);
         // A failed write fires exceptionCaught, which closes the connection; the close fails the try.
-        c.channel.writeAndFlush(up, c.channel.voidPromise());
+        if (contentLength == 0) {
+            c.channel.writeAndFlush(up, c.channel.voidPromise());
+            return;
+        }
+        c.channel.write(up, c.channel.voidPromise());
+        bodySent = true;
+        current.bodyFlowing = true;
+        if (queuedBody != null) {
+            ByteBuf b;
+            while ((b = queuedBody.poll()) != null) {
+                c.channel.write(b, c.channel.voidPromise());
+            }
+            queuedBytes = 0;
+        }
+        c.channel.flush();
+        if (!bodyEnded) {
+            conn.pauseBody(!c.channel.isWritable());
+        }
+    }
+
+    /**
+     * A piece of the request body from the client; false when this exchange is over (the caller drops it). It goes
+     * straight upstream once a connection has the head, else it waits (reading pauses past {@link #MAX_QUEUED_BODY}).
+     */
+    boolean requestBody(HttpContent content, boolean last) {
+        if (done) {
+            return false;
+        }
+        ByteBuf b = content.content();
+        int n = b.readableBytes();
+        bytesIn += n;
+        if (last) {
+            bodyEnded = true;
+        }
+        if (n == 0) {
+            content.release();
+            return true;
+        }
+        Attempt a = current;
+        if (a != null && a.bodyFlowing && a.connection != null) {
+            io.netty.channel.Channel ch = a.connection.channel;
+            ch.writeAndFlush(b, ch.voidPromise());
+            if (!last && !ch.isWritable()) {
+                conn.pauseBody(true);
+            }
+            return true;
+        }
+        if (queuedBody == null) {
+            queuedBody = new java.util.ArrayDeque<>(4);
+        }
+        queuedBody.add(b);
+        queuedBytes += n;
+        if (!last && queuedBytes >= MAX_QUEUED_BODY) {
+            conn.pauseBody(true);
+        }
+        return true;
+    }
+
+    @Override
+    public void upstreamWritable() {
+        Attempt a = current;
+        if (!bodyEnded && !done && a != null && a.bodyFlowing && a.connection != null
+                && a.connection.channel.isWritable()) {
+            conn.pauseBody(false);
+        }
     }
 
     // ---- upstream response ----------------------------------------------------------------------------------
@@ -453,7 +559,7 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         conn.flush();
         UpstreamChannels.Connection c = a.connection;
         a.connection = null;
-        if (a.keepAlive) {
+        if (a.keepAlive && bodyEnded) {
             c.release();
         } else {
             c.discard();
@@ -487,7 +593,8 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
     // ---- retries, deadlines, the end ------------------------------------------------------------------------
 
     private boolean canRetry() {
-        return attempts < route.attempts && Exchange.isIdempotent(method) && route.pool.retryWithinBudget();
+        return attempts < route.attempts && !bodySent && Exchange.isIdempotent(method)
+                && route.pool.retryWithinBudget();
     }
 
     private void retry() {
@@ -515,7 +622,8 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
             complete();
             return;
         }
-        if (error == ProxyError.UPSTREAM_RESET && a.reused && !staleRetried && Exchange.isIdempotent(method)) {
+        if (error == ProxyError.UPSTREAM_RESET && a.reused && !staleRetried && !bodySent
+                && Exchange.isIdempotent(method)) {
             // A pooled connection the backend had just closed (the keep-alive race): not a failure, not a try.
             staleRetried = true;
             a.release();
@@ -620,6 +728,16 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
             pendingBody.release();
             pendingBody = null;
         }
+        if (queuedBody != null) {
+            ByteBuf b;
+            while ((b = queuedBody.poll()) != null) {
+                b.release();
+            }
+        }
+        if (!bodyEnded) {
+            // The rest of the body is read and dropped (FastPath), so the connection stays usable.
+            conn.pauseBody(false);
+        }
         untrack();
         if (current != null) {
             current.release();
@@ -650,7 +768,7 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         }
         observer.completed(new ExchangeRecord(System.currentTimeMillis() - nanos / 1_000_000, nanos,
                 conn.proxy.listener.name(), requestId, clientAddress(), method.name(), path, PROTOCOL,
-                route.name, route.pool.name, backend == null ? null : backend.id(), s, 0, bytesOut, attempts,
+                route.name, route.pool.name, backend == null ? null : backend.id(), s, bytesIn, bytesOut, attempts,
                 null, error, headers.get(HttpHeaders.USER_AGENT), traceparent));
     }
 }

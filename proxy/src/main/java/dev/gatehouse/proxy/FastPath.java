@@ -43,6 +43,9 @@ final class FastPath extends ChannelDuplexHandler {
     private boolean slow;
     private ArrayDeque<Object> held;
     private boolean pausedReading;
+    /** The exchange whose request body is still arriving (it may already be answered), or null. */
+    private FastExchange bodyOwner;
+    private boolean bodyPaused;
     /** The server's shutdown, once it began. */
     private io.vertx.core.net.impl.ShutdownEvent shutdown;
     /** Something was written since the last flush. */
@@ -105,9 +108,7 @@ final class FastPath extends ChannelDuplexHandler {
             return;
         }
         if (requestOpen && msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
-            // The end of a bodiless request already in hand.
-            requestOpen = !(content instanceof LastHttpContent);
-            content.release();
+            bodyPart(content);
             return;
         }
         if (active != null || (held != null && !held.isEmpty())) {
@@ -123,6 +124,7 @@ final class FastPath extends ChannelDuplexHandler {
             if (e != null) {
                 TAKEN.increment();
                 active = e;
+                bodyOwner = e;
                 requestOpen = !(msg instanceof LastHttpContent);
                 e.start();
                 return;
@@ -131,10 +133,49 @@ final class FastPath extends ChannelDuplexHandler {
         toVertx(msg);
     }
 
+    /**
+     * A piece of the body of the request taken last: its exchange streams it upstream, or, when that exchange is
+     * already answered (an early error, or the backend answered first), it is read and dropped so the connection
+     * stays usable.
+     */
+    private void bodyPart(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        requestOpen = !last;
+        FastExchange owner = bodyOwner;
+        if (owner != null && owner.requestBody(content, last)) {
+            if (last) {
+                bodyOwner = null;
+            }
+            return;
+        }
+        content.release();
+        if (last) {
+            bodyOwner = null;
+            pauseBody(false);
+        }
+    }
+
+    /** The request body's reading stops while its exchange cannot take more (no upstream yet, or a full one). */
+    void pauseBody(boolean pause) {
+        if (bodyPaused != pause) {
+            bodyPaused = pause;
+            updateAutoRead();
+        }
+    }
+
+    private void updateAutoRead() {
+        boolean read = !pausedReading && !bodyPaused;
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
     /** Hands this connection to Vert.x from {@code msg} on: it and everything after flow through untouched. */
     private void toVertx(Object msg) {
         slow = true;
-        resumeReading();
+        pausedReading = false;
+        bodyPaused = false;
+        updateAutoRead();
         ctx.fireChannelRead(msg);
         if (held != null) {
             Object m;
@@ -152,14 +193,14 @@ final class FastPath extends ChannelDuplexHandler {
         held.add(msg);
         if (held.size() >= MAX_HELD && !pausedReading) {
             pausedReading = true;
-            ctx.channel().config().setAutoRead(false);
+            updateAutoRead();
         }
     }
 
     private void resumeReading() {
         if (pausedReading) {
             pausedReading = false;
-            ctx.channel().config().setAutoRead(true);
+            updateAutoRead();
         }
     }
 
@@ -198,8 +239,7 @@ final class FastPath extends ChannelDuplexHandler {
         while (active == null && !slow && held != null && !held.isEmpty()) {
             Object m = held.poll();
             if (requestOpen && m instanceof HttpContent content && !(m instanceof HttpRequest)) {
-                requestOpen = !(content instanceof LastHttpContent);
-                content.release();
+                bodyPart(content);
                 continue;
             }
             take(m);
@@ -237,6 +277,7 @@ final class FastPath extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         FastExchange e = active;
         active = null;
+        bodyOwner = null;
         if (e != null) {
             e.clientClosed();
         }

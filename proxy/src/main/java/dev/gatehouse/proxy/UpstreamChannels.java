@@ -233,6 +233,9 @@ final class UpstreamChannels {
             void upstreamReadComplete();
 
             void upstreamClosed();
+
+            /** The connection can take more writes again. */
+            void upstreamWritable();
         }
 
         private final Slot slot;
@@ -297,6 +300,14 @@ final class UpstreamChannels {
             owner = null;
             if (o != null) {
                 o.upstreamClosed();
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Owner o = owner;
+            if (o != null && ctx.channel().isWritable()) {
+                o.upstreamWritable();
             }
         }
 

@@ -21,7 +21,9 @@ class FastPathIT {
     static void start() {
         h = ProxyHarness.start(1, ProxyHarness.simple(1, "", ""));
         h.backends[0].handler = req -> {
-            if (req.path().equals("/whole-chunked")) {
+            if (req.path().equals("/early")) {
+                req.response().setStatusCode(403).end("no");
+            } else if (req.path().equals("/whole-chunked")) {
                 req.response().setChunked(true).end("hello world");
             } else if (req.path().equals("/streamed")) {
                 req.response().setChunked(true).write("first ");
@@ -78,10 +80,11 @@ class FastPathIT {
     }
 
     @Test
-    void aRequestWithABodyHandsTheConnectionToTheFullPathInOrder() {
+    void aChunkedRequestHandsTheConnectionToTheFullPathInOrder() {
         try (RawHttp c = RawHttp.connect(h.port())) {
-            String post = "POST /echo?n=1 HTTP/1.1\r\nHost: a.example\r\nContent-Length: 5\r\n\r\nhello";
-            // Pipelined: a fast GET, a POST the fast path cannot take, then GETs that must follow it in order.
+            String post = "POST /echo?n=1 HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n0\r\n\r\n";
+            // Pipelined: a fast GET, a chunked POST the fast path does not take, then GETs that must follow in order.
             c.write(get("/echo?n=0") + post + get("/echo?n=2") + get("/echo?n=3"));
             RawHttp.Response r0 = c.read();
             RawHttp.Response r1 = c.read();
@@ -94,6 +97,35 @@ class FastPathIT {
             assertThat(r3.json().getString("uri")).isEqualTo("/echo?n=3");
             // The connection goes on working on the full path.
             assertThat(c.write(get("/echo?n=4")).read().json().getString("uri")).isEqualTo("/echo?n=4");
+        }
+    }
+
+    @Test
+    void requestBodiesWithALengthAreStreamedOnTheFastPath() {
+        long before = FastPath.TAKEN.sum();
+        try (RawHttp c = RawHttp.connect(h.port())) {
+            String body = "x".repeat(200_000);
+            for (int i = 0; i < 3; i++) {
+                RawHttp.Response r = c.write("PUT /echo?i=" + i + " HTTP/1.1\r\nHost: a.example\r\nContent-Length: "
+                        + body.length() + "\r\n\r\n" + body).read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.json().getString("method")).isEqualTo("PUT");
+                assertThat(r.json().getInteger("bodyLength")).isEqualTo(body.length());
+            }
+        }
+        assertThat(FastPath.TAKEN.sum() - before).isEqualTo(3);
+    }
+
+    @Test
+    void aBodyTheBackendDidNotWaitForIsDroppedAndTheConnectionGoesOn() {
+        try (RawHttp c = RawHttp.connect(h.port())) {
+            // /early answers before reading the body; the rest of the body must not be taken for a request.
+            String body = "GET /not-a-request HTTP/1.1\r\n\r\n" + "y".repeat(300_000);
+            RawHttp.Response r = c.write("POST /early HTTP/1.1\r\nHost: a.example\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + body).read();
+            assertThat(r.status()).isEqualTo(403);
+            RawHttp.Response next = c.write(get("/echo?after=1")).read();
+            assertThat(next.json().getString("uri")).isEqualTo("/echo?after=1");
         }
     }
 

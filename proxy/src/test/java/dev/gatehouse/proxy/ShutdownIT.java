@@ -22,7 +22,8 @@ class ShutdownIT {
                 assertThat(idle.write("GET /warm HTTP/1.1\r\nHost: a\r\n\r\n").read().status()).isEqualTo(200);
                 int before = h.backends[0].hits.get();
                 fast.write("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
-                full.write("POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
+                // Chunked: the full path's.
+                full.write("POST /slow HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 while (h.backends[0].hits.get() < before + 2 && System.nanoTime() < deadline) {
                     Thread.sleep(5);
