@@ -24,18 +24,19 @@ import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * One request on the {@link FastPath}: the same trip as an {@link Exchange} (route, balancer pick, header hygiene,
- * retries with budget and backoff, timeouts, passive health, metrics and access log) for a bodiless HTTP/1.1 request
- * on a route without filters, over raw upstream channels. The response is streamed with backpressure, and what one
- * upstream read brings goes out to the client in one flush.
+ * retries with budget and backoff, timeouts, passive health, metrics and access log) for an HTTP/1.1 request with no
+ * body or a Content-Length one, on a route without filters, over raw upstream channels. Both bodies are streamed with
+ * backpressure, and what one upstream read brings goes out to the client in one flush.
  */
 final class FastExchange extends RoutedRequest implements UpstreamChannels.Connection.Owner {
 
     private static final Logger LOG = LoggerFactory.getLogger(FastExchange.class);
     private static final String PROTOCOL = "HTTP/1.1";
+    /** Body pieces past this much wait with the client's reading paused until an upstream connection takes them. */
+    private static final int MAX_QUEUED_BODY = 64 * 1024;
 
     private final FastPath conn;
     private final HttpRequest request;
@@ -65,8 +66,6 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
     private boolean bodyEnded;
     /** Body bytes went upstream: the request can no longer be retried. */
     private boolean bodySent;
-    /** Body pieces past this much wait with the client's reading paused until an upstream connection takes them. */
-    private static final int MAX_QUEUED_BODY = 64 * 1024;
     private int status;
     private long bytesOut;
     private String errorName;
@@ -702,17 +701,16 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         }
         errorName = error.name();
         status = error.status;
-        byte[] body = error.body.getBytes(StandardCharsets.UTF_8);
         ByteBuf content = ByteBufUtil.writeAscii(conn.ctx.alloc(), error.body);
         HeadersMultiMap h = HeadersMultiMap.httpHeaders();
         h.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-        h.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length));
+        h.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(content.readableBytes()));
         h.set(Forwarding.X_REQUEST_ID, requestId);
         if (conn.proxy.listener.compression()) {
             h.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
         }
         decorate(h);
-        bytesOut = body.length;
+        bytesOut = content.readableBytes();
         conn.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status),
                 content, h, EmptyHttpHeaders.INSTANCE));
         conn.flush();
