@@ -65,7 +65,6 @@ final class BackendPool {
         refresh();
     }
 
-    /** The backend for this request, or {@code null} when none is eligible or all were tried. */
     /**
      * Envoy's retry budget: retries in flight may be at most a share of the pool's active requests, with a floor,
      * so that in an outage retries cannot multiply the load on backends that are already failing.
@@ -79,6 +78,7 @@ final class BackendPool {
         return retriesInFlight.get() < allowed;
     }
 
+    /** The backend for this request, or {@code null} when none is eligible or all were tried. */
     Backend select(Selection selection) {
         if (System.currentTimeMillis() >= nextRefreshMillis) {
             refresh();
