@@ -609,10 +609,7 @@ final class Exchange extends RoutedRequest {
             hedge = null;
             return;
         }
-        boolean retryable = error == ProxyError.UPSTREAM_CONNECT_FAILED ? route.retryConnectFailure
-                // A reset before any response byte on a bodiless idempotent request is safe to retry.
-                : route.retryReset || route.retryConnectFailure;
-        if (retryable && canRetry()) {
+        if (retriesOn(error) && canRetry()) {
             retry();
             return;
         }

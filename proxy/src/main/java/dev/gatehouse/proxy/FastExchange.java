@@ -633,9 +633,7 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         conn.proxy.health.failure(b, error == ProxyError.UPSTREAM_CONNECT_FAILED ? "connect failed" : "reset");
         a.release();
         lastError = error;
-        boolean retryable = error == ProxyError.UPSTREAM_CONNECT_FAILED ? route.retryConnectFailure
-                : route.retryReset || route.retryConnectFailure;
-        if (retryable && canRetry()) {
+        if (retriesOn(error) && canRetry()) {
             retry();
             return;
         }

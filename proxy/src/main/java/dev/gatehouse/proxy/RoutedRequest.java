@@ -90,6 +90,15 @@ abstract class RoutedRequest extends InFlight implements Selection {
         return false;
     }
 
+    /**
+     * Whether the route retries a failed try with this error: connect failures when it retries them; a reset before
+     * any response byte when it retries resets or connect failures (safe for a bodiless idempotent request).
+     */
+    boolean retriesOn(ProxyError error) {
+        return error == ProxyError.UPSTREAM_CONNECT_FAILED ? route.retryConnectFailure
+                : route.retryReset || route.retryConnectFailure;
+    }
+
     /** Runs {@code next} after an exponential backoff with full jitter (base × 2^(n-1), capped at 10 × base). */
     void afterBackoff(Vertx vertx, Runnable next) {
         long base = route.retryBackoffMillis;

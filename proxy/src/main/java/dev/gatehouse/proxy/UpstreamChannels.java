@@ -141,12 +141,17 @@ final class UpstreamChannels {
         int maxWaiting = 1;
         long idleTimeoutNanos;
         int connectTimeoutMillis;
+        private dev.gatehouse.config.PoolConfig config;
 
         Slot(Backend backend) {
             this.backend = backend;
         }
 
         void configure(BackendPool pool) {
+            if (config == pool.config) {
+                return; // the same pool version as last time: the limits stand
+            }
+            config = pool.config;
             maxOpen = Math.max(1, (pool.config.maxConnections() + eventLoops - 1) / eventLoops);
             maxWaiting = Math.max(1, (pool.config.circuitBreaker().maxPendingRequests() + eventLoops - 1) / eventLoops);
             idleTimeoutNanos = pool.config.idleTimeout().toNanos();
