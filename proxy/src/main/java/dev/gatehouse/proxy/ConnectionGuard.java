@@ -8,7 +8,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.vertx.core.Vertx;
@@ -166,10 +171,18 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         encoder.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** Vert.x's request decoder, failing ambiguous framing and reporting the first complete request head. */
+    /**
+     * Vert.x's request decoder behind an {@link Http1RequestValidator}: the decoder sees only bytes the validator
+     * accepted. At a violation, the messages before it are decoded as usual, then a failed message takes the bad
+     * one's place (a failed request for a bad head, answered 400/505 in turn by the invalid-request handler; a failed
+     * last content for a bad body, which aborts the request in flight), and nothing more is read from the connection.
+     */
     static final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
         private final Runnable onFirstHead;
+        private final Http1RequestValidator validator = new Http1RequestValidator();
+        /** Stream bytes the decoder has consumed: the cumulation buffer starts at this offset. */
+        private long consumed;
         private boolean headSeen;
         private boolean rejected;
 
@@ -181,8 +194,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         @Override
         protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
             super.handleTransferEncodingChunkedWithContentLength(message);
-            // RFC 9112 §6.3 allows going on with chunked; DESIGN.md's contract is a 400 (no smuggling), which the
-            // failed result turns into through the server's invalid-request handler.
+            // The validator refuses this first; kept so the decoder never goes on with chunked on its own.
             message.setDecoderResult(DecoderResult.failure(
                     new IllegalArgumentException("Content-Length together with Transfer-Encoding")));
             rejected = true;
@@ -196,16 +208,64 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                 buffer.skipBytes(buffer.readableBytes());
                 return;
             }
-            super.decode(ctx, buffer, out);
-            if (!headSeen) {
-                for (Object o : out) {
-                    if (o instanceof HttpMessage) {
-                        headSeen = true;
-                        onFirstHead.run();
+            int reader = buffer.readerIndex();
+            int writer = buffer.writerIndex();
+            if (!validator.failed()) {
+                int from = reader + (int) (validator.position() - consumed);
+                if (from < writer) {
+                    validator.feed(buffer, from, writer);
+                }
+            }
+            int outBefore = out.size();
+            if (!validator.failed()) {
+                super.decode(ctx, buffer, out);
+                consumed += buffer.readerIndex() - reader;
+            } else {
+                refuse(ctx, buffer, out, reader, writer);
+            }
+            for (int i = outBefore; i < out.size(); i++) {
+                Object o = out.get(i);
+                if (o instanceof HttpObject m && !m.decoderResult().isSuccess()) {
+                    rejected = true;
+                }
+                if (!headSeen && o instanceof HttpMessage) {
+                    headSeen = true;
+                    onFirstHead.run();
+                }
+            }
+        }
+
+        /** Decodes what precedes the violation, then puts the failed message in the refused one's place. */
+        private void refuse(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out, int reader, int writer)
+                throws Exception {
+            long good = validator.safeEnd() - consumed;
+            buffer.writerIndex(reader + (int) Math.max(0, Math.min(good, writer - reader)));
+            try {
+                while (buffer.isReadable()) {
+                    int before = buffer.readerIndex();
+                    int n = out.size();
+                    super.decode(ctx, buffer, out);
+                    if (buffer.readerIndex() == before && out.size() == n) {
                         break;
                     }
                 }
+            } finally {
+                buffer.writerIndex(writer);
             }
+            consumed += buffer.readerIndex() - reader;
+            buffer.skipBytes(buffer.readableBytes());
+            rejected = true;
+            for (Object o : out) {
+                if (o instanceof HttpObject m && !m.decoderResult().isSuccess()) {
+                    return; // the decoder refused it itself
+                }
+            }
+            HttpObject failed = validator.failedInBody()
+                    ? new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER)
+                    : new DefaultFullHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/bad-request",
+                            Unpooled.EMPTY_BUFFER);
+            failed.setDecoderResult(DecoderResult.failure(validator.violation()));
+            out.add(failed);
         }
     }
 }

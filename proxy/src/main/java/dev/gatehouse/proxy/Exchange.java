@@ -248,8 +248,7 @@ final class Exchange extends RoutedRequest {
         if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
             return false;
         }
-        String connection = h.get(HttpHeaders.CONNECTION);
-        return connection != null && Forwarding.connectionTokens(connection).contains("upgrade");
+        return Forwarding.connectionTokens(h.getAll(HttpHeaders.CONNECTION)).contains("upgrade");
     }
 
     // ---- hash keys ------------------------------------------------------------------------------------------
@@ -293,6 +292,8 @@ final class Exchange extends RoutedRequest {
     private final class Attempt extends Claim {
         HttpClientRequest upstream;
         boolean reusedConnection;
+        /** The request body is still going upstream: the request has not ended there. */
+        boolean bodyOpen;
 
         Attempt(Backend backend, boolean retry) {
             super(backend, retry);
@@ -380,6 +381,7 @@ final class Exchange extends RoutedRequest {
         if (contentLength < 0) {
             up.setChunked(true);
         }
+        a.bodyOpen = true;
         if (expectContinue) {
             response.writeContinue();
         }
@@ -390,6 +392,12 @@ final class Exchange extends RoutedRequest {
                 return;
             }
             bodyReceived += buf.length();
+            if (contentLength >= 0 && bodyReceived > contentLength) {
+                // More body than the declared length (an HTTP/2 client can send that): never let it reach the backend.
+                fail(ProxyError.BAD_REQUEST, "body longer than content-length");
+                up.reset();
+                return;
+            }
             if (bodyLimit > 0 && bodyReceived > bodyLimit) {
                 // Answer first: the reset fails the upstream response, which must not be taken for a backend reset.
                 fail(ProxyError.PAYLOAD_TOO_LARGE, "body over " + bodyLimit);
@@ -403,9 +411,16 @@ final class Exchange extends RoutedRequest {
             }
         });
         request.endHandler(v -> {
-            if (!done) {
-                up.end();
+            if (done) {
+                return;
             }
+            if (contentLength >= 0 && bodyReceived != contentLength) {
+                fail(ProxyError.BAD_REQUEST, "body shorter than content-length");
+                up.reset();
+                return;
+            }
+            a.bodyOpen = false;
+            up.end();
         });
         request.resume();
     }
@@ -414,6 +429,10 @@ final class Exchange extends RoutedRequest {
         MultiMap in = request.headers();
         MultiMap out = up.headers();
         Forwarding.copyEndToEnd(in, out, true);
+        // Framing from the parsed message, never the client's bytes (chunked is set where the body starts).
+        if (contentLength >= 0) {
+            out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
+        }
         // X-Client-Cert-* from the client never pass; they are set only from a verified client certificate.
         ClientIdentity.apply(request, out);
         if (request.authority() != null) {
@@ -704,6 +723,14 @@ final class Exchange extends RoutedRequest {
         if (!done) {
             done = true;
             untrack();
+            if (current != null && current.bodyOpen && current.upstream != null) {
+                // Answered before the whole request body went upstream (the backend answered first, or an error):
+                // the upstream request can never end cleanly, so its connection goes rather than hold a pool slot.
+                // A reset is not enough: Vert.x keeps a connection whose response ended, and queues the next request
+                // behind the one that never ends.
+                current.bodyOpen = false;
+                current.upstream.connection().close();
+            }
             if (current != null) {
                 current.release();
             }

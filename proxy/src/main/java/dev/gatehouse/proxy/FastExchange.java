@@ -313,6 +313,10 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         HeadersMultiMap out = HeadersMultiMap.httpHeaders(null);
         Forwarding.copyEndToEnd(headers, out, true);
         out.set(HttpHeaders.HOST, hostHeader);
+        // Framing from the parsed message, never the client's bytes: the body's length, and nothing without a body.
+        if (contentLength > 0 || headers.contains(HttpHeaders.CONTENT_LENGTH)) {
+            out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
+        }
         // X-Client-Cert-* from the client never pass (the fast path serves no client-certificate listener).
         out.remove(ClientIdentity.SUBJECT);
         out.remove(ClientIdentity.FINGERPRINT);
@@ -671,6 +675,24 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
             } else {
                 fail(ProxyError.UPSTREAM_TIMEOUT, "per-try timeout and no retry left");
             }
+        }
+    }
+
+    /** The request body broke the grammar mid-way: the try is cut off, and the client told when it still can be. */
+    void badBody() {
+        if (done) {
+            return;
+        }
+        Attempt a = current;
+        aborted = true;
+        if (responseStarted) {
+            errorName = "BAD_REQUEST";
+            complete();
+        } else {
+            fail(ProxyError.BAD_REQUEST, "malformed request body");
+        }
+        if (a != null) {
+            a.abandon();
         }
     }
 

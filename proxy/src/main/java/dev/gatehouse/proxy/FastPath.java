@@ -107,11 +107,13 @@ final class FastPath extends ChannelDuplexHandler {
             ctx.fireChannelRead(msg);
             return;
         }
-        if (requestOpen && msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
+        boolean nothingHeld = held == null || held.isEmpty();
+        if (requestOpen && nothingHeld && msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
             bodyPart(content);
             return;
         }
-        if (active != null || (held != null && !held.isEmpty())) {
+        if (active != null || requestOpen || !nothingHeld) {
+            // Behind a request in flight (or behind pieces already held): kept in arrival order.
             hold(msg);
             return;
         }
@@ -139,6 +141,21 @@ final class FastPath extends ChannelDuplexHandler {
      * stays usable.
      */
     private void bodyPart(HttpContent content) {
+        if (!content.decoderResult().isSuccess()) {
+            // The body broke the grammar: the request in flight is cut off (its upstream connection discarded, never
+            // reused with half a request in it) and the connection ends.
+            content.release();
+            FastExchange owner = bodyOwner;
+            bodyOwner = null;
+            requestOpen = false;
+            slow = true;
+            releaseHeld();
+            if (owner != null) {
+                owner.badBody();
+            }
+            ctx.close();
+            return;
+        }
         boolean last = content instanceof LastHttpContent;
         requestOpen = !last;
         FastExchange owner = bodyOwner;
@@ -236,13 +253,19 @@ final class FastPath extends ChannelDuplexHandler {
             releaseHeld();
             return;
         }
-        while (active == null && !slow && held != null && !held.isEmpty()) {
-            Object m = held.poll();
+        // In arrival order: the body pieces of the request taken last go to it (even while it is in flight), and the
+        // next request is taken once none is in flight.
+        while (!slow && held != null && !held.isEmpty()) {
+            Object m = held.peek();
             if (requestOpen && m instanceof HttpContent content && !(m instanceof HttpRequest)) {
+                held.poll();
                 bodyPart(content);
-                continue;
+            } else if (active == null && !requestOpen) {
+                held.poll();
+                take(m);
+            } else {
+                break;
             }
-            take(m);
         }
         if (held == null || held.isEmpty()) {
             resumeReading();

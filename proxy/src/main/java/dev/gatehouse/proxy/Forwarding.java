@@ -4,6 +4,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,50 +36,84 @@ final class Forwarding {
     }
 
     /**
+     * Headers the proxy itself sets on requests. A variant spelled with underscores ({@code X_Forwarded_For}) is
+     * dropped too: CGI-style backends (PHP, WSGI, Rack) read {@code X_Client_Cert_Subject} and
+     * {@code X-Client-Cert-Subject} as the same variable, so it would pass as the proxy's own.
+     */
+    private static final Set<String> PROXY_SET = Set.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+            "x-forwarded-port", "x-real-ip", "x-request-id", "x-client-cert-subject", "x-client-cert-fingerprint");
+
+    /**
      * Copies end-to-end headers from {@code from} to {@code to}. On requests Host is left out (the upstream request
-     * carries the authority separately) and so is Expect (the proxy answers 100-continue itself, as nginx does).
+     * carries the authority separately), so is Expect (the proxy answers 100-continue itself, as nginx does), and so
+     * is Content-Length: the caller writes the upstream framing from the parsed message, never from the client's
+     * bytes. Headers the Connection header names are dropped, but never Content-Length, Transfer-Encoding or Host:
+     * dropping framing there would let a body pass as a second request (smuggling).
      */
     static void copyEndToEnd(MultiMap from, MultiMap to, boolean request) {
-        String connection = from.get(HttpHeaders.CONNECTION);
-        Set<String> named = connection == null ? Set.of() : connectionTokens(connection);
+        Set<String> named = connectionTokens(from.getAll(HttpHeaders.CONNECTION));
         for (var e : from) {
             String name = e.getKey();
-            String lower = lower(name);
-            if (isHopByHop(lower) || (!named.isEmpty() && named.contains(lower))) {
-                continue;
+            if (passes(name, named, request)) {
+                to.add(name, e.getValue());
             }
-            if (request && (lower.equals("host") || lower.equals("expect"))) {
-                continue;
-            }
-            to.add(name, e.getValue());
         }
     }
-
-    private static final io.netty.util.AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream()
-            .map(io.netty.util.AsciiString::of).toArray(io.netty.util.AsciiString[]::new);
 
     /**
      * {@link #copyEndToEnd(MultiMap, MultiMap, boolean)} between Vert.x header maps (the fast path's), comparing names
      * as they are, without a String per header: the same headers are copied.
      */
     static void copyEndToEnd(HeadersMultiMap from, HeadersMultiMap to, boolean request) {
-        CharSequence connection = from.get((CharSequence) HttpHeaders.CONNECTION);
-        Set<String> named = connection == null || isPlainConnection(connection) ? Set.of()
-                : connectionTokens(connection.toString());
+        List<String> connection = from.getAll((CharSequence) HttpHeaders.CONNECTION);
+        Set<String> named = connection.size() == 1 && isPlainConnection(connection.get(0)) ? Set.of()
+                : connectionTokens(connection);
         for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
              it.hasNext(); ) {
             java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
             if (isHopByHop(name) || (request && (io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
-                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)))) {
+                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
+                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH)))) {
                 continue;
             }
-            if (!named.isEmpty() && named.contains(name.toString().toLowerCase(Locale.ROOT))) {
+            if ((!named.isEmpty() || (request && indexOf(name, '_') >= 0)) && !passes(name.toString(), named, request)) {
                 continue;
             }
             to.add(name, e.getValue());
         }
     }
+
+    /** Whether a header named {@code name} crosses the proxy (see {@link #copyEndToEnd}). */
+    private static boolean passes(String name, Set<String> named, boolean request) {
+        String lower = lower(name);
+        if (isHopByHop(lower)) {
+            return false;
+        }
+        if (request && (lower.equals("host") || lower.equals("expect") || lower.equals("content-length"))) {
+            return false;
+        }
+        if (!named.isEmpty() && named.contains(lower) && !isFraming(lower)) {
+            return false;
+        }
+        return !(request && lower.indexOf('_') >= 0 && PROXY_SET.contains(lower.replace('_', '-')));
+    }
+
+    private static boolean isFraming(String lower) {
+        return lower.equals("content-length") || lower.equals("transfer-encoding") || lower.equals("host");
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static final io.netty.util.AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream()
+            .map(io.netty.util.AsciiString::of).toArray(io.netty.util.AsciiString[]::new);
 
     private static boolean isHopByHop(CharSequence name) {
         for (io.netty.util.AsciiString h : HOP_BY_HOP_NAMES) {
@@ -96,14 +131,30 @@ final class Forwarding {
     }
 
     static Set<String> connectionTokens(String connection) {
+        return connectionTokens(List.of(connection));
+    }
+
+    /** The tokens of every Connection field line: each line counts, not only the first. */
+    static Set<String> connectionTokens(List<String> lines) {
+        if (lines.isEmpty()) {
+            return Set.of();
+        }
         java.util.HashSet<String> out = new java.util.HashSet<>();
-        for (String t : connection.split(",")) {
-            String s = t.trim().toLowerCase(Locale.ROOT);
-            if (!s.isEmpty()) {
-                out.add(s);
+        for (String line : lines) {
+            for (String t : line.split(",")) {
+                String s = t.trim().toLowerCase(Locale.ROOT);
+                if (!s.isEmpty()) {
+                    out.add(s);
+                }
             }
         }
         return out;
+    }
+
+    /** Every field line of {@code name}, combined as one list value (RFC 9110 §5.3); {@code null} when absent. */
+    static String combined(MultiMap in, CharSequence name) {
+        List<String> all = in.getAll(name);
+        return all.isEmpty() ? null : all.size() == 1 ? all.get(0) : String.join(", ", all);
     }
 
     private static String lower(String name) {
@@ -121,7 +172,7 @@ final class Forwarding {
      * peer is a trusted proxy; from anyone else they are replaced, so a client cannot spoof its address.
      */
     static void addForwarding(MultiMap in, MultiMap out, String peer, boolean trusted, String proto, String host) {
-        String xff = trusted ? in.get(X_FORWARDED_FOR) : null;
+        String xff = trusted ? combined(in, X_FORWARDED_FOR) : null;
         out.set(X_FORWARDED_FOR, xff == null ? peer : xff + ", " + peer);
         String xfp = trusted ? in.get(X_FORWARDED_PROTO) : null;
         out.set(X_FORWARDED_PROTO, xfp == null ? proto : xfp);
@@ -133,7 +184,7 @@ final class Forwarding {
         } else {
             out.remove(X_FORWARDED_HOST);
         }
-        String fwd = trusted ? in.get(FORWARDED) : null;
+        String fwd = trusted ? combined(in, FORWARDED) : null;
         StringBuilder sb = new StringBuilder(64);
         if (fwd != null) {
             sb.append(fwd).append(", ");
@@ -153,7 +204,7 @@ final class Forwarding {
 
     /** Via is end to end: an existing value is extended, not replaced. */
     static void addVia(MultiMap in, MultiMap out, String protocol) {
-        String via = in.get(VIA);
+        String via = combined(in, VIA);
         String mine = protocol + " gatehouse";
         out.set(VIA, via == null ? mine : via + ", " + mine);
     }

@@ -17,7 +17,10 @@ final class InvalidRequests {
         Throwable cause = req.decoderResult().cause();
         int status = 400;
         String body = "bad request\n";
-        if (cause instanceof TooLongFrameException) {
+        if (cause instanceof Http1RequestValidator.Violation v) {
+            status = v.status;
+            body = status == 505 ? "http version not supported\n" : "bad request\n";
+        } else if (cause instanceof TooLongFrameException) {
             String msg = String.valueOf(cause.getMessage());
             if (msg.contains("line") || msg.contains("URI")) {
                 status = 414;

@@ -184,6 +184,50 @@ class MalformedIT {
         rejected("G\u0001T / HTTP/1.1\r\nHost: x\r\n\r\n", 400);
     }
 
+    /** RFC 9112's grammar and nothing else (request security, item 2): each is refused before any backend. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "POST / HTTP/1.1|Host: x|Transfer-Encoding: identity, chunked||0||GET /smuggled HTTP/1.1|Host: x||",
+            "POST / HTTP/1.1|Host: x|Transfer-Encoding: xchunked|Content-Length: 36||GET /smuggled HTTP/1.1|Host: x||",
+            "POST / HTTP/1.1|Host: x|Transfer-Encoding:  chunked|Transfer-Encoding: x||0||",
+            "POST / HTTP/1.0|Content-Length: 36|Content-Length: 0||GET /smuggled HTTP/1.1|Host: x||",
+            "POST / HTTP/1.0|Transfer-Encoding: chunked||0||GET /smuggled HTTP/1.1|Host: x||",
+            "GET / HTTP/1.1|Host: x|Host: y||",
+            "GET / HTTP/1.1|Host: x|: empty||",
+            "GET\t/ HTTP/1.1|Host: x||",
+            "GET / HTTP/1.1|Host: x|X-A: a| folded||",
+            "GET / HTTP/1.1|Host: x|X-A : a||",
+            "GET / HTTP/1.1|Host: x|X-A: a\u0000b||",
+            "GET / HTTP/1.1\nHost: x\n\n",
+            "GET / HTTP/1.1|Host: x\rX-A: a||",
+            "GET /a#frag HTTP/1.1|Host: x||",
+            "GET http://y/ HTTP/1.1|Host: x||",
+            "GET / HTTP/1.1|Host: a@x||",
+    })
+    void anythingOutsideTheGrammarIs400(String request) {
+        rejected(request.replace("|", "\r\n"), 400);
+    }
+
+    @Test
+    void unsupportedHttpVersionIs505() {
+        rejected("GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505);
+        rejected("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505);
+    }
+
+    @Test
+    void aBadRequestPipelinedBehindAGoodOneIsAnsweredInItsTurn() {
+        try (RawHttp c = RawHttp.connect(h.port())) {
+            c.write("GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"
+                    + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response first = c.read();
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.json().getString("uri")).isEqualTo("/first");
+            assertThat(c.read().status()).isEqualTo(400);
+            assertThat(c.closedWithin(Duration.ofSeconds(3))).isTrue();
+        }
+        assertThat(h.backends[0].hits.get() - hitsBefore).isEqualTo(1);
+    }
+
     @Test
     void headerWithoutColonIs400() {
         rejected("GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n", 400);
