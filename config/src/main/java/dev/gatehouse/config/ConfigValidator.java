@@ -565,6 +565,8 @@ public final class ConfigValidator {
         for (Map.Entry<String, String> h : new TreeMap<>(rules.set()).entrySet()) {
             if (!TOKEN.matcher(h.getKey()).matches()) {
                 add(p + ".set." + h.getKey(), "\"" + h.getKey() + "\" is not a header name");
+            } else if (FRAMING.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                add(p + ".set." + h.getKey(), "\"" + h.getKey() + "\" frames the message; the proxy writes it itself");
             } else {
                 headerValue(p + ".set." + h.getKey(), h.getValue());
             }
@@ -572,9 +574,16 @@ public final class ConfigValidator {
         for (int i = 0; i < rules.remove().size(); i++) {
             if (!TOKEN.matcher(rules.remove().get(i)).matches()) {
                 add(p + ".remove[" + i + "]", "\"" + rules.remove().get(i) + "\" is not a header name");
+            } else if (FRAMING.contains(rules.remove().get(i).toLowerCase(Locale.ROOT))) {
+                add(p + ".remove[" + i + "]", "\"" + rules.remove().get(i)
+                        + "\" frames the message; the proxy writes it itself");
             }
         }
     }
+
+    /** Fields a header rule may not touch: message framing and connection management belong to the proxy. */
+    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection",
+            "keep-alive", "upgrade", "te", "trailer", "proxy-connection");
 
     private void hostPort(String p, String value) {
         int colon = value.lastIndexOf(':');

@@ -662,6 +662,16 @@ class ConfigValidatorTest {
         }
 
         @Test
+        void headersFilterCannotTouchFraming() {
+            List<ConfigProblem> problems = problems(withFilters("{ type: headers, request: { set: { "
+                    + "Content-Length: \"0\" }, remove: [Transfer-Encoding] }, response: { set: { Connection: close } } }"));
+
+            assertThat(problems).extracting(ConfigProblem::path).containsExactly(
+                    "routes[0].filters[0].request.set.Content-Length", "routes[0].filters[0].request.remove[0]",
+                    "routes[0].filters[0].response.set.Connection");
+        }
+
+        @Test
         void corsProblems() {
             List<ConfigProblem> problems = problems(withFilters("{ type: cors, origins: [\"https://a.com/app\", "
                     + "app.example.com], methods: [get], headers: [\"X Y\"] }"));

@@ -48,6 +48,11 @@ final class UpstreamChannels {
             super(8192, 64 * 1024, UpstreamClients.MAX_CHUNK_SIZE);
         }
 
+        /** Bytes past the response just read: a backend that sent more than one answer for one request. */
+        boolean holdsInput() {
+            return actualReadableBytes() > 0;
+        }
+
         @Override
         protected HttpMessage createMessage(String[] initialLine) {
             return new DefaultHttpResponse(HttpVersion.valueOf(initialLine[0]),
@@ -262,6 +267,13 @@ final class UpstreamChannels {
         void release() {
             owner = null;
             if (closed || !channel.isActive()) {
+                return;
+            }
+            ResponseDecoder decoder = channel.pipeline().get(ResponseDecoder.class);
+            if (decoder != null && decoder.holdsInput()) {
+                // More than the response arrived: pooled, it would answer the next client's request (a crossed
+                // response). The connection goes instead.
+                discard();
                 return;
             }
             if (!channel.config().isAutoRead()) {
