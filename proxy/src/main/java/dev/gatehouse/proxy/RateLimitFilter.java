@@ -24,8 +24,8 @@ import java.util.function.LongSupplier;
  *
  * <p>The key space is bounded, whatever a client sends: at most {@code max-keys} buckets, each key at most
  * {@value #MAX_KEY_CHARS} characters (longer ones are replaced by their SHA-256). A new key past the bound takes the
- * slot of a bucket picked by a clock hand (second chance: a bucket used since the hand last passed is skipped, at
- * most {@value #CLOCK_STEPS} times), so a request does O(1) work however many keys exist. Buckets that have refilled
+ * slot of a bucket picked by a clock hand (second chance: a bucket used again since it was created or the hand last
+ * passed is skipped, at most {@value #CLOCK_STEPS} in a row), so a request does O(1) work however many keys exist. Buckets that have refilled
  * completely carry no information and are removed by {@link #sweep}, a bounded amount per upkeep tick, off the
  * request path. Evicting a live bucket under a flood of new keys gives that key a fresh burst: the price of the bound,
  * paid first by the keys used least recently.
@@ -104,6 +104,7 @@ final class RateLimitFilter implements ProxyFilter {
         double wait;
         while (true) {
             Bucket b = buckets.get(key);
+            boolean seen = b != null;
             if (b == null) {
                 b = insert(key, burst, now);
             }
@@ -111,7 +112,8 @@ final class RateLimitFilter implements ProxyFilter {
                 if (b.dead) {
                     continue; // evicted or swept between the lookup and the lock: use its successor
                 }
-                b.referenced = true;
+                // Only a key seen again earns a second chance: a flood of one-off keys evicts its own kind first.
+                b.referenced |= seen;
                 b.tokens = Math.min(burst, b.tokens + Math.max(0, now - b.last) * perNano);
                 b.last = now;
                 if (b.tokens >= 1) {
