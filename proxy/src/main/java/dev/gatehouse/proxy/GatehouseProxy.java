@@ -70,8 +70,8 @@ public final class GatehouseProxy {
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
         HealthSignals health = new OutlierDetector(runtime);
         List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // Health checks and filter upkeep first (their own verticles, off the request path), then one deployment of N listener
-        // instances: Vert.x shares each listening socket among them, port 0 included.
+        // Health checks and filter upkeep first (their own verticles, off the request path), then one deployment of N
+        // listener instances: Vert.x shares each listening socket among them, port 0 included.
         return vertx.deployVerticle(new HealthCheckVerticle(runtime))
                 .compose(healthId -> vertx.deployVerticle(new FilterUpkeepVerticle(runtime))
                         .map(upkeepId -> List.of(healthId, upkeepId)))

@@ -162,7 +162,8 @@ final class JwksSource {
             reading = false;
             if (ar.failed()) {
                 if (lastContent != null) {
-                    LOG.warn("JWKS {}: cannot read ({}); keeping the last good keys", location, ar.cause().getMessage());
+                    LOG.warn("JWKS {}: cannot read ({}); keeping the last good keys", location,
+                            ar.cause().getMessage());
                     lastContent = null; // log once per failure, and reload whatever comes back
                 }
                 return;
@@ -291,7 +292,8 @@ final class JwksSource {
         String kty = jwk.getString("kty");
         if ("RSA".equals(kty)) {
             return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(
-                    new BigInteger(1, B64.decode(jwk.getString("n"))), new BigInteger(1, B64.decode(jwk.getString("e")))));
+                    new BigInteger(1, B64.decode(jwk.getString("n"))),
+                    new BigInteger(1, B64.decode(jwk.getString("e")))));
         }
         String curve = switch (String.valueOf(jwk.getString("crv"))) {
             case "P-256" -> "secp256r1";

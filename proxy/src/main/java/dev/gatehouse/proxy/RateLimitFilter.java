@@ -25,10 +25,10 @@ import java.util.function.LongSupplier;
  * <p>The key space is bounded, whatever a client sends: at most {@code max-keys} buckets, each key at most
  * {@value #MAX_KEY_CHARS} characters (longer ones are replaced by their SHA-256). A new key past the bound takes the
  * slot of a bucket picked by a clock hand (second chance: a bucket used again since it was created or the hand last
- * passed is skipped, at most {@value #CLOCK_STEPS} in a row), so a request does O(1) work however many keys exist. Buckets that have refilled
- * completely carry no information and are removed by {@link #sweep}, a bounded amount per upkeep tick, off the
- * request path. Evicting a live bucket under a flood of new keys gives that key a fresh burst: the price of the bound,
- * paid first by the keys used least recently.
+ * passed is skipped, at most {@value #CLOCK_STEPS} in a row), so a request does O(1) work however many keys exist.
+ * Buckets that have refilled completely carry no information and are removed by {@link #sweep}, a bounded amount per
+ * upkeep tick, off the request path. Evicting a live bucket under a flood of new keys gives that key a fresh burst:
+ * the price of the bound, paid first by keys seen once and then by the keys used least recently.
  */
 final class RateLimitFilter implements ProxyFilter {
 
