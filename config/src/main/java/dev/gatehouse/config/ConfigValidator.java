@@ -432,6 +432,12 @@ public final class ConfigValidator {
                             + "\" (expected: * or scheme://host[:port], no path)");
                 }
             }
+            if (c.credentials() && c.origins().contains("*")) {
+                // Browsers refuse "*" with credentials; echoing any origin instead would hand every site the
+                // user's cookies.
+                add(p + ".credentials", "true is not allowed with origins [\"*\"] (list the origins that may send "
+                        + "credentials)");
+            }
             methods(p + ".methods", c.methods());
             for (int i = 0; i < c.headers().size(); i++) {
                 if (!TOKEN.matcher(c.headers().get(i)).matches()) {
@@ -473,6 +479,8 @@ public final class ConfigValidator {
         if (f instanceof FilterConfig.Jwt j) {
             if (j.jwks() == null) {
                 add(p + ".jwks", "required");
+            } else {
+                jwksUrl(p + ".jwks", j.jwks());
             }
             if (j.issuer() == null) {
                 add(p + ".issuer", "required");
@@ -485,6 +493,9 @@ public final class ConfigValidator {
             if (rl.burst() != null) {
                 between(p + ".burst", rl.burst(), 1, 1_000_000, "1-1000000");
             }
+            if (rl.maxKeys() != null) {
+                between(p + ".max-keys", rl.maxKeys(), 1, 10_000_000, "1-10000000");
+            }
             if (!rl.scope().equals("node") && !rl.scope().equals("cluster")) {
                 add(p + ".scope", "\"" + rl.scope() + "\" (expected: node or cluster)");
             }
@@ -495,6 +506,27 @@ public final class ConfigValidator {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
+
+    /** A JWKS given as a URL: https, or http only to a loopback host (keys fetched in clear could be swapped). */
+    private void jwksUrl(String p, String jwks) {
+        String lower = jwks.toLowerCase(Locale.ROOT);
+        if (!lower.startsWith("https://") && !lower.startsWith("http://")) {
+            return; // a file
+        }
+        URI uri;
+        try {
+            uri = new URI(jwks);
+        } catch (URISyntaxException e) {
+            add(p, "\"" + jwks + "\" is not a URL");
+            return;
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+            add(p, "\"" + jwks + "\" (expected: https://host[:port]/path, no user info or fragment)");
+        } else if (lower.startsWith("http://")
+                && !List.of("127.0.0.1", "localhost", "[::1]").contains(uri.getHost().toLowerCase(Locale.ROOT))) {
+            add(p, "\"" + jwks + "\": use https (http only to a loopback host)");
+        }
+    }
 
     private void name(String p, String name, Map<String, String> seen, String what) {
         if (name == null) {

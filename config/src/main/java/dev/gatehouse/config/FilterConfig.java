@@ -90,7 +90,12 @@ public sealed interface FilterConfig {
     record BasicUser(String name, String bcrypt) {
     }
 
-    /** Bearer JWT verified against a JWKS file. */
+    /**
+     * Bearer JWT verified against a JWKS.
+     *
+     * @param jwks a file (re-read when it changes) or an {@code https://} URL (fetched, cached, refreshed every
+     *             5 minutes and on an unknown {@code kid} at most every 30 s); {@code http://} only to a loopback host
+     */
     record Jwt(String issuer, String audience, String jwks, java.time.Duration clockSkew) implements FilterConfig {
         public Jwt {
             clockSkew = clockSkew == null ? java.time.Duration.ofSeconds(30) : clockSkew;
@@ -102,11 +107,23 @@ public sealed interface FilterConfig {
      *
      * @param key   {@code client-ip}, {@code header:NAME} or {@code jwt:CLAIM}
      * @param scope {@code node} (each node counts alone) or {@code cluster} (shared counters)
+     * @param maxKeys at most this many keys are tracked per node; {@code null} for the default, 100000
      */
-    record RateLimit(String key, Rate rate, Integer burst, String scope) implements FilterConfig {
+    record RateLimit(String key, Rate rate, Integer burst, String scope, Integer maxKeys) implements FilterConfig {
+        public static final int DEFAULT_MAX_KEYS = 100_000;
+
         public RateLimit {
             key = key == null ? "client-ip" : key;
             scope = scope == null ? "node" : scope;
+        }
+
+        public RateLimit(String key, Rate rate, Integer burst, String scope) {
+            this(key, rate, burst, scope, null);
+        }
+
+        /** {@link #maxKeys} with its default applied. */
+        public int keyLimit() {
+            return maxKeys == null ? DEFAULT_MAX_KEYS : maxKeys;
         }
     }
 }

@@ -690,6 +690,39 @@ class ConfigValidatorTest {
         void corsAnyOrigin() {
             assertThat(ConfigParser.parse(withFilters("{ type: cors, origins: [\"*\"] }")).routes()).hasSize(1);
         }
+
+        @Test
+        void corsAnyOriginWithCredentials() {
+            onlyProblem(withFilters("{ type: cors, origins: [\"*\"], credentials: true }"),
+                    "routes[0].filters[0].credentials", "true is not allowed with origins [\"*\"]");
+        }
+
+        @Test
+        void corsListedOriginsWithCredentials() {
+            assertThat(ConfigParser.parse(withFilters("{ type: cors, origins: [\"https://app.example.com\"], "
+                    + "credentials: true }")).routes()).hasSize(1);
+        }
+
+        @Test
+        void jwtJwksUrls() {
+            assertThat(ConfigParser.parse(withFilters("{ type: jwt, issuer: i, jwks: \"https://id.example.com/jwks\" }"))
+                    .routes()).hasSize(1);
+            assertThat(ConfigParser.parse(withFilters("{ type: jwt, issuer: i, jwks: \"http://127.0.0.1:8081/k\" }"))
+                    .routes()).hasSize(1);
+            onlyProblem(withFilters("{ type: jwt, issuer: i, jwks: \"http://id.example.com/jwks\" }"),
+                    "routes[0].filters[0].jwks", "use https (http only to a loopback host)");
+            onlyProblem(withFilters("{ type: jwt, issuer: i, jwks: \"https://user@id.example.com/jwks\" }"),
+                    "routes[0].filters[0].jwks", "no user info or fragment");
+        }
+
+        @Test
+        void rateLimitMaxKeys() {
+            onlyProblem(withFilters("{ type: rate-limit, rate: 10/s, max-keys: 0 }"),
+                    "routes[0].filters[0].max-keys", "0 (expected: 1-10000000)");
+            FilterConfig.RateLimit rl = (FilterConfig.RateLimit) ConfigParser.parse(withFilters(
+                    "{ type: rate-limit, rate: 10/s, max-keys: 5000 }")).routes().get(0).filters().get(0);
+            assertThat(rl.keyLimit()).isEqualTo(5000);
+        }
     }
 
     @Nested

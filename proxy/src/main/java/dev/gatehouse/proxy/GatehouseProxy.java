@@ -70,16 +70,18 @@ public final class GatehouseProxy {
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
         HealthSignals health = new OutlierDetector(runtime);
         List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // Health checks first (their own verticle, off the request path), then one deployment of N listener
-        // instances: Vert.x shares each listening socket among them, port 0 included.
+        // Health checks and filter upkeep first (their own verticles, off the request path), then one deployment of N
+        // listener instances: Vert.x shares each listening socket among them, port 0 included.
         return vertx.deployVerticle(new HealthCheckVerticle(runtime))
-                .compose(healthId -> vertx.deployVerticle(() -> {
+                .compose(healthId -> vertx.deployVerticle(new FilterUpkeepVerticle(runtime))
+                        .map(upkeepId -> List.of(healthId, upkeepId)))
+                .compose(support -> vertx.deployVerticle(() -> {
                             ProxyVerticle v = new ProxyVerticle(runtime, config.listeners(), compression, loops, health,
                                     tls, observer, metrics);
                             instances.add(v);
                             return v;
                         }, new DeploymentOptions().setInstances(loops))
-                        .map(id -> new GatehouseProxy(vertx, runtime, List.of(healthId, id),
+                        .map(id -> new GatehouseProxy(vertx, runtime, List.of(support.get(0), support.get(1), id),
                                 Map.copyOf(instances.get(0).actualPorts()), List.copyOf(instances))));
     }
 

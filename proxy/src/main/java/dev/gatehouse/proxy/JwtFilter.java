@@ -1,111 +1,114 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.FilterConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PublicKey;
 import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECParameterSpec;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
-import java.security.spec.RSAPublicKeySpec;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Bearer JWT authentication: the signature is verified against a JWKS file (RS256/384/512, ES256/384/512), and the
- * issuer, audience, expiry and not-before are checked with a clock skew. Verified claims are kept on the exchange
- * for later filters (a rate limit keyed by {@code jwt:sub}). Failures answer 401 with a {@code WWW-Authenticate}
- * challenge and never reach the backend.
+ * Bearer JWT authentication (RFC 7519 over RFC 7515 compact JWS): the signature is verified against a JWKS (file or
+ * URL, see {@link JwksSource}) with RS256/384/512 or ES256/384/512, and the issuer, audience, expiry and not-before
+ * are checked with a clock skew. Verified claims are kept on the exchange for later filters (a rate limit keyed by
+ * {@code jwt:sub}). Failures answer 401 with a {@code WWW-Authenticate} challenge and never reach the backend.
+ *
+ * <p>What is refused, whatever the signature: {@code alg: none} and HMAC algorithms (a JWKS holds public keys, and
+ * an RSA key's bytes must never serve as an HMAC secret); an {@code alg} that does not fit the key (its {@code kty},
+ * its {@code alg} when the JWK names one, its curve); a {@code crit} header parameter (RFC 7515 §4.1.11: this
+ * verifier understands no extension, so any critical one makes the token invalid); keys offered by the token itself
+ * ({@code jwk}, {@code jku}, {@code x5u} are ignored, only the configured JWKS counts); malformed base64url or JSON;
+ * a missing or non-numeric {@code exp}.
  */
 final class JwtFilter implements ProxyFilter {
 
     private static final Base64.Decoder B64 = Base64.getUrlDecoder();
+    /** Marks a token whose key is not in the set (a rotation the source may not have seen yet). */
+    private static final JsonObject UNKNOWN_KEY = new JsonObject();
 
     private final String issuer;
     private final String audience;
     private final long skewSeconds;
-    /** kid → key; a key without kid is stored under "". */
-    private final Map<String, PublicKey> keys;
+    final JwksSource keys;
 
     JwtFilter(FilterConfig.Jwt config) {
+        this(config, new JwksSource(config.jwks()));
+    }
+
+    JwtFilter(FilterConfig.Jwt config, JwksSource keys) {
         this.issuer = config.issuer();
         this.audience = config.audience();
         this.skewSeconds = config.clockSkew().toSeconds();
-        this.keys = loadJwks(Path.of(config.jwks()));
+        this.keys = keys;
     }
 
-    static Map<String, PublicKey> loadJwks(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read JWKS: " + e.getMessage(), e);
-        }
-        Map<String, PublicKey> out = new HashMap<>();
-        try {
-            JsonArray list = new JsonObject(text).getJsonArray("keys");
-            for (int i = 0; i < list.size(); i++) {
-                JsonObject jwk = list.getJsonObject(i);
-                if (jwk.getString("use") != null && !"sig".equals(jwk.getString("use"))) {
-                    continue;
-                }
-                out.put(jwk.getString("kid", ""), publicKey(jwk));
-            }
-        } catch (RuntimeException | GeneralSecurityException e) {
-            throw new IllegalArgumentException(file + ": not a usable JWKS: " + e.getMessage(), e);
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + ": the JWKS holds no signing key");
-        }
-        return Map.copyOf(out);
-    }
-
-    private static PublicKey publicKey(JsonObject jwk) throws GeneralSecurityException {
-        String kty = jwk.getString("kty");
-        if ("RSA".equals(kty)) {
-            return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(
-                    new BigInteger(1, B64.decode(jwk.getString("n"))), new BigInteger(1, B64.decode(jwk.getString("e")))));
-        }
-        if ("EC".equals(kty)) {
-            String curve = switch (jwk.getString("crv")) {
-                case "P-256" -> "secp256r1";
-                case "P-384" -> "secp384r1";
-                case "P-521" -> "secp521r1";
-                default -> throw new GeneralSecurityException("unsupported curve " + jwk.getString("crv"));
-            };
-            AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
-            params.init(new ECGenParameterSpec(curve));
-            ECParameterSpec spec = params.getParameterSpec(ECParameterSpec.class);
-            ECPoint point = new ECPoint(new BigInteger(1, B64.decode(jwk.getString("x"))),
-                    new BigInteger(1, B64.decode(jwk.getString("y"))));
-            return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, spec));
-        }
-        throw new GeneralSecurityException("unsupported key type " + kty);
+    /** With keys from a URL a token naming an unknown key may wait for a refresh, off the event loop's turn. */
+    @Override
+    public boolean async() {
+        return keys.remote();
     }
 
     @Override
     public Rejection onRequest(Exchange exchange) {
-        String auth = exchange.request.getHeader("Authorization");
-        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String token = bearer(exchange);
+        if (token == null) {
             return challenge(null);
         }
-        String token = auth.substring(7).trim();
-        JsonObject claims = verify(token, System.currentTimeMillis() / 1000);
-        if (claims == null) {
+        return accept(exchange, check(token, System.currentTimeMillis() / 1000));
+    }
+
+    @Override
+    public Future<Rejection> onRequestAsync(Exchange exchange) {
+        String token = bearer(exchange);
+        if (token == null) {
+            return Future.succeededFuture(challenge(null));
+        }
+        JsonObject claims = check(token, System.currentTimeMillis() / 1000);
+        if (claims != UNKNOWN_KEY) {
+            return Future.succeededFuture(accept(exchange, claims));
+        }
+        Vertx vertx = exchange.vertx();
+        Future<Void> refreshed = keys.refreshForUnknownKey(vertx);
+        if (refreshed == null) {
+            return Future.succeededFuture(challenge("invalid_token"));
+        }
+        // The fetch may have been started elsewhere: resume on this exchange's event loop.
+        Context context = vertx.getOrCreateContext();
+        Promise<Rejection> answer = Promise.promise();
+        refreshed.onComplete(ar -> context.runOnContext(v ->
+                answer.complete(accept(exchange, check(token, System.currentTimeMillis() / 1000)))));
+        return answer.future();
+    }
+
+    @Override
+    public void upkeep(Vertx vertx) {
+        keys.upkeep(vertx);
+    }
+
+    @Override
+    public void close() {
+        keys.close();
+    }
+
+    private static String bearer(Exchange exchange) {
+        String auth = exchange.request.getHeader("Authorization");
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return auth.substring(7).trim();
+    }
+
+    private static Rejection accept(Exchange exchange, JsonObject claims) {
+        if (claims == null || claims == UNKNOWN_KEY) {
             return challenge("invalid_token");
         }
         exchange.jwtClaims = claims;
@@ -114,39 +117,75 @@ final class JwtFilter implements ProxyFilter {
 
     /** The claims of a valid token, or {@code null}. */
     JsonObject verify(String token, long nowSeconds) {
+        JsonObject claims = check(token, nowSeconds);
+        return claims == UNKNOWN_KEY ? null : claims;
+    }
+
+    /** The claims of a valid token, {@link #UNKNOWN_KEY} when its key is not in the set, or {@code null}. */
+    private JsonObject check(String token, long nowSeconds) {
         int d1 = token.indexOf('.');
         int d2 = d1 < 0 ? -1 : token.indexOf('.', d1 + 1);
-        if (d1 <= 0 || d2 <= d1 || token.indexOf('.', d2 + 1) >= 0) {
+        if (d1 <= 0 || d2 <= d1 || d2 == token.length() - 1 || token.indexOf('.', d2 + 1) >= 0) {
             return null;
         }
         try {
             JsonObject header = new JsonObject(new String(B64.decode(token.substring(0, d1)), StandardCharsets.UTF_8));
-            String alg = header.getString("alg", "");
-            String jca = switch (alg) {
-                case "RS256" -> "SHA256withRSA";
-                case "RS384" -> "SHA384withRSA";
-                case "RS512" -> "SHA512withRSA";
-                case "ES256" -> "SHA256withECDSA";
-                case "ES384" -> "SHA384withECDSA";
-                case "ES512" -> "SHA512withECDSA";
-                default -> null; // "none" and HMAC are refused: a shared secret has no place in a JWKS of public keys
-            };
-            if (jca == null) {
+            if (header.containsKey("crit")) {
+                return null; // RFC 7515 §4.1.11: no extension is understood here, so none may be critical
+            }
+            Object algValue = header.getValue("alg");
+            Object kidValue = header.getValue("kid");
+            if (!(algValue instanceof String alg) || (kidValue != null && !(kidValue instanceof String))) {
                 return null;
             }
-            PublicKey key = keys.get(header.getString("kid", ""));
-            if (key == null && keys.size() == 1 && header.getString("kid") == null) {
-                key = keys.values().iterator().next();
+            String jca;
+            String curve = null;
+            int sigBytes = 0;
+            switch (alg) {
+                case "RS256" -> jca = "SHA256withRSA";
+                case "RS384" -> jca = "SHA384withRSA";
+                case "RS512" -> jca = "SHA512withRSA";
+                case "ES256" -> {
+                    jca = "SHA256withECDSA";
+                    curve = "P-256";
+                    sigBytes = 64;
+                }
+                case "ES384" -> {
+                    jca = "SHA384withECDSA";
+                    curve = "P-384";
+                    sigBytes = 96;
+                }
+                case "ES512" -> {
+                    jca = "SHA512withECDSA";
+                    curve = "P-521";
+                    sigBytes = 132;
+                }
+                default -> {
+                    return null; // "none" and HMAC are refused: a shared secret has no place in a JWKS of public keys
+                }
             }
-            if (key == null || (alg.startsWith("RS") != "RSA".equals(key.getAlgorithm()))) {
+            Map<String, JwksSource.Jwk> set = keys.keys();
+            String kid = (String) kidValue;
+            JwksSource.Jwk jwk = set.get(kid == null ? "" : kid);
+            if (jwk == null && kid == null && set.size() == 1) {
+                jwk = set.values().iterator().next();
+            }
+            if (jwk == null) {
+                return kid != null || set.isEmpty() ? UNKNOWN_KEY : null;
+            }
+            boolean fits = curve == null ? "RSA".equals(jwk.kty()) : "EC".equals(jwk.kty()) && curve.equals(jwk.crv());
+            if (!fits || (jwk.alg() != null && !jwk.alg().equals(alg))) {
                 return null;
             }
             byte[] sig = B64.decode(token.substring(d2 + 1));
-            if (alg.startsWith("ES")) {
+            if (curve != null) {
+                if (sig.length != sigBytes) {
+                    return null;
+                }
                 sig = joseToDer(sig);
             }
             Signature verifier = Signature.getInstance(jca);
-            verifier.initVerify(key);
+            verifier.initVerify(jwk.key());
             verifier.update(token.substring(0, d2).getBytes(StandardCharsets.US_ASCII));
             if (!verifier.verify(sig)) {
                 return null;
@@ -155,12 +194,12 @@ final class JwtFilter implements ProxyFilter {
                     StandardCharsets.UTF_8));
             return claimsValid(claims, nowSeconds) ? claims : null;
         } catch (RuntimeException | GeneralSecurityException e) {
-            return null;
+            return null; // malformed base64url, JSON, key or signature: just invalid
         }
     }
 
     private boolean claimsValid(JsonObject claims, long now) {
-        if (issuer != null && !issuer.equals(claims.getString("iss"))) {
+        if (issuer != null && !issuer.equals(claims.getValue("iss"))) {
             return false;
         }
         if (audience != null) {
@@ -171,12 +210,14 @@ final class JwtFilter implements ProxyFilter {
                 return false;
             }
         }
-        Long exp = claims.getLong("exp");
-        if (exp == null || now > exp + skewSeconds) {
+        if (!(claims.getValue("exp") instanceof Number exp) || now > exp.longValue() + skewSeconds) {
             return false;
         }
-        Long nbf = claims.getLong("nbf");
-        return nbf == null || now + skewSeconds >= nbf;
+        Object nbf = claims.getValue("nbf");
+        if (nbf == null) {
+            return true;
+        }
+        return nbf instanceof Number n && now + skewSeconds >= n.longValue();
     }
 
     /** JWS ECDSA signatures are R || S; the JDK wants DER. */

@@ -4,7 +4,9 @@ import io.vertx.core.MultiMap;
 
 /**
  * A per-route request/response hook. Built once per snapshot and shared by all event loops, so implementations
- * hold no per-request state in fields. Runs on the event loop: must not block.
+ * hold no per-request state in fields. Runs on the event loop: must not block. An instance whose route and config
+ * are unchanged is carried over to the next snapshot, so state it keeps (rate buckets, verified credentials, keys)
+ * survives config changes that do not touch it.
  */
 interface ProxyFilter {
 
@@ -32,6 +34,17 @@ interface ProxyFilter {
 
     /** Edits the headers about to be sent to the client; runs in reverse filter order. */
     default void onResponse(Exchange exchange, MultiMap headers) {
+    }
+
+    /**
+     * Periodic housekeeping (about once a second) off the request path: expiring rate-limit buckets, reloading a
+     * JWKS. Runs on the upkeep verticle's event loop, one call at a time per filter: bounded work, no blocking.
+     */
+    default void upkeep(io.vertx.core.Vertx vertx) {
+    }
+
+    /** Called once when no snapshot uses this filter any more (not carried over to the new one). */
+    default void close() {
     }
 
     /** A short-circuit answer from a filter. */

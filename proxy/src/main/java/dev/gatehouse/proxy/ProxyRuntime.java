@@ -78,16 +78,31 @@ public final class ProxyRuntime {
             pools.put(pc.name(), reused != null && reused.config.equals(pc) ? reused : new BackendPool(pc, states));
             pc.backends().forEach(b -> keep.add(pc.name() + "/" + b.id()));
         }
+        Map<String, CompiledRoute> oldRoutes = new HashMap<>();
+        if (old != null) {
+            old.routes().routes().forEach(r -> oldRoutes.put(r.name, r));
+        }
         List<CompiledRoute> routes = new ArrayList<>();
+        Set<ProxyFilter> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (RouteConfig rc : next.routes()) {
             BackendPool pool = pools.get(rc.pool());
             if (pool == null) {
                 throw new IllegalArgumentException("route " + rc.name() + ": unknown pool " + rc.pool());
             }
-            routes.add(new CompiledRoute(rc, pool, filters.create(rc)));
+            // Unchanged filters carry over with their state: an admin write elsewhere resets no limit.
+            List<ProxyFilter> fs = filters.create(rc, oldRoutes.get(rc.name()));
+            live.addAll(fs);
+            routes.add(new CompiledRoute(rc, pool, fs));
         }
         current.set(new RuntimeSnapshot(version, next, new RouteTable(routes), Map.copyOf(pools), Instant.now()));
         if (old != null) {
+            for (CompiledRoute r : old.routes().routes()) {
+                for (ProxyFilter f : r.filters) {
+                    if (!live.contains(f)) {
+                        f.close();
+                    }
+                }
+            }
             for (BackendPool p : old.pools().values()) {
                 if (pools.get(p.name) != p) {
                     p.retire();
@@ -140,6 +155,11 @@ public final class ProxyRuntime {
     public boolean panicking(String pool) {
         BackendPool p = current.get().pools().get(pool);
         return p != null && p.panicking();
+    }
+
+    /** The filter factory, for tests that reach the node's bcrypt pool. */
+    FilterFactory filterFactory() {
+        return filters;
     }
 
     /** How many nodes share cluster-scoped limits (rate limits with {@code scope: cluster}). */
