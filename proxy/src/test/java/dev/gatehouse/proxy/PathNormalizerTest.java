@@ -51,6 +51,25 @@ class PathNormalizerTest {
         assertThat(MERGE.normalize(path)).isSameAs(path);
     }
 
+    @Test
+    void normalisingANormalPathAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        String[] paths = {"/api/v1/users/12345/orders", "/%C3%BC/a-b_c~d.html", "/", "/static/app.9f8e7d.js"};
+        int sink = 0;
+        for (int i = 0; i < 20_000; i++) { // warm up: the measurement is of the steady state
+            sink += DEFAULT.normalize(paths[i & 3]).length();
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 100_000; i++) {
+            sink += DEFAULT.normalize(paths[i & 3]).length();
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(sink).isPositive();
+        assertThat(allocated).as("bytes allocated by 100k normalisations").isLessThan(4_096);
+    }
+
     // ---- RFC 3986 §6.2.2.2: unreserved characters decoded, other hex upper-cased -------------------------------
 
     @ParameterizedTest
