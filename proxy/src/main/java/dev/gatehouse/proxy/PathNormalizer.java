@@ -12,7 +12,8 @@ import dev.gatehouse.config.PathConfig.PathParameters;
  * decoded, the hex of other percent-encodings upper-cased, then dot-segments removed (§5.2.4; encoded dots count,
  * being decoded first) without ever rising above the root. What the RFC leaves open ({@code %2F}, backslashes,
  * {@code ;} parameters, {@code //}) follows the listener's {@link PathConfig}. Refused (the caller answers 400):
- * invalid percent-encoding, encoded or raw control characters (NUL included), raw spaces, non-ASCII and {@code #}.
+ * invalid percent-encoding, encoded or raw control characters (NUL included), overlong UTF-8 ({@code %C0%AE}), raw
+ * spaces, non-ASCII and {@code #}.
  *
  * <p>Pure and immutable, shared by the event loops. A path already in normal form is returned as the same instance
  * after one scan, allocating nothing: that is every request from a well-behaved client.
@@ -30,6 +31,7 @@ final class PathNormalizer {
     static final String PATH_PARAMETER = "path parameter (;)";
     static final String DOT_PARAMETER = "dot-segment with a path parameter";
     static final String NOT_ABSOLUTE = "not an absolute path";
+    static final String OVERLONG = "overlong UTF-8 encoding";
 
     private final boolean mergeSlashes;
     private final EscapedSlashes escapedSlashes;
@@ -88,7 +90,7 @@ final class PathNormalizer {
                         || unreserved(v) || v < 0x20 || v == 0x7f
                         || v == '/' && escapedSlashes != EscapedSlashes.KEEP
                         || v == '\\' && backslashes != Backslashes.KEEP
-                        || v == ';' && parameters == PathParameters.REJECT) {
+                        || v == ';' && parameters == PathParameters.REJECT || overlong(path, i, v)) {
                     return false;
                 }
                 i += 2;
@@ -115,6 +117,9 @@ final class PathNormalizer {
                 int v = hexByte(path.charAt(i + 1), path.charAt(i + 2));
                 if (v < 0) {
                     return INVALID_ENCODING;
+                }
+                if (overlong(path, i, v)) {
+                    return OVERLONG;
                 }
                 i += 2;
                 if (v < 0x20 || v == 0x7f) {
@@ -261,6 +266,19 @@ final class PathNormalizer {
     private static CharSequence decodedDots(String s, int from, int to) {
         String seg = s.substring(from, to);
         return seg.indexOf('%') < 0 ? seg : seg.replace("%2E", ".").replace("%2e", ".");
+    }
+
+    /**
+     * Whether the byte {@code v}, percent-encoded at {@code path[i]}, starts an overlong UTF-8 sequence (as
+     * {@code %C0%AE} for {@code .}): invalid UTF-8 that old decoders turned into ASCII, dots and slashes included.
+     * Only the second byte is needed to tell; valid UTF-8 and other legacy bytes pass.
+     */
+    private static boolean overlong(String path, int i, int v) {
+        if (v != 0xC0 && v != 0xC1 && v != 0xE0 && v != 0xF0 || i + 5 >= path.length() || path.charAt(i + 3) != '%') {
+            return false;
+        }
+        int w = hexByte(path.charAt(i + 4), path.charAt(i + 5));
+        return v <= 0xC1 ? w >= 0x80 && w <= 0xBF : v == 0xE0 ? w >= 0x80 && w <= 0x9F : w >= 0x80 && w <= 0x8F;
     }
 
     private static boolean unreserved(int v) {

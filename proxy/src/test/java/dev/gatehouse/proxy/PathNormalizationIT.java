@@ -109,7 +109,7 @@ class PathNormalizationIT {
         List<String> refused = List.of("/admin;/x", "/admin;a=b/x", "/public/..;/admin/x", "/public%2F..%2Fadmin/x",
                 "/public%2f%2e%2e%2fadmin/x", "/public\\..\\admin\\x", "/public%5C..%5Cadmin/x", "/admin%3B/x",
                 "/%00/admin/x", "/admin/x%00.html", "/%0d%0aX:y", "/%zz/admin", "/%4", "/a%", "/%u0061dmin/x",
-                "/adm%C0%AEn/../x#frag");
+                "/x/%C0%AE%C0%AE/admin/x", "/x/%E0%80%AE%E0%80%AE/admin/x", "/x#frag");
         for (boolean fast : new boolean[] {true, false}) {
             for (String target : refused) {
                 RawHttp.Response r = send(h, target, fast);

@@ -154,6 +154,21 @@ class PathNormalizerTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"/%C0%AE%C0%AE/admin", "/%c0%ae", "/%C1%9C", "/%C0%AF", "/%E0%80%AE", "/%e0%81%af",
+            "/%F0%80%80%AE", "/x%C0%80"})
+    void overlongUtf8IsRefused(String path) {
+        assertThat(DEFAULT.normalize(path)).isNull();
+        assertThat(DEFAULT.problem(path)).isEqualTo(PathNormalizer.OVERLONG);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/%C0", "/%C0x", "/%C0%41", "/%C3%80", "/%E0%A4%B9%E0%A4%BF", "/%F0%9F%98%80", "/%E9t%E9",
+            "/%C1"})
+    void validUtf8AndLegacyBytesPass(String literal) {
+        assertThat(DEFAULT.normalize(literal)).isEqualTo(literal.replace("%41", "A"));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"/a b", "/a#frag", "/#", "/\u00fc", "/\u00ff", "/\u0100", "/caf\u00e9", "/\ud83d\ude00",
             "/\u00c3\u00bc"})
     void spacesFragmentsAndRawNonAsciiAreRefused(String path) {
