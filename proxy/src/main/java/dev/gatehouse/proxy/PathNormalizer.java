@@ -58,7 +58,7 @@ final class PathNormalizer {
     }
 
     /** The normal form, or one of the reasons above. */
-    String apply(String path) {
+    private String apply(String path) {
         if (path.isEmpty() || path.charAt(0) != '/') {
             return NOT_ABSOLUTE;
         }
@@ -244,7 +244,7 @@ final class PathNormalizer {
     /**
      * Whether {@code path} has a segment that some server resolves as a dot-segment: {@code .} or {@code ..}, with or
      * without a {@code ;parameter}, between {@code /} or {@code \}, raw or percent-encoded. For checking paths that
-     * were built after normalisation (a prefix rewrite), where one can appear at the seam.
+     * were built after normalisation (a prefix rewrite), where one can appear at the seam. Allocates nothing.
      */
     static boolean hasDotSegment(String path) {
         int n = path.length();
@@ -252,8 +252,7 @@ final class PathNormalizer {
         for (int i = 0; i <= n; i++) {
             char c = i < n ? path.charAt(i) : '/';
             if (c == '/' || c == '\\') {
-                CharSequence segment = decodedDots(path, start, i);
-                if (isDotSegment(segment, 0, segment.length())) {
+                if (onlyDots(path, start, i)) {
                     return true;
                 }
                 start = i + 1;
@@ -262,10 +261,24 @@ final class PathNormalizer {
         return false;
     }
 
-    /** {@code s[from, to)} with {@code %2E}/{@code %2e} decoded (short: only called per segment). */
-    private static CharSequence decodedDots(String s, int from, int to) {
-        String seg = s.substring(from, to);
-        return seg.indexOf('%') < 0 ? seg : seg.replace("%2E", ".").replace("%2e", ".");
+    /** Whether {@code s[from, to)} up to any {@code ;} is one or two dots, each {@code .} or {@code %2E}. */
+    private static boolean onlyDots(String s, int from, int to) {
+        int dots = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c == ';') {
+                break;
+            }
+            if (c == '.') {
+                dots++;
+            } else if (c == '%' && i + 2 < to && s.charAt(i + 1) == '2' && (s.charAt(i + 2) | 0x20) == 'e') {
+                dots++;
+                i += 2;
+            } else {
+                return false;
+            }
+        }
+        return dots == 1 || dots == 2;
     }
 
     /**

@@ -316,6 +316,22 @@ class PathNormalizerTest {
         assertThat(MERGE.normalize(path)).isEqualTo("/admin/x");
     }
 
+    // ---- the check on rewritten paths -------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/public/../x", "/v1/..", "/.", "/v1/./x", "/v1/%2e%2E/x", "/v1/.%2e", "/v1/..;x/y",
+            "/v1/.;/y", "/v1\\..\\x", "/v1/%2E"})
+    void aDotSegmentAnywhereIsFound(String path) {
+        assertThat(PathNormalizer.hasDotSegment(path)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/v1/public/x", "/v1/.../x", "/v1/..x/x.", "/v1/a..b", "/v1/%2e%2e%2e", "/v1/%2f..",
+            "/v1/;../x", "/v1/%252e"})
+    void noDotSegmentIsNotFound(String path) {
+        assertThat(PathNormalizer.hasDotSegment(path)).isFalse();
+    }
+
     // ---- properties over a generated corpus -------------------------------------------------------------------
 
     @Test
