@@ -380,6 +380,9 @@ public final class ConfigValidator {
             }
             if (!r.prefixRewrite().startsWith("/")) {
                 add(p + ".prefix-rewrite", "\"" + r.prefixRewrite() + "\" must start with /");
+            } else if (notNormal(r.prefixRewrite()) != null) {
+                add(p + ".prefix-rewrite", "\"" + r.prefixRewrite() + "\" " + notNormal(r.prefixRewrite())
+                        + " (a rewritten path must stay inside it)");
             }
         }
         positive(p + ".timeout", r.timeout());
@@ -701,7 +704,37 @@ public final class ConfigValidator {
         } else if (!path.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
             add(p, "\"" + path + "\": spaces and control characters cannot appear in a request path "
                     + "(write them percent-encoded)");
+        } else if (notNormal(path) != null) {
+            add(p, "\"" + path + "\" " + notNormal(path) + " (requests are matched after RFC 3986 normalisation, so "
+                    + "this never matches)");
         }
+    }
+
+    /**
+     * Why a configured path is not in the form request paths take after normalisation (the listener's {@code path}
+     * options), or null: a dot-segment, an empty segment (routes match with slashes merged), or a
+     * percent-encoding that normalisation rewrites.
+     */
+    static String notNormal(String path) {
+        if (path.contains("//")) {
+            return "has an empty segment";
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return "has a dot-segment";
+            }
+        }
+        for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+            String hex = i + 3 <= path.length() ? path.substring(i + 1, i + 3) : "";
+            if (!hex.matches("[0-9A-F]{2}")) {
+                return "has \"%" + hex + "\" (expected: two upper-case hex digits)";
+            }
+            char c = (char) Integer.parseInt(hex, 16);
+            if (Character.isLetterOrDigit(c) && c < 0x80 || "-._~".indexOf(c) >= 0) {
+                return "has \"%" + hex + "\" (write it as \"" + c + "\")";
+            }
+        }
+        return null;
     }
 
     private void methods(String p, List<String> methods) {

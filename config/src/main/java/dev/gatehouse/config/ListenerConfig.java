@@ -17,6 +17,7 @@ import java.util.List;
  * @param redirectToHttps a plain-HTTP listener that only redirects: every request is answered 308 with
  *                        {@code Location: https://<same host>[:port]<same target>} for this HTTPS port
  * @param hsts            on a TLS listener, the {@code Strict-Transport-Security} header put on every response
+ * @param path            how request paths are normalised before routing (see {@link PathConfig})
  */
 public record ListenerConfig(
         String name,
@@ -32,7 +33,8 @@ public record ListenerConfig(
         Duration idleTimeout,
         Duration headerTimeout,
         Integer redirectToHttps,
-        HstsConfig hsts) {
+        HstsConfig hsts,
+        PathConfig path) {
 
     public ListenerConfig {
         host = host == null ? "0.0.0.0" : host;
@@ -44,6 +46,7 @@ public record ListenerConfig(
         maxBodySize = maxBodySize == null ? DataSize.ZERO : maxBodySize;
         idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
         headerTimeout = headerTimeout == null ? Duration.ofSeconds(10) : headerTimeout;
+        path = path == null ? PathConfig.DEFAULT : path;
     }
 
     public boolean isTls() {

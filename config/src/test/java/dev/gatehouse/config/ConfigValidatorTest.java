@@ -806,7 +806,7 @@ class ConfigValidatorTest {
     @Test
     void validateWorksOnRecordsBuiltInCode() {
         GatehouseConfig c = new GatehouseConfig(null, null,
-                List.of(new ListenerConfig("public", null, 8080, null, null, null, null, null, null, null, null, null, null, null)),
+                List.of(new ListenerConfig("public", null, 8080, null, null, null, null, null, null, null, null, null, null, null, null)),
                 List.of(new PoolConfig("api", null, null, List.of(new BackendConfig("http://a:1", null, null)),
                         null, null, null, null, null, null, null, null, null, null)),
                 List.of(new RouteConfig("api", null, "api", null, null, null, null, null, null, null, null, null)),

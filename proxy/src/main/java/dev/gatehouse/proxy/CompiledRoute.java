@@ -124,17 +124,32 @@ final class CompiledRoute {
         return false;
     }
 
-    /** The URI to send upstream: the prefix replaced when the route rewrites it, else unchanged. */
-    String upstreamUri(String uri) {
-        if (prefixRewrite == null || !uri.startsWith(pathPrefix)) {
+    /**
+     * The request target to send upstream: the normalised {@code path}, its prefix replaced when the route rewrites
+     * it, and the query of the client's {@code uri} untouched; {@code uri} itself when that is the same. {@code null}
+     * when the rewritten path would leave the rewrite's prefix (a dot-segment formed at the seam, e.g. path-prefix
+     * {@code /api} and {@code /api../x}): the caller answers 400.
+     */
+    String upstreamUri(String path, String uri) {
+        int q = uri.indexOf('?');
+        String out = path;
+        if (prefixRewrite != null && path.startsWith("/")) {
+            // The route was matched with slashes merged (RouteTable.match); so is the path it rewrites.
+            String base = path.startsWith(pathPrefix) ? path : RouteTable.mergeSlashes(path);
+            if (base.startsWith(pathPrefix)) {
+                String rest = base.substring(pathPrefix.length());
+                if (prefixRewrite.endsWith("/") && rest.startsWith("/")) {
+                    rest = rest.substring(1);
+                }
+                out = prefixRewrite + rest;
+                if (PathNormalizer.hasDotSegment(out)) {
+                    return null;
+                }
+            }
+        } else if (uri.startsWith(path) && (q < 0 ? uri.length() : q) == path.length()) {
             return uri;
         }
-        String rest = uri.substring(pathPrefix.length());
-        if (prefixRewrite.endsWith("/") && rest.startsWith("/")) {
-            rest = rest.substring(1);
-        }
-        String out = prefixRewrite + rest;
-        return out.isEmpty() || out.charAt(0) != '/' ? "/" + out : out;
+        return q < 0 ? out : out + uri.substring(q);
     }
 
     boolean retryOnStatus(int status) {

@@ -38,6 +38,8 @@ final class Exchange extends RoutedRequest {
     private final ProxyHandler handler;
     final String requestId;
     private String upstreamUri;
+    /** The request path in normal form (PathNormalizer): what routes match, hash keys read and backends receive. */
+    private String normalizedPath;
     private String hostHeader;
     private String peer;
     /** For the exchange record (metrics, access log): when the head arrived, and how it ended. */
@@ -110,6 +112,12 @@ final class Exchange extends RoutedRequest {
                 return;
             }
             path = "*";
+        } else {
+            path = normalizedPath = handler.listener.path().normalize(path);
+            if (path == null) {
+                fail(ProxyError.BAD_REQUEST, "path: " + handler.listener.path().problem(request.path()));
+                return;
+            }
         }
         route = snapshot.routes().match(host, path, request.method(), h);
         if (route == null) {
@@ -170,7 +178,11 @@ final class Exchange extends RoutedRequest {
             }
             expectContinue = hasBody;
         }
-        upstreamUri = route.upstreamUri(originForm(request));
+        upstreamUri = route.upstreamUri(path(), originForm(request));
+        if (upstreamUri == null) {
+            fail(ProxyError.BAD_REQUEST, "prefix-rewrite would leave its prefix");
+            return;
+        }
         if (isWebSocketUpgrade(h)) {
             new Tunnel().start();
             return;
@@ -255,7 +267,7 @@ final class Exchange extends RoutedRequest {
 
     @Override
     String path() {
-        return request.path();
+        return normalizedPath != null ? normalizedPath : request.path();
     }
 
     @Override

@@ -44,6 +44,8 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
     private final HttpMethod method;
     private final String uri;
     private final String path;
+    /** The target sent upstream: the normalised path, rewritten when the route does, with the query as sent. */
+    private String upstreamUri;
     private final String hostHeader;
     private final long startNanos;
     private final boolean clientKeepAlive;
@@ -140,7 +142,11 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
             return null;
         }
         int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
+        // A path refused by normalisation, or a rewrite leaving its prefix, goes the full path, which answers 400.
+        String path = conn.proxy.listener.path().normalize(q < 0 ? uri : uri.substring(0, q));
+        if (path == null) {
+            return null;
+        }
         RuntimeSnapshot snapshot = conn.proxy.runtime.current();
         CompiledRoute route = snapshot.routes().match(normalizeHost(authority.host()), path, method, h);
         if (route == null || !route.filters.isEmpty() || route.hedgeDelayNanos > 0 || route.pool.config.tls() != null) {
@@ -155,7 +161,12 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         if (limit > 0 && contentLength > limit) {
             return null; // the full path answers 413
         }
+        String upstreamUri = route.upstreamUri(path, uri);
+        if (upstreamUri == null) {
+            return null;
+        }
         FastExchange e = new FastExchange(conn, request, h, method, path, hostHeader, route);
+        e.upstreamUri = upstreamUri;
         e.contentLength = contentLength;
         e.bodyEnded = contentLength == 0;
         return e;
@@ -333,7 +344,7 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         if (!traceContinued) {
             out.remove(TraceContext.TRACESTATE);
         }
-        ByteBuf up = Http1Encoding.request(c.channel.alloc(), request.method(), route.upstreamUri(uri), out);
+        ByteBuf up = Http1Encoding.request(c.channel.alloc(), request.method(), upstreamUri, out);
         // A failed write fires exceptionCaught, which closes the connection; the close fails the try.
         if (contentLength == 0) {
             c.channel.writeAndFlush(up, c.channel.voidPromise());

@@ -8,12 +8,12 @@ import java.util.List;
 
 /** What the request path needs to know of its listener, resolved once. */
 record ListenerSettings(String name, String scheme, List<Cidr> trustedProxies, long maxBodyBytes,
-                        int maxUriLength, boolean compression) {
+                        int maxUriLength, boolean compression, PathNormalizer path) {
 
     static ListenerSettings of(ListenerConfig c, boolean compression) {
         return new ListenerSettings(c.name(), c.isTls() ? "https" : "http",
                 c.trustedProxies().stream().map(Cidr::parse).toList(), c.maxBodySize().bytes(),
-                c.maxUriLength().bytesAsInt(), compression);
+                c.maxUriLength().bytesAsInt(), compression, new PathNormalizer(c.path()));
     }
 
     boolean trusted(String peer) {
