@@ -18,6 +18,7 @@ NGINX_PORT=${NGINX_PORT:-18081}
 HAPROXY_PORT=${HAPROXY_PORT:-18082}
 GATEHOUSE_PORT=${GATEHOUSE_PORT:-18083}
 VERTX_FLOOR_PORT=${VERTX_FLOOR_PORT:-18084}
+GATEHOUSE_BASE_PORT=${GATEHOUSE_BASE_PORT:-18085}
 GATEHOUSE_ADMIN_PORT=${GATEHOUSE_ADMIN_PORT:-18090}
 GATEHOUSE_CLUSTER_PORT=${GATEHOUSE_CLUSTER_PORT:-18570}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m}
@@ -58,14 +59,16 @@ check_wrk_options
 
 PROXIES=()
 IFS=',' read -r -a wanted <<<"$ONLY"
-for p in nginx haproxy gatehouse vertx-floor; do          # fixed order: nginx is the reference
+for p in nginx haproxy gatehouse gatehouse-base vertx-floor; do   # fixed order: nginx is the reference
     for w in "${wanted[@]}"; do
         [[ $w == "$p" ]] && PROXIES+=("$p")
     done
 done
 for w in "${wanted[@]}"; do
-    [[ $w == nginx || $w == haproxy || $w == gatehouse || $w == vertx-floor ]] \
-        || die "--only: unknown proxy '$w' (expected: nginx, haproxy, gatehouse, vertx-floor)"
+    [[ $w == nginx || $w == haproxy || $w == gatehouse || $w == gatehouse-base || $w == vertx-floor ]] \
+        || die "--only: unknown proxy '$w' (expected: nginx, haproxy, gatehouse, gatehouse-base, vertx-floor)"
+    [[ $w != gatehouse-base || -f ${BASELINE_JAR:-} ]] \
+        || die "--only gatehouse-base: set BASELINE_JAR to an earlier build's gatehouse.jar"
 done
 (( ${#PROXIES[@]} > 0 )) || die "--only: no proxy selected"
 
@@ -149,6 +152,7 @@ PORT[nginx]=$NGINX_PORT
 PORT[haproxy]=$HAPROXY_PORT
 PORT[gatehouse]=$GATEHOUSE_PORT
 PORT[vertx-floor]=$VERTX_FLOOR_PORT
+PORT[gatehouse-base]=$GATEHOUSE_BASE_PORT
 
 for p in "${BACKENDS[@]}"; do
     port_in_use "$p" && die "port $p is in use (set --backend-ports)"
@@ -214,9 +218,20 @@ start_haproxy() {
 }
 
 start_gatehouse() {
-    local conf=$TMP/gatehouse.yaml p
+    start_gatehouse_jar gatehouse "$JAR" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" "$GATEHOUSE_CLUSTER_PORT"
+}
+
+# gatehouse-base: an earlier build (BASELINE_JAR) beside the current one, for before/after figures in one run.
+start_gatehouse-base() {
+    start_gatehouse_jar gatehouse-base "$BASELINE_JAR" "$GATEHOUSE_BASE_PORT" $((GATEHOUSE_ADMIN_PORT + 1)) \
+        $((GATEHOUSE_CLUSTER_PORT + 1))
+}
+
+start_gatehouse_jar() {
+    local name=$1 jar=$2 GATEHOUSE_PORT=$3 GATEHOUSE_ADMIN_PORT=$4 GATEHOUSE_CLUSTER_PORT=$5
+    local conf=$TMP/$name.yaml p
     {
-        echo "data-dir: $TMP/gatehouse-data"
+        echo "data-dir: $TMP/$name-data"
         echo "cluster:"
         echo "  name: gatehouse-bench"
         echo "  host: 127.0.0.1"
@@ -242,8 +257,8 @@ start_gatehouse() {
         echo "  port: $GATEHOUSE_ADMIN_PORT"
     } >"$conf"
     # shellcheck disable=SC2086
-    java $GATEHOUSE_JAVA_OPTS -jar "$JAR" run --config "$conf" >"$TMP/gatehouse.log" 2>&1 &
-    PID[gatehouse]=$!
+    java $GATEHOUSE_JAVA_OPTS -jar "$jar" run --config "$conf" >"$TMP/$name.log" 2>&1 &
+    PID[$name]=$!
 }
 
 # vertx-floor: the smallest Vert.x core forwarder (BareForwarderMain), Vert.x's own floor on this machine.
