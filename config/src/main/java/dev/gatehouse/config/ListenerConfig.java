@@ -17,6 +17,11 @@ import java.util.List;
  * @param redirectToHttps a plain-HTTP listener that only redirects: every request is answered 308 with
  *                        {@code Location: https://<same host>[:port]<same target>} for this HTTPS port
  * @param hsts            on a TLS listener, the {@code Strict-Transport-Security} header put on every response
+ * @param maxConnections  open connections on this listener (all event loops together) beyond which new ones are
+ *                        accepted and closed at once; 0 = no limit; default 20000
+ * @param sendTimeout     how long a connection may stay unwritable (the client not taking response bytes fast enough
+ *                        to drain the send buffer below its low watermark) before it is closed and its upstream request
+ *                        aborted; default 60s
  */
 public record ListenerConfig(
         String name,
@@ -32,7 +37,9 @@ public record ListenerConfig(
         Duration idleTimeout,
         Duration headerTimeout,
         Integer redirectToHttps,
-        HstsConfig hsts) {
+        HstsConfig hsts,
+        Integer maxConnections,
+        Duration sendTimeout) {
 
     public ListenerConfig {
         host = host == null ? "0.0.0.0" : host;
@@ -44,6 +51,8 @@ public record ListenerConfig(
         maxBodySize = maxBodySize == null ? DataSize.ZERO : maxBodySize;
         idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
         headerTimeout = headerTimeout == null ? Duration.ofSeconds(10) : headerTimeout;
+        maxConnections = maxConnections == null ? 20_000 : maxConnections;
+        sendTimeout = sendTimeout == null ? Duration.ofSeconds(60) : sendTimeout;
     }
 
     public boolean isTls() {
