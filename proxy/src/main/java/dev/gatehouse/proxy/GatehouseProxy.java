@@ -70,12 +70,14 @@ public final class GatehouseProxy {
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
         HealthSignals health = new OutlierDetector(runtime);
         List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // One count of open connections per listener over all event loops.
+        Map<String, ConnectionLimits> limits = ConnectionLimits.of(config.listeners(), metrics);
         // Health checks first (their own verticle, off the request path), then one deployment of N listener
         // instances: Vert.x shares each listening socket among them, port 0 included.
         return vertx.deployVerticle(new HealthCheckVerticle(runtime))
                 .compose(healthId -> vertx.deployVerticle(() -> {
                             ProxyVerticle v = new ProxyVerticle(runtime, config.listeners(), compression, loops, health,
-                                    tls, observer, metrics);
+                                    tls, observer, metrics, limits);
                             instances.add(v);
                             return v;
                         }, new DeploymentOptions().setInstances(loops))
