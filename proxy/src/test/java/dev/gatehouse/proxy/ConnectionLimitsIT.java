@@ -129,8 +129,8 @@ class ConnectionLimitsIT {
 
     private void slowReaderIsCutOff(String request) {
         start("send-timeout: 300ms");
-        // Default buffers: 32 MiB is far more than the kernel's on both sides hold.
-        RawHttp slow = connect();
+        // A small receive window; 32 MiB is far more than the kernel buffers on both sides hold.
+        RawHttp slow = connect(4096);
         slow.write(request);
         // Reads nothing: the proxy's buffers fill up, the connection stays unwritable and is closed.
         await().atMost(Duration.ofSeconds(15)).until(() -> counter("gatehouse.connections.send.timeouts") == 1.0);
