@@ -95,6 +95,8 @@ public final class ConfigValidator {
             sizeBetween(p + ".max-uri-length", l.maxUriLength(), 256, 1 << 20, "256B-1MB");
             positive(p + ".idle-timeout", l.idleTimeout());
             positive(p + ".header-timeout", l.headerTimeout());
+            between(p + ".max-connections", l.maxConnections(), 0, 10_000_000, "0 (no limit) to 10000000");
+            positive(p + ".send-timeout", l.sendTimeout());
             if (l.tls() != null) {
                 tls(p + ".tls", l.tls());
             }

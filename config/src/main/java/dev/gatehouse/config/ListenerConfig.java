@@ -18,6 +18,11 @@ import java.util.List;
  *                        {@code Location: https://<same host>[:port]<same target>} for this HTTPS port
  * @param hsts            on a TLS listener, the {@code Strict-Transport-Security} header put on every response
  * @param path            how request paths are normalised before routing (see {@link PathConfig})
+ * @param maxConnections  open connections on this listener (all event loops together) beyond which new ones are
+ *                        accepted and closed at once; 0 = no limit; default 20000
+ * @param sendTimeout     how long a connection may stay unwritable (the client not taking response bytes fast enough
+ *                        to drain the send buffer below its low watermark) before it is closed and its upstream request
+ *                        aborted; default 60s
  */
 public record ListenerConfig(
         String name,
@@ -34,7 +39,9 @@ public record ListenerConfig(
         Duration headerTimeout,
         Integer redirectToHttps,
         HstsConfig hsts,
-        PathConfig path) {
+        PathConfig path,
+        Integer maxConnections,
+        Duration sendTimeout) {
 
     public ListenerConfig {
         host = host == null ? "0.0.0.0" : host;
@@ -47,6 +54,8 @@ public record ListenerConfig(
         idleTimeout = idleTimeout == null ? Duration.ofSeconds(60) : idleTimeout;
         headerTimeout = headerTimeout == null ? Duration.ofSeconds(10) : headerTimeout;
         path = path == null ? PathConfig.DEFAULT : path;
+        maxConnections = maxConnections == null ? 20_000 : maxConnections;
+        sendTimeout = sendTimeout == null ? Duration.ofSeconds(60) : sendTimeout;
     }
 
     public boolean isTls() {

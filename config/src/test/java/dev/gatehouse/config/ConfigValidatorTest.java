@@ -240,6 +240,26 @@ class ConfigValidatorTest {
         }
 
         @Test
+        void connectionLimitsAndSendTimeout() {
+            List<ConfigProblem> problems = problems(withListener("max-connections: -1, send-timeout: 0s"));
+
+            assertThat(problems).extracting(ConfigProblem::toString).containsExactly(
+                    "listeners[0].max-connections: -1 (expected: 0 (no limit) to 10000000)",
+                    "listeners[0].send-timeout: 0s (expected: more than 0)");
+        }
+
+        @Test
+        void connectionLimitDefaults() {
+            ListenerConfig l = ConfigParser.parse(withListener("host: 127.0.0.1")).listeners().get(0);
+
+            assertThat(l.maxConnections()).isEqualTo(20_000);
+            assertThat(l.sendTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+            assertThat(ConfigParser.parse(withListener("max-connections: 0, send-timeout: 250ms")).listeners().get(0))
+                    .extracting(ListenerConfig::maxConnections, ListenerConfig::sendTimeout)
+                    .containsExactly(0, java.time.Duration.ofMillis(250));
+        }
+
+        @Test
         void badTrustedProxy() {
             onlyProblem(withListener("trusted-proxies: [10.0.0.0/8, 10.0.0.0/33]"), "listeners[0].trusted-proxies[1]",
                     "\"10.0.0.0/33\": prefix 33 (expected: 0-32)");
@@ -806,7 +826,8 @@ class ConfigValidatorTest {
     @Test
     void validateWorksOnRecordsBuiltInCode() {
         GatehouseConfig c = new GatehouseConfig(null, null,
-                List.of(new ListenerConfig("public", null, 8080, null, null, null, null, null, null, null, null, null, null, null, null)),
+                List.of(new ListenerConfig("public", null, 8080, null, null, null, null, null, null, null, null, null, null, null,
+                        null, null, null)),
                 List.of(new PoolConfig("api", null, null, List.of(new BackendConfig("http://a:1", null, null)),
                         null, null, null, null, null, null, null, null, null, null)),
                 List.of(new RouteConfig("api", null, "api", null, null, null, null, null, null, null, null, null)),

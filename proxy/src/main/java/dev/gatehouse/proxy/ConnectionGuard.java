@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * Guards each accepted connection (after TLS and the PROXY header) before Vert.x's HTTP codecs see a byte:
  * <ul>
  *   <li>header deadline: a connection whose first request head is not complete within {@code header-timeout} gets
- *   408 and is closed (slowloris); HTTP/2 connections are let through at their preface;</li>
+ *   408 and is closed (slowloris); later heads are timed by {@link HeadDeadline}; HTTP/2 connections are let through
+ *   at their preface (an idle one is closed by {@code idle-timeout});</li>
  *   <li>strict framing: the HTTP/1 decoder is swapped for one that fails a request carrying both Content-Length and
  *   Transfer-Encoding, which Netty would otherwise accept by silently dropping Content-Length, so the proxy's own
  *   framing check could never see it.</li>
@@ -74,6 +75,12 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     /** As above, with {@code fastPath} making the {@link FastPath} of each HTTP/1 connection ({@code null}: none). */
     static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis,
                                    java.util.function.Supplier<FastPath> fastPath) {
+        return createServer(vertx, options, headerTimeoutMillis, fastPath, null);
+    }
+
+    /** As above, with the listener's connection cap and send deadline ({@code limits}; {@code null}: none). */
+    static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis,
+                                   java.util.function.Supplier<FastPath> fastPath, ConnectionLimits limits) {
         VertxInternal real = (VertxInternal) vertx;
         VertxInternal hooked = new VertxWrapper(real) {
             @Override
@@ -82,7 +89,9 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                     @Override
                     protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
                         super.initChannel(pipeline, ssl);
-                        install(pipeline, new ConnectionGuard(options, headerTimeoutMillis, fastPath));
+                        if (limits == null || limits.admit(pipeline)) {
+                            install(pipeline, new ConnectionGuard(options, headerTimeoutMillis, fastPath));
+                        }
                     }
                 };
             }
@@ -130,6 +139,8 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             if (decoder != null) {
                 // Bytes the old decoder already holds are handed on to the new one by replace().
                 p.replace(decoder, "httpDecoder", new StrictRequestDecoder(options, this::headComplete));
+                // Every later head on this connection gets header-timeout too.
+                HeadDeadline.install(p, "httpDecoder", headerTimeoutMillis);
                 if (fastPath != null) {
                     FastPath.install(p, fastPath.get());
                 }

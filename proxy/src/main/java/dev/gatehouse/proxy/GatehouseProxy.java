@@ -70,6 +70,8 @@ public final class GatehouseProxy {
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
         HealthSignals health = new OutlierDetector(runtime);
         List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // One count of open connections per listener over all event loops.
+        Map<String, ConnectionLimits> limits = ConnectionLimits.of(config.listeners(), metrics);
         // Health checks and filter upkeep first (their own verticles, off the request path), then one deployment of N
         // listener instances: Vert.x shares each listening socket among them, port 0 included.
         return vertx.deployVerticle(new HealthCheckVerticle(runtime))
@@ -77,7 +79,7 @@ public final class GatehouseProxy {
                         .map(upkeepId -> List.of(healthId, upkeepId)))
                 .compose(support -> vertx.deployVerticle(() -> {
                             ProxyVerticle v = new ProxyVerticle(runtime, config.listeners(), compression, loops, health,
-                                    tls, observer, metrics);
+                                    tls, observer, metrics, limits);
                             instances.add(v);
                             return v;
                         }, new DeploymentOptions().setInstances(loops))

@@ -48,6 +48,9 @@ import static java.util.Objects.requireNonNull;
  *   <tr><td>gatehouse_pool_backends</td><td>gauge</td><td>pool, state</td></tr>
  *   <tr><td>gatehouse_connections_accepted_total</td><td>counter</td><td>listener</td></tr>
  *   <tr><td>gatehouse_connections_active</td><td>gauge</td><td>listener</td></tr>
+ *   <tr><td>gatehouse_connections_refused_total</td><td>counter (beyond max-connections)</td><td>listener</td></tr>
+ *   <tr><td>gatehouse_connections_send_timeouts_total</td><td>counter (closed by send-timeout)</td>
+ *       <td>listener</td></tr>
  *   <tr><td>gatehouse_listener_requests_total</td><td>counter</td><td>listener</td></tr>
  *   <tr><td>gatehouse_listener_requests_active</td><td>gauge</td><td>listener</td></tr>
  *   <tr><td>gatehouse_tls_handshakes_total, gatehouse_tls_handshake_failures_total</td><td>counter</td>
@@ -249,6 +252,16 @@ public final class ProxyMetrics implements ExchangeObserver {
     /** A connection counted by {@link #connectionOpened} closed. */
     public void connectionClosed(String listener) {
         listener(listener).activeConnections.decrementAndGet();
+    }
+
+    /** A connection on {@code listener} was refused: the listener had {@code max-connections} open. */
+    public void connectionRefused(String listener) {
+        listener(listener).refused.increment();
+    }
+
+    /** A connection on {@code listener} was closed because it stayed unwritable for {@code send-timeout}. */
+    public void sendTimedOut(String listener) {
+        listener(listener).sendTimeouts.increment();
     }
 
     /**
@@ -637,6 +650,8 @@ public final class ProxyMetrics implements ExchangeObserver {
         final Counter requests;
         final AtomicInteger activeRequests = new AtomicInteger();
         final Counter tlsFailures;
+        final Counter refused;
+        final Counter sendTimeouts;
         private final ConcurrentHashMap<String, Counter> tlsHandshakes = new ConcurrentHashMap<>();
 
         ListenerMeters(String name) {
@@ -652,6 +667,12 @@ public final class ProxyMetrics implements ExchangeObserver {
                     .description("Requests in progress").tags(tags).register(registry);
             tlsFailures = Counter.builder("gatehouse.tls.handshake.failures").description("Failed TLS handshakes")
                     .tags(tags).register(registry);
+            refused = Counter.builder("gatehouse.connections.refused")
+                    .description("Connections closed at once because max-connections were open").tags(tags)
+                    .register(registry);
+            sendTimeouts = Counter.builder("gatehouse.connections.send.timeouts")
+                    .description("Connections closed because they stayed unwritable for send-timeout").tags(tags)
+                    .register(registry);
         }
 
         Counter tlsHandshake(String protocol) {

@@ -30,6 +30,7 @@ final class ProxyVerticle extends VerticleBase {
     private final ListenerTls tls;
     private final ExchangeObserver observer;
     private final ProxyMetrics metrics;
+    private final Map<String, ConnectionLimits> limits;
     private final List<HttpServer> servers = new ArrayList<>();
     private UpstreamClients clients;
     private UpstreamChannels channels;
@@ -37,15 +38,18 @@ final class ProxyVerticle extends VerticleBase {
 
     ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
                   ListenerTls tls) {
-        this(runtime, listeners, compression, eventLoops, health, tls, ExchangeObserver.NONE, null);
+        this(runtime, listeners, compression, eventLoops, health, tls, ExchangeObserver.NONE, null,
+                ConnectionLimits.of(listeners, null));
     }
 
     /**
      * @param observer sees every exchange (metrics, access log)
      * @param metrics  counts connections per listener; {@code null} for none
+     * @param limits   each listener's connection cap and send deadline, by name, shared by all instances
      */
     ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
-                  ListenerTls tls, ExchangeObserver observer, ProxyMetrics metrics) {
+                  ListenerTls tls, ExchangeObserver observer, ProxyMetrics metrics,
+                  Map<String, ConnectionLimits> limits) {
         this.runtime = runtime;
         this.listeners = listeners;
         this.compression = compression;
@@ -54,6 +58,7 @@ final class ProxyVerticle extends VerticleBase {
         this.tls = tls;
         this.observer = observer;
         this.metrics = metrics;
+        this.limits = limits;
     }
 
     @Override
@@ -119,9 +124,10 @@ final class ProxyVerticle extends VerticleBase {
         }
         ListenerSettings settings = ListenerSettings.of(l, compression);
         ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, health, observer);
-        // The guard enforces header-timeout from accept on (slowloris) and strict request framing.
+        // The guard enforces header-timeout from accept on (slowloris) and strict request framing; max-connections
+        // and send-timeout too.
         HttpServer server = ConnectionGuard.createServer(vertx, options, l.headerTimeout().toMillis(),
-                fastPath(l, proxy));
+                fastPath(l, proxy), limits.get(l.name()));
         // A redirect listener answers 308 to HTTPS; a TLS listener with hsts adds Strict-Transport-Security.
         server.requestHandler(HttpsRedirect.handler(l, proxy));
         if (metrics != null) {
