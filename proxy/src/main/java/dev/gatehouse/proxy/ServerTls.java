@@ -117,10 +117,8 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        if (!loaded.isEmpty() && !ClientRenegotiation.refusedByJdk()) {
-            LOG.error("TLS: clients can renegotiate TLS 1.2 sessions (a CPU denial-of-service vector): this JVM ran a"
-                    + " server handshake before Gatehouse could set {}=true, or it was set to false. Start the JVM"
-                    + " with -D{}=true", ClientRenegotiation.PROPERTY, ClientRenegotiation.PROPERTY);
+        if (!loaded.isEmpty()) {
+            checkRenegotiationRefused();
         }
         TlsTermination admin = loaded.remove(ADMIN_KEY);
         ServerTls tls = new ServerTls(Map.copyOf(loaded), admin, registry);
@@ -146,6 +144,19 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
             }
         }
         return out;
+    }
+
+    private static void checkRenegotiationRefused() {
+        try {
+            if (!ClientRenegotiation.refusedByJdk()) {
+                LOG.error("TLS: clients can renegotiate TLS 1.2 sessions (a CPU denial-of-service vector): this JVM"
+                        + " ran a server handshake before Gatehouse could set {}=true, or it was set to false. Start"
+                        + " the JVM with -D{}=true", ClientRenegotiation.PROPERTY, ClientRenegotiation.PROPERTY);
+            }
+        } catch (RuntimeException e) {
+            // The check is a self-test, not a reason to stay down.
+            LOG.warn("TLS: could not check that client renegotiation is refused: {}", e.toString());
+        }
     }
 
     /** New handshakes use a changed trust bundle; a broken one is refused with one WARN and the old one kept. */
