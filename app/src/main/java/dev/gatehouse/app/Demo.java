@@ -95,15 +95,14 @@ final class Demo {
     static String adminBanner(int adminPort, String token) {
         String base = "http://127.0.0.1:" + adminPort;
         return String.format("""
-                Admin API %s/api/v1 (status page %s/). Write token for this run (shown only here):
-                  %s
+                Admin API %s/api/v1 and status page %s/ (paste the token there). The admin token for this
+                run, shown only here (no write without it):
                   TOKEN=%s
                   curl -s -H "Authorization: Bearer $TOKEN" %s/api/v1/health
                   curl -s -X POST -H "Authorization: Bearer $TOKEN" %s/api/v1/pools/web/backends/127.0.0.1:9003/drain
                   curl -s -X POST -H "Authorization: Bearer $TOKEN" %s/api/v1/pools/web/backends/127.0.0.1:9003/undrain
-                Without a token the admin API is read-only.
 
-                """, base, base, token, token, base, base, base);
+                """, base, base, token, base, base, base);
     }
 
     private static String sha256Hex(String token) {

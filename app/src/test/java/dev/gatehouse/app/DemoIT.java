@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code gatehouse demo} makes a write token per run: configured (as its SHA-256), printed with curl lines that work,
- * and the only way to write; the demo's admin API is read-only without it.
+ * and the only way to write (or, with a token configured, to read).
  */
 class DemoIT {
 
@@ -51,7 +51,7 @@ class DemoIT {
             String banner = Demo.adminBanner(port, token);
             String drain = "http://127.0.0.1:" + port + "/api/v1/pools/web/backends/127.0.0.1:9003/drain";
             assertThat(banner).contains(token).contains("Authorization: Bearer $TOKEN").contains(drain)
-                    .contains("read-only");
+                    .contains("no write without it");
 
             assertThat(post(drain, null).statusCode()).isEqualTo(401);
             assertThat(post(drain, "not-the-token").statusCode()).isEqualTo(401);
