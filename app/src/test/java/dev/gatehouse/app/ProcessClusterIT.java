@@ -80,7 +80,10 @@ class ProcessClusterIT {
         // Both processes fully up: each admin API answers (it starts last) and sees two members.
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
             for (int admin : new int[] {adminA, adminB}) {
-                String cluster = get("http://127.0.0.1:" + admin + "/api/v1/cluster").body();
+                String cluster = TestNodes.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + admin + "/api/v1/cluster"))
+                        .header("Authorization", "Bearer " + TestNodes.WRITE_TOKEN)
+                        .timeout(Duration.ofSeconds(5)).build()).body();
                 assertThat(new io.vertx.core.json.JsonObject(cluster).getJsonArray("members")).hasSize(2);
             }
         });
