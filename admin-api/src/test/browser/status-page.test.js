@@ -47,6 +47,12 @@ async function main() {
     if (m.type() === "error" && !m.text().includes("status of 401")) consoleErrors.push(m.text());
   });
   page.on("pageerror", e => consoleErrors.push(String(e)));
+  // The page runs under a strict Content-Security-Policy: anything it blocks is a failure too.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation",
+      e => window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline")));
+  });
   try {
     await page.goto(url, { waitUntil: "load", timeout: 15000 });
     await page.fill("#token", token);
@@ -83,6 +89,10 @@ async function main() {
     const cls = await stateCell.getAttribute("class");
     if (!cls.includes(expected)) throw new Error("state cell is not styled as " + expected + ": " + cls);
     if (consoleErrors.length) throw new Error("console errors: " + consoleErrors.join("; "));
+    const violations = await page.evaluate(() => window.__cspViolations);
+    if (violations.length) throw new Error("Content-Security-Policy violations: " + violations.join("; "));
+    const styled = await page.evaluate(() => getComputedStyle(document.querySelector("th")).fontWeight);
+    if (String(styled) !== "600") throw new Error("the page's style sheet did not apply (th font-weight " + styled + ")");
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log("OK backend=" + expected);
   } catch (e) {

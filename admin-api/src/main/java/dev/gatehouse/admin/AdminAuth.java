@@ -22,7 +22,8 @@ import java.util.Locale;
  * Bearer-token authentication and role check. A token is known by the hex SHA-256 of its value; every configured
  * hash is compared in constant time. {@code GET}/{@code HEAD} need the read role, everything else write.
  *
- * <p>With no tokens configured the API is open, which is allowed only on a loopback address.
+ * <p>With no tokens configured the API is read-only: reads are open (allowed only on a loopback address) and every
+ * write is refused with 403, since any local process, or a web page through a local browser, could send one.
  */
 final class AdminAuth implements Handler<RoutingContext> {
 
@@ -55,8 +56,9 @@ final class AdminAuth implements Handler<RoutingContext> {
                         + " it unauthenticated. Add admin.tokens (name, token-sha256, role) or bind admin.host to"
                         + " 127.0.0.1");
             }
-            LOG.warn("admin API on {} has no tokens configured: every local request is allowed to read and write."
-                    + " Configure admin.tokens before exposing it", admin.host());
+            LOG.warn("admin API on {} has no tokens configured: it is READ-ONLY (any local process may read it,"
+                    + " nothing may write). Add admin.tokens with a write-role token to change configuration through"
+                    + " it", admin.host());
             return new AdminAuth(List.of());
         }
         List<Known> known = admin.tokens().stream()
@@ -72,16 +74,23 @@ final class AdminAuth implements Handler<RoutingContext> {
         return t.tokenSha256().toLowerCase(Locale.ROOT);
     }
 
-    /** The principal that {@link #handle} attached to the request; {@code anonymous} in open mode. */
+    /** The principal that {@link #handle} attached to the request; {@code anonymous} (read) without tokens. */
     static Principal principal(RoutingContext ctx) {
         Principal p = ctx.get(PRINCIPAL);
-        return p == null ? new Principal("anonymous", Role.WRITE) : p;
+        return p == null ? new Principal("anonymous", Role.READ) : p;
     }
 
     @Override
     public void handle(RoutingContext ctx) {
         if (tokens.isEmpty()) {
-            ctx.next();
+            if (isRead(ctx.request().method())) {
+                ctx.next();
+            } else {
+                ctx.fail(Problem.of(403, "read-only", "The admin API is read-only",
+                        "no admin tokens are configured, so the admin API takes no writes; add admin.tokens with a"
+                                + " token of role write (name, token-sha256) and send Authorization: Bearer <token>")
+                        .exception());
+            }
             return;
         }
         String header = ctx.request().getHeader("Authorization");

@@ -21,7 +21,9 @@ import static java.util.Objects.requireNonNull;
  * {@code admin-api/src/main/resources/openapi.json} for the contract of every endpoint.
  *
  * <p>Every {@value #BASE} request and {@code /metrics} need {@code Authorization: Bearer <token>} (read role for
- * {@code GET}, write for the rest); {@code /healthz}, {@code /readyz} and the status page do not. Errors are
+ * {@code GET}, write for the rest); {@code /healthz}, {@code /readyz} and the status page do not. With no tokens
+ * configured, reads are open and every write is refused: there is no unauthenticated write. Every request passes
+ * {@link AdminGuard} first (Host check, cross-origin writes, security headers). Errors are
  * {@code application/problem+json}.
  */
 public final class AdminRouterFactory {
@@ -50,6 +52,7 @@ public final class AdminRouterFactory {
         StatusApi status = new StatusApi(ports);
 
         Router router = Router.router(vertx);
+        router.route().handler(AdminGuard.of(admin, index.toString(java.nio.charset.StandardCharsets.UTF_8)));
         router.get("/").handler(Endpoint.adapt(ctx -> io.vertx.core.Future.succeededFuture(
                 new Reply(200, "text/html; charset=utf-8", index, Map.of()))));
         status.mountProbes(router);
@@ -70,15 +73,19 @@ public final class AdminRouterFactory {
         return router;
     }
 
-    /** A body must be JSON (or YAML for the configuration documents): 415 otherwise. */
+    /**
+     * A write's body must be JSON (or YAML for the configuration documents): 415 otherwise. A write without a body
+     * may omit Content-Type, but one that names a type names JSON: a form or {@code text/plain} post, which a browser
+     * sends cross-site without asking, is refused even when empty (a drain or purge needs no body).
+     */
     private static void checkContentType(RoutingContext ctx) {
         HttpMethod m = ctx.request().method();
+        String type = ctx.request().getHeader("Content-Type");
         boolean hasBody = ctx.body() != null && !ctx.body().isEmpty();
-        if (!hasBody || m == HttpMethod.GET || m == HttpMethod.HEAD) {
+        if ((!hasBody && type == null) || m == HttpMethod.GET || m == HttpMethod.HEAD) {
             ctx.next();
             return;
         }
-        String type = ctx.request().getHeader("Content-Type");
         boolean configDocument = ctx.request().path().startsWith(BASE + "/config");
         if (Json.isJson(type) || (configDocument && Json.isYaml(type))) {
             ctx.next();

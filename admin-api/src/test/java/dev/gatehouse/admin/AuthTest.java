@@ -76,11 +76,25 @@ class AuthTest {
     }
 
     @Test
-    void withoutTokensALoopbackServerIsOpen(Vertx vertx) {
+    void withoutTokensALoopbackServerIsReadOnly(Vertx vertx) {
         AdminHarness h = AdminHarness.start(vertx, new AdminConfig("127.0.0.1", 0, List.of(), null), 0, true);
         assertThat(h.call(HttpMethod.GET, "/api/v1/config", null, null).statusCode()).isEqualTo(200);
-        assertThat(h.call(HttpMethod.DELETE, "/api/v1/routes/web", null, null).statusCode()).isEqualTo(200);
-        assertThat(h.fakes.config.current().author()).isEqualTo("anonymous");
+        assertThat(h.call(HttpMethod.GET, "/metrics", null, null).statusCode()).isEqualTo(200);
+        HttpResponse<Buffer> delete = h.call(HttpMethod.DELETE, "/api/v1/routes/web", null, null);
+        assertThat(delete.statusCode()).isEqualTo(403);
+        assertThat(json(delete).getString("type")).isEqualTo("urn:gatehouse:problem:read-only");
+        assertThat(json(delete).getString("detail")).contains("no admin tokens are configured")
+                .contains("admin.tokens");
+        // Every kind of write, with or without a body, with or without a made-up token.
+        assertThat(h.call(HttpMethod.POST, "/api/v1/pools/api/backends/127.0.0.1:9001/drain", null, null)
+                .statusCode()).isEqualTo(403);
+        assertThat(h.call(HttpMethod.POST, "/api/v1/cache/purge", "anything", "{\"tag\": \"a\"}").statusCode())
+                .isEqualTo(403);
+        assertThat(h.call(HttpMethod.PUT, "/api/v1/routes/x", null, "{\"pool\": \"api\"}").statusCode())
+                .isEqualTo(403);
+        assertThat(h.call(HttpMethod.PATCH, "/api/v1/pools/api", null, "{}").statusCode()).isEqualTo(403);
+        assertThat(h.version()).isEqualTo(1);
+        assertThat(h.fakes.purges).isEmpty();
     }
 
     @Test

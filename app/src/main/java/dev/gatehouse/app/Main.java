@@ -34,6 +34,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // First of all: JSSE reads it once, at the JVM's first server handshake (TLS 1.2 renegotiation, a DoS vector).
+        dev.gatehouse.tls.ClientRenegotiation.refuse();
         // Netty's pooled allocator with per-thread caches: every buffer of a proxied request is allocated and freed
         // on one event loop, which it serves with less work than the default adaptive one (measured: ~7% CPU per
         // request). Set before any Netty class reads it; -Dio.netty.allocator.type=... still wins.

@@ -50,7 +50,7 @@ class ProcessClusterIT {
                 + "cluster: { name: proc-" + members.get(0) + ", host: 127.0.0.1, port: " + clusterPort
                 + ", members: [127.0.0.1:" + members.get(0) + ", 127.0.0.1:" + members.get(1) + "] }\n"
                 + "listeners: [ { name: public, host: 127.0.0.1, port: " + listen + " } ]\n"
-                + "admin: { host: 127.0.0.1, port: " + admin + " }\n"
+                + TestNodes.ADMIN_YAML.replace("port: 0", "port: " + admin)
                 + TestNodes.sharedYaml(backend, "");
         Path file = dir.resolve(name + ".yaml");
         Files.writeString(file, yaml);
@@ -80,13 +80,17 @@ class ProcessClusterIT {
         // Both processes fully up: each admin API answers (it starts last) and sees two members.
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
             for (int admin : new int[] {adminA, adminB}) {
-                String cluster = get("http://127.0.0.1:" + admin + "/api/v1/cluster").body();
+                String cluster = TestNodes.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + admin + "/api/v1/cluster"))
+                        .header("Authorization", "Bearer " + TestNodes.WRITE_TOKEN)
+                        .timeout(Duration.ofSeconds(5)).build()).body();
                 assertThat(new io.vertx.core.json.JsonObject(cluster).getJsonArray("members")).hasSize(2);
             }
         });
         HttpResponse<String> w = TestNodes.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + adminA + "/api/v1/pools/p"))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TestNodes.WRITE_TOKEN)
                 .PUT(HttpRequest.BodyPublishers.ofString(
                         "{\"name\":\"p\",\"backends\":[{\"url\":\"http://127.0.0.1:" + two.actualPort() + "\"}]}"))
                 .build());

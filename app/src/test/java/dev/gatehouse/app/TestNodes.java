@@ -23,6 +23,11 @@ import java.util.stream.Collectors;
 final class TestNodes {
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The write token of {@link #nodeYaml}'s admin API (the admin API takes no write without one). */
+    static final String WRITE_TOKEN = "it-writer";
+    /** {@code admin:} of a node config: ephemeral port, {@link #WRITE_TOKEN}. */
+    static final String ADMIN_YAML = "admin: { host: 127.0.0.1, port: 0, tokens: [ { name: it, token-sha256: "
+            + ObservabilityIT.sha256(WRITE_TOKEN) + ", role: write } ] }\n";
 
     private TestNodes() {
     }
@@ -58,7 +63,7 @@ final class TestNodes {
                 + "cluster: { name: it-" + memberPorts.get(0) + ", host: 127.0.0.1, port: " + clusterPort
                 + ", members: [" + members + "] }\n"
                 + "listeners:\n  - { name: public, host: 127.0.0.1, port: 0 }\n"
-                + "admin: { host: 127.0.0.1, port: 0 }\n"
+                + ADMIN_YAML
                 + shared;
     }
 
@@ -103,6 +108,7 @@ final class TestNodes {
 
     static HttpResponse<String> put(Node node, String path, String json, String ifMatch) {
         HttpRequest.Builder b = HttpRequest.newBuilder(admin(node, path)).timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + WRITE_TOKEN)
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json));
         if (ifMatch != null) {
             b.header("If-Match", ifMatch);
@@ -111,6 +117,7 @@ final class TestNodes {
     }
 
     static HttpResponse<String> adminGet(Node node, String path) {
-        return send(HttpRequest.newBuilder(admin(node, path)).timeout(Duration.ofSeconds(20)).build());
+        return send(HttpRequest.newBuilder(admin(node, path)).header("Authorization", "Bearer " + WRITE_TOKEN)
+                .timeout(Duration.ofSeconds(20)).build());
     }
 }

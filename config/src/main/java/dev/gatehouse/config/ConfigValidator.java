@@ -128,6 +128,14 @@ public final class ConfigValidator {
             if (a.tls() != null) {
                 tls("admin.tls", a.tls());
             }
+            for (int i = 0; i < a.allowedHosts().size(); i++) {
+                String h = a.allowedHosts().get(i);
+                // A bare name as it appears in a Host header without its port; "*" would undo the rebinding check.
+                if (h == null || WILDCARD_HOSTS.contains(h) || !isHostOrAddress(h)) {
+                    add("admin.allowed-hosts[" + i + "]", "\"" + h + "\" (expected: a host name or IP address"
+                            + " without port or scheme, e.g. admin.example.com)");
+                }
+            }
         }
         if (c.cluster() != null) {
             ClusterConfig cl = c.cluster();

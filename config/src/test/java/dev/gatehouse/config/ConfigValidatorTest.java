@@ -775,6 +775,20 @@ class ConfigValidatorTest {
         }
 
         @Test
+        void adminAllowedHostsAreBareNames() {
+            assertThat(ConfigParser.parse(tail("admin: { allowed-hosts: [ admin.example.com, 10.0.0.5, \"[::1]\" ] }\n"))
+                    .admin().allowedHosts()).containsExactly("admin.example.com", "10.0.0.5", "[::1]");
+            onlyProblem(tail("admin: { allowed-hosts: [ \"admin.example.com:9090\" ] }\n"), "admin.allowed-hosts[0]",
+                    "without port or scheme");
+            onlyProblem(tail("admin: { allowed-hosts: [ ok.example.com, \"*\" ] }\n"), "admin.allowed-hosts[1]",
+                    "\"*\" (expected: a host name or IP address");
+            onlyProblem(tail("admin: { allowed-hosts: [ \"*.example.com\" ] }\n"), "admin.allowed-hosts[0]",
+                    "expected: a host name");
+            onlyProblem(tail("admin: { allowed-hosts: [ \"http://admin.example.com\" ] }\n"), "admin.allowed-hosts[0]",
+                    "expected: a host name");
+        }
+
+        @Test
         void adminTokenRoleDefaultsToRead() {
             assertThat(ConfigParser.parse(tail("admin: { tokens: [ { name: ops, token-sha256: " + SHA256 + " } ] }\n"))
                     .admin().tokens().get(0).role()).isEqualTo(AdminConfig.Role.READ);

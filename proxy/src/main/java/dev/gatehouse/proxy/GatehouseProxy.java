@@ -18,6 +18,11 @@ import java.util.Map;
  */
 public final class GatehouseProxy {
 
+    static {
+        // Before any handshake in this JVM, even one of a TLS backend or test server (see ServerTls).
+        dev.gatehouse.tls.ClientRenegotiation.refuse();
+    }
+
     private final Vertx vertx;
     private final ProxyRuntime runtime;
     private final List<String> deployments;

@@ -279,8 +279,12 @@ final class JwksSource {
                 out.put(jwk.getString("kid", ""), new Jwk(publicKey(jwk), kty, jwk.getString("alg"),
                         jwk.getString("crv")));
             }
+        } catch (io.vertx.core.json.DecodeException e) {
+            // The JSON parser's message quotes the text around the error: a named file's content is never echoed.
+            throw new IllegalArgumentException(where + ": not a usable JWKS: not valid JSON", e);
         } catch (RuntimeException | GeneralSecurityException e) {
-            throw new IllegalArgumentException(where + ": not a usable JWKS: " + e.getMessage(), e);
+            throw new IllegalArgumentException(where + ": not a usable JWKS: expected {\"keys\": [JWK, ...]} with RSA"
+                    + " or EC (P-256, P-384, P-521) keys (" + e.getClass().getSimpleName() + ")", e);
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException(where + ": the JWKS holds no signing key");

@@ -8,6 +8,7 @@ import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
 import dev.gatehouse.config.TlsConfig;
 import dev.gatehouse.tls.CertificateWatcher;
+import dev.gatehouse.tls.ClientRenegotiation;
 import dev.gatehouse.tls.ExpiryMonitor;
 import dev.gatehouse.tls.TlsMaterial;
 import io.micrometer.core.instrument.Gauge;
@@ -39,6 +40,9 @@ import java.util.stream.Collectors;
  *   <li>Hot reload: every {@code tls.reload-interval} the files are checked; a changed, valid certificate is served
  *   from the next handshake on, on every event loop, without a restart and without touching open connections; a bad
  *   file is refused with one WARN line naming it and the old certificate stays.</li>
+ *   <li>Renegotiation: a client's renegotiation (TLS 1.2) is refused with a fatal alert, the connection closed
+ *   ({@link ClientRenegotiation}); JSSE's switch for it is set when this class loads, before any listener starts,
+ *   and {@link #load} checks that it took effect.</li>
  *   <li>Expiry: a WARN line when a certificate has fewer than {@value ExpiryMonitor#WARNING_DAYS} days left (at load,
  *   after a reload and twice a day), and, when a registry is given, the gauge {@value #EXPIRY_GAUGE}
  *   {@code {listener, certificate}} with the days left.</li>
@@ -61,6 +65,11 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
     private static final String ADMIN_KEY = "\u0000admin"; // cannot clash with a listener name
     private static final Duration EXPIRY_CHECK = Duration.ofHours(12);
+
+    static {
+        // JSSE reads it at the JVM's first server handshake: before any of our listeners can have one.
+        ClientRenegotiation.refuse();
+    }
 
     private final Map<String, TlsTermination> listeners;
     private final TlsTermination admin;
@@ -108,6 +117,9 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
+        if (!loaded.isEmpty()) {
+            checkRenegotiationRefused();
+        }
         TlsTermination admin = loaded.remove(ADMIN_KEY);
         ServerTls tls = new ServerTls(Map.copyOf(loaded), admin, registry);
         tls.start();
@@ -132,6 +144,19 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
             }
         }
         return out;
+    }
+
+    private static void checkRenegotiationRefused() {
+        try {
+            if (!ClientRenegotiation.refusedByJdk()) {
+                LOG.error("TLS: clients can renegotiate TLS 1.2 sessions (a CPU denial-of-service vector): this JVM"
+                        + " ran a server handshake before Gatehouse could set {}=true, or it was set to false. Start"
+                        + " the JVM with -D{}=true", ClientRenegotiation.PROPERTY, ClientRenegotiation.PROPERTY);
+            }
+        } catch (RuntimeException e) {
+            // The check is a self-test, not a reason to stay down.
+            LOG.warn("TLS: could not check that client renegotiation is refused: {}", e.toString());
+        }
     }
 
     /** New handshakes use a changed trust bundle; a broken one is refused with one WARN and the old one kept. */

@@ -46,6 +46,12 @@ final class Pem {
     private static final Set<String> KEY_TYPES =
             Set.of(PRIVATE_KEY, ENCRYPTED_PRIVATE_KEY, RSA_PRIVATE_KEY, EC_PRIVATE_KEY, "DSA PRIVATE KEY");
 
+    /** RFC 7468 labels (and OpenSSL's legacy ones) that an error message may name. */
+    private static final Set<String> KNOWN_LABELS = Set.of(CERTIFICATE, X509_CERTIFICATE, PRIVATE_KEY,
+            ENCRYPTED_PRIVATE_KEY, RSA_PRIVATE_KEY, EC_PRIVATE_KEY, EC_PARAMETERS, "DSA PRIVATE KEY", "PUBLIC KEY",
+            "RSA PUBLIC KEY", "X509 CRL", "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST", "TRUSTED CERTIFICATE",
+            "PKCS7", "CMS", "DH PARAMETERS", "ATTRIBUTE CERTIFICATE", "OPENSSH PRIVATE KEY");
+
     // Certificate and key files are a few KB; anything this large is the wrong file.
     private static final long MAX_FILE_BYTES = 1024 * 1024;
 
@@ -81,7 +87,9 @@ final class Pem {
                 blocks.add(block);
             }
         } catch (IOException | RuntimeException e) {
-            throw new TlsMaterialException(file, "malformed PEM (" + e.getMessage() + ")", e);
+            // The parser's message can quote the file (a BEGIN label); a named file's content is never echoed.
+            throw new TlsMaterialException(file, "malformed PEM (a BEGIN line without its END line, or invalid"
+                    + " base64 inside a block)", e);
         }
         if (blocks.isEmpty()) {
             if (bytes.length == 0 || new String(bytes, StandardCharsets.US_ASCII).isBlank()) {
@@ -207,9 +215,11 @@ final class Pem {
         }
     }
 
+    /** The labels of {@code blocks}; labels PEM does not define are not quoted, since they are the file's text. */
     private static String types(List<PemObject> blocks) {
         Set<String> types = new LinkedHashSet<>();
-        blocks.forEach(b -> types.add('"' + b.getType() + '"'));
+        blocks.forEach(b -> types.add(KNOWN_LABELS.contains(b.getType()) ? '"' + b.getType() + '"'
+                : "a block with an unknown label"));
         return String.join(", ", types);
     }
 
