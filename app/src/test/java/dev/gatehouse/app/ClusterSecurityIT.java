@@ -271,6 +271,28 @@ class ClusterSecurityIT {
     }
 
     @Test
+    @Order(7)
+    void theMemberPortListensOnTheConfiguredHostOnly() throws Exception {
+        Path tcp = Path.of("/proc/net/tcp");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(tcp), "Linux only");
+        String port = String.format(":%04X", ports.get(0));
+        // Listening sockets (state 0A) on the member port: 127.0.0.1 only (IPv4 or IPv4-mapped), never a wildcard.
+        List<String> listening = new ArrayList<>();
+        for (Path table : List.of(tcp, Path.of("/proc/net/tcp6"))) {
+            if (Files.isReadable(table)) {
+                for (String line : Files.readAllLines(table)) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 3 && f[3].equals("0A") && f[1].endsWith(port)) {
+                        listening.add(f[1]);
+                    }
+                }
+            }
+        }
+        assertThat(listening).isNotEmpty().allMatch(a -> a.equals("0100007F" + port)
+                || a.equals("0000000000000000FFFF00000100007F" + port), "bound to 127.0.0.1");
+    }
+
+    @Test
     @Order(8)
     void theStateFileIsPrivateAndAuthenticated() throws Exception {
         Path file = dir.resolve("n0").resolve(SharedConfigStore.STATE_FILE);
