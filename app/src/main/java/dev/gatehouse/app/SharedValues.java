@@ -127,11 +127,10 @@ final class SharedValues {
         Long last = lastWarn.get(structure);
         if (last == null || now - last > WARN_EVERY_NANOS) {
             lastWarn.put(structure, now);
-            key = printable(key);
             LOG.warn("ignored a value in {} under key {}: {} (a process without this cluster's secret can reach the"
-                    + " Hazelcast port, or the members' secrets differ)", structure, key, reason);
+                    + " Hazelcast port, or the members' secrets differ)", structure, printable(key), printable(reason));
         } else {
-            LOG.debug("ignored a value in {} under key {}: {}", structure, printable(key), reason);
+            LOG.debug("ignored a value in {} under key {}: {}", structure, printable(key), printable(reason));
         }
     }
 
@@ -139,9 +138,9 @@ final class SharedValues {
         return registry;
     }
 
-    /** Keys come from whoever wrote them: no control characters or unbounded length in the log. */
+    /** Keys (and what failed) come from whoever wrote them: no control characters or unbounded length in the log. */
     private static String printable(String key) {
-        String k = key.length() > 120 ? key.substring(0, 120) + "…" : key;
+        String k = key.length() > 200 ? key.substring(0, 200) + "…" : key;
         return k.replaceAll("\\p{Cntrl}", "?");
     }
 
