@@ -2,10 +2,15 @@ package dev.gatehouse.app;
 
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.config.AdvancedNetworkConfig;
+import com.hazelcast.config.ClassFilter;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.InterfacesConfig;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.gatehouse.config.ClusterConfig;
@@ -14,6 +19,11 @@ import dev.gatehouse.config.ClusterConfig;
  * Builds this node's Hazelcast instance from the {@code cluster} section: an embedded member joining by TCP/IP
  * member list (multicast and auto-detection off), a client of an existing cluster, or, with no {@code cluster}
  * section, a member of a cluster of one bound to loopback.
+ *
+ * <p>Hazelcast's open-source edition has no member authentication or TLS: anything that reaches the port and knows
+ * the cluster name joins. So the port listens on {@code cluster.host} only, speaks the member protocol only (the
+ * client protocol only with {@code accept-clients}; REST and memcache never), Java deserialization is limited to an
+ * allow-list, and the values themselves are authenticated ({@link SharedValues}).
  */
 final class ClusterMembership {
 
@@ -35,6 +45,7 @@ final class ClusterMembership {
             cc.setProperty("hazelcast.logging.type", "slf4j");
             cc.setProperty("hazelcast.phone.home.enabled", "false");
             cc.setProperty("hazelcast.shutdownhook.enabled", "false");
+            cc.getSerializationConfig().setJavaSerializationFilterConfig(deserializationFilter());
             return HazelcastClient.newHazelcastClient(cc);
         }
         return Hazelcast.newHazelcastInstance(memberConfig(cluster));
@@ -55,12 +66,30 @@ final class ClusterMembership {
         config.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
         config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
         config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
-        NetworkConfig net = config.getNetworkConfig();
-        net.setPort(c.port());
-        // A standalone node must not clash with another on the same host; a configured member keeps its port.
-        net.setPortAutoIncrement(standalone);
-        net.getInterfaces().setEnabled(true).addInterface(c.host());
-        JoinConfig join = net.getJoin();
+        config.setProperty("hazelcast.socket.server.bind.any", "false");
+        config.getSerializationConfig().setJavaSerializationFilterConfig(deserializationFilter());
+        InterfacesConfig interfaces = new InterfacesConfig().setEnabled(true).addInterface(c.host());
+        JoinConfig join;
+        if (c.acceptClients()) {
+            // Clients connect to the member port itself: the classic network config serves both protocols there.
+            NetworkConfig net = config.getNetworkConfig();
+            net.setPort(c.port());
+            net.setPortAutoIncrement(standalone);
+            net.setInterfaces(interfaces);
+            net.getRestApiConfig().setEnabled(false);
+            net.getMemcacheProtocolConfig().setEnabled(false);
+            join = net.getJoin();
+        } else {
+            // The advanced network config opens only the endpoints listed: the member endpoint, no client one.
+            AdvancedNetworkConfig net = config.getAdvancedNetworkConfig().setEnabled(true);
+            ServerSocketEndpointConfig members = new ServerSocketEndpointConfig();
+            members.setPort(c.port());
+            // A standalone node must not clash with another on the same host; a configured member keeps its port.
+            members.setPortAutoIncrement(standalone);
+            members.setInterfaces(interfaces);
+            net.setMemberEndpointConfig(members);
+            join = net.getJoin();
+        }
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(!standalone).setMembers(c.members());
@@ -68,6 +97,18 @@ final class ClusterMembership {
             config.addMapConfig(new MapConfig(name).setBackupCount(1).setAsyncBackupCount(0));
         }
         return config;
+    }
+
+    /**
+     * Shared structures hold only byte arrays and strings (Hazelcast's own serializers); Java serialization is left
+     * for what Hazelcast itself sends between members (its exceptions and operations). Any other class, such as a
+     * gadget a rogue member stores, is refused before it is instantiated.
+     */
+    static JavaSerializationFilterConfig deserializationFilter() {
+        return new JavaSerializationFilterConfig()
+                .setDefaultsDisabled(true)
+                .setWhitelist(new ClassFilter().addPrefixes("com.hazelcast.", "java.lang.", "java.util.",
+                        "java.time.", "java.net.", "["));
     }
 
     private static void quietLogging() {

@@ -21,10 +21,12 @@ final class ClusterView implements ClusterPort {
 
     private final Vertx vertx;
     private final HazelcastInstance hz;
+    private final SharedValues values;
 
-    ClusterView(Vertx vertx, HazelcastInstance hz) {
+    ClusterView(Vertx vertx, HazelcastInstance hz, SharedValues values) {
         this.vertx = vertx;
         this.hz = hz;
+        this.values = values;
     }
 
     @Override
@@ -33,8 +35,20 @@ final class ClusterView implements ClusterPort {
     }
 
     private List<MemberStatus> read() throws Exception {
-        IMap<String, String> applied = hz.getMap(ClusterMembership.MEMBERS_MAP);
-        Map<String, String> all = new java.util.HashMap<>(applied.getAll(applied.keySet()));
+        IMap<Object, Object> applied = hz.getMap(ClusterMembership.MEMBERS_MAP);
+        // Only entries signed by a node of this cluster count; anything else is left out (and counted).
+        Map<String, String> all = new java.util.HashMap<>();
+        try {
+            for (Map.Entry<Object, Object> e : applied.entrySet()) {
+                String id = String.valueOf(e.getKey());
+                String json = values.open(ClusterMembership.MEMBERS_MAP, id, e.getValue());
+                if (json != null && e.getKey() instanceof String) {
+                    all.put(id, json);
+                }
+            }
+        } catch (RuntimeException e) {
+            values.reject(ClusterMembership.MEMBERS_MAP, "*", "unreadable: " + e.getMessage());
+        }
         String local = hz.getLocalEndpoint().getUuid().toString();
         List<MemberStatus> out = new ArrayList<>();
         for (Member m : hz.getCluster().getMembers()) {

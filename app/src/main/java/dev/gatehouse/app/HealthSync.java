@@ -26,6 +26,10 @@ import java.util.UUID;
  * outlier detection) goes into a Hazelcast map and reaches the other nodes through an entry listener, within
  * milliseconds. Active probing is divided: each backend is probed by one member, chosen by hashing the backend
  * over the sorted member list, and re-divided whenever membership changes.
+ *
+ * <p>Verdicts are signed with the cluster secret ({@link SharedValues}) and carry the publisher's sequence number: a
+ * verdict that does not open is ignored and counted, and one not newer than the last applied from the same
+ * publisher for the same backend (a replay of a captured verdict) is ignored too.
  */
 final class HealthSync {
 
@@ -35,28 +39,38 @@ final class HealthSync {
 
     private final HazelcastInstance hz;
     private final ProxyRuntime runtime;
-    private final IMap<String, String> map;
+    private final SharedValues values;
+    private final IMap<String, Object> map;
     private final String self;
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    /** The highest sequence applied per backend key and publisher. */
+    private final Map<String, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile String[] members = new String[0];
 
-    private HealthSync(HazelcastInstance hz, ProxyRuntime runtime) {
+    private HealthSync(HazelcastInstance hz, SharedValues values, ProxyRuntime runtime) {
         this.hz = hz;
+        this.values = values;
         this.runtime = runtime;
         this.map = hz.getMap(MAP);
         this.self = hz.getLocalEndpoint().getUuid().toString();
     }
 
     /** Blocking (Hazelcast reads): call before serving. */
-    static HealthSync start(HazelcastInstance hz, ProxyRuntime runtime) {
-        HealthSync sync = new HealthSync(hz, runtime);
+    static HealthSync start(HazelcastInstance hz, SharedValues values, ProxyRuntime runtime) {
+        HealthSync sync = new HealthSync(hz, values, runtime);
         sync.begin();
         return sync;
     }
 
     private void begin() {
         // What the cluster already knows applies before this node probes anything itself.
-        for (Map.Entry<String, String> e : map.entrySet()) {
-            apply(e.getKey(), e.getValue());
+        try {
+            for (Map.Entry<String, Object> e : map.entrySet()) {
+                apply(e.getKey(), e.getValue());
+            }
+        } catch (RuntimeException e) {
+            // One entry the deserialization filter refuses fails the whole read: the listener carries on from here.
+            values.reject(MAP, "*", "unreadable: " + e.getMessage());
         }
         runtime.onBackendStateChange(this::publish);
         map.addEntryListener(new Listener(), true);
@@ -118,18 +132,39 @@ final class HealthSync {
                 .put("cause", s.cause())
                 .put("node", self)
                 .put("since", s.since().toString())
+                .put("seq", sequence.incrementAndGet())
                 .toString();
-        map.setAsync(s.pool() + "/" + s.backend(), value);
+        String key = s.pool() + "/" + s.backend();
+        map.setAsync(key, values.sign(MAP, key, value));
     }
 
-    private void apply(String key, String value) {
+    private void apply(Object rawKey, Object raw) {
+        if (!(rawKey instanceof String key)) {
+            values.reject(MAP, String.valueOf(rawKey), "not a backend key");
+            return;
+        }
+        String value = values.open(MAP, key, raw);
+        if (value == null) {
+            return;
+        }
         try {
             JsonNode n = JSON.readTree(value);
-            if (self.equals(n.path("node").asText())) {
+            String node = n.path("node").asText();
+            if (self.equals(node)) {
                 return;
             }
             int slash = key.indexOf('/');
             if (slash < 0) {
+                return;
+            }
+            long seq = n.path("seq").asLong(0);
+            Long[] previous = new Long[1];
+            applied.compute(key + "\n" + node, (k, last) -> {
+                previous[0] = last;
+                return last == null || seq > last ? Long.valueOf(seq) : last;
+            });
+            if (previous[0] != null && seq <= previous[0]) {
+                values.reject(MAP, key, "replayed verdict (sequence " + seq + " after " + previous[0] + ")");
                 return;
             }
             BackendState state = runtime.backendState(key.substring(0, slash), key.substring(slash + 1));
@@ -140,20 +175,33 @@ final class HealthSync {
                 state.eject(until, cause, true);
             }
         } catch (IOException | IllegalArgumentException e) {
-            LOG.debug("ignoring unreadable health entry {}: {}", key, e.toString());
+            values.reject(MAP, key, "authentic but unreadable: " + e);
         }
     }
 
     /** Runs on a Hazelcast event thread. */
-    private final class Listener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
+    private final class Listener implements EntryAddedListener<Object, Object>, EntryUpdatedListener<Object, Object> {
         @Override
-        public void entryAdded(EntryEvent<String, String> e) {
-            apply(e.getKey(), e.getValue());
+        public void entryAdded(EntryEvent<Object, Object> e) {
+            onEvent(e);
         }
 
         @Override
-        public void entryUpdated(EntryEvent<String, String> e) {
-            apply(e.getKey(), e.getValue());
+        public void entryUpdated(EntryEvent<Object, Object> e) {
+            onEvent(e);
+        }
+
+        private void onEvent(EntryEvent<Object, Object> e) {
+            Object key;
+            Object value;
+            try {
+                key = e.getKey();
+                value = e.getValue();
+            } catch (RuntimeException ex) {
+                values.reject(MAP, "?", "unreadable: " + ex.getMessage());
+                return;
+            }
+            apply(key, value);
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.gatehouse.app;
 import com.hazelcast.core.HazelcastInstance;
 import dev.gatehouse.admin.AdminPorts;
 import dev.gatehouse.admin.AdminServer;
-import dev.gatehouse.admin.VersionedConfig;
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
@@ -40,10 +39,12 @@ final class Node {
     final Metrics metrics;
     final TlsWiring tls;
     final Observability observability;
+    final SharedValues values;
 
     private Node(Vertx vertx, GatehouseConfig config, HazelcastInstance hz, SharedConfigStore store,
                  GatehouseProxy proxy, AdminServer admin, Metrics metrics, TlsWiring tls,
-                 Observability observability) {
+                 Observability observability, SharedValues values) {
+        this.values = values;
         this.vertx = vertx;
         this.config = config;
         this.hz = hz;
@@ -72,7 +73,9 @@ final class Node {
         Metrics metrics = new Metrics();
         // Certificates load before anything starts (small files; callers start nodes from a plain thread).
         TlsWiring tls;
+        SharedValues values;
         try {
+            values = SharedValues.load(config.cluster(), System.getenv(), metrics.registry);
             tls = TlsWiring.start(config, metrics.registry);
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
@@ -80,17 +83,17 @@ final class Node {
         // Joining the cluster and agreeing on a version block: off the event loop.
         return vertx.executeBlocking(() -> {
                     HazelcastInstance hz = ClusterMembership.join(config.cluster());
-                    VersionedConfig start;
+                    SharedConfigStore.Starting start;
                     try {
-                        start = SharedConfigStore.startingState(hz, dataDir, config.shared(), seedFromFile);
+                        start = SharedConfigStore.startingState(hz, values, dataDir, config.shared(), seedFromFile);
                     } catch (RuntimeException e) {
                         hz.shutdown();
                         throw e;
                     }
-                    ProxyRuntime runtime = new ProxyRuntime(start.config(), start.version());
-                    SharedConfigStore store = SharedConfigStore.open(vertx, hz, runtime, dataDir, start,
+                    ProxyRuntime runtime = new ProxyRuntime(start.config().config(), start.config().version());
+                    SharedConfigStore store = SharedConfigStore.open(vertx, hz, values, runtime, dataDir, start,
                             config.shared());
-                    HealthSync.start(hz, runtime);
+                    HealthSync.start(hz, values, runtime);
                     Observability observability;
                     try {
                         observability = Observability.start(metrics, config, runtime, hz);
@@ -108,8 +111,10 @@ final class Node {
                     Observability obs = (Observability) parts[3];
                     return GatehouseProxy.start(vertx, config, runtime, tls.listeners(), obs.requestMetrics(),
                             obs.accessLog())
-                            .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics, tls, obs)
-                                    .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics, tls, obs)))
+                            .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics, tls, obs,
+                                            values)
+                                    .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics, tls, obs,
+                                            values)))
                             .onFailure(err -> {
                                 obs.close();
                                 store.close();
@@ -132,12 +137,12 @@ final class Node {
     private static Future<AdminServer> startAdmin(Vertx vertx, GatehouseConfig config, HazelcastInstance hz,
                                                   SharedConfigStore store, ProxyRuntime runtime,
                                                   GatehouseProxy proxy, Metrics metrics, TlsWiring tls,
-                                                  Observability stats) {
+                                                  Observability stats, SharedValues values) {
         if (config.admin() == null) {
             return Future.succeededFuture(null);
         }
         String nodeName = hz.getLocalEndpoint().getUuid().toString();
-        AdminPorts ports = new AdminPorts(store, new HealthView(runtime, nodeName), new ClusterView(vertx, hz),
+        AdminPorts ports = new AdminPorts(store, new HealthView(runtime, nodeName), new ClusterView(vertx, hz, values),
                 Optional.empty(), metrics, () -> {
                     List<String> notReady = new ArrayList<>();
                     if (!hz.getLifecycleService().isRunning()) {
@@ -161,6 +166,7 @@ final class Node {
      * which {@code validate} and {@code run} report with exit 2 before anything starts.
      */
     static void checkFiles(GatehouseConfig config) {
+        SharedValues.secret(config.cluster(), System.getenv());
         TlsWiring.check(config);
         List<dev.gatehouse.config.ConfigProblem> files =
                 new ProxyRuntime(dev.gatehouse.config.SharedConfig.empty(), 0).check(config.shared());

@@ -25,11 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,57 +38,84 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * racing admins cannot both win. Every node follows the key with an entry listener, backed by a poll each second,
  * applies newer versions to its {@link ProxyRuntime} with one reference swap, and persists them in
  * {@code data-dir} so a full restart comes back with the last version.
+ *
+ * <p>Every stored version is sealed with the cluster secret ({@link SharedValues}; it holds credential hashes), bound
+ * to its map and key. A value that does not open is ignored and counted, and versions only move forward: an older
+ * authentic version put back under the key is never applied, and the poll restores the current one over it.
  */
 final class SharedConfigStore implements ConfigPort {
 
     private static final Logger LOG = LoggerFactory.getLogger("gatehouse.config");
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String KEY = "current";
+    static final String STATE_FILE = "shared-config.json";
     static final int HISTORY = 20;
 
     private final Vertx vertx;
     private final HazelcastInstance hz;
-    private final IMap<String, String> map;
-    private final IMap<Long, String> history;
-    private final IMap<String, String> members;
+    private final SharedValues values;
+    // Values are typed Object: whatever a foreign process stored must reach SharedValues.open, not a cast.
+    private final IMap<String, Object> map;
+    private final IMap<Object, Object> history;
+    private final IMap<String, Object> members;
     private final ProxyRuntime runtime;
-    private final Path stateFile;
+    private final StateFile stateFile;
     private final String nodeId;
+    private final String startProblem;
     private volatile VersionedConfig current;
     private final List<VersionedConfig> recent = new CopyOnWriteArrayList<>();
     private long timer = -1;
 
-    private SharedConfigStore(Vertx vertx, HazelcastInstance hz, ProxyRuntime runtime, Path dataDir) {
+    private SharedConfigStore(Vertx vertx, HazelcastInstance hz, SharedValues values, ProxyRuntime runtime,
+                              Path dataDir, String startProblem) {
         this.vertx = vertx;
         this.hz = hz;
+        this.values = values;
         this.map = hz.getMap(ClusterMembership.CONFIG_MAP);
         this.history = hz.getMap(ClusterMembership.HISTORY_MAP);
         this.members = hz.getMap(ClusterMembership.MEMBERS_MAP);
         this.runtime = runtime;
-        this.stateFile = dataDir.resolve("shared-config.json");
+        this.stateFile = stateFile(dataDir, values);
         this.nodeId = localId(hz);
+        this.startProblem = startProblem;
+    }
+
+    static StateFile stateFile(Path dataDir, SharedValues values) {
+        return new StateFile(dataDir.resolve(STATE_FILE), values.configured ? values.seal : null);
     }
 
     /**
-     * Blocking (call before serving): decides the starting version as DESIGN.md says — the file seeds an empty
-     * cluster, otherwise the newest of the cluster's and the persisted version wins, and {@code seedFromFile} makes
-     * the file's shared part a new version on purpose — then applies it and starts following the cluster.
+     * The version a node starts on.
+     *
+     * @param problem set when the node starts on an older version than it last persisted (or without its persisted
+     *                state): logged at ERROR, shown by {@code gatehouse_config_state_degraded}
      */
-    static SharedConfigStore open(Vertx vertx, HazelcastInstance hz, ProxyRuntime runtime, Path dataDir,
-                                  VersionedConfig start, SharedConfig fromFile) {
-        SharedConfigStore store = new SharedConfigStore(vertx, hz, runtime, dataDir);
-        store.bootstrap(start, fromFile);
+    record Starting(VersionedConfig config, String problem) {
+    }
+
+    /**
+     * Blocking (call before serving): applies the agreed starting version and starts following the cluster.
+     */
+    static SharedConfigStore open(Vertx vertx, HazelcastInstance hz, SharedValues values, ProxyRuntime runtime,
+                                  Path dataDir, Starting start, SharedConfig fromFile) {
+        SharedConfigStore store = new SharedConfigStore(vertx, hz, values, runtime, dataDir, start.problem());
+        store.bootstrap(start.config(), fromFile);
         return store;
     }
 
-    /** Creates the runtime from the state the cluster agrees on; used when the runtime does not exist yet. */
-    static VersionedConfig startingState(HazelcastInstance hz, Path dataDir, SharedConfig fromFile,
-                                         boolean seedFromFile) {
-        IMap<String, String> map = hz.getMap(ClusterMembership.CONFIG_MAP);
-        VersionedConfig local = readPersisted(dataDir.resolve("shared-config.json"));
+    /**
+     * Decides the starting version as DESIGN.md says — the file seeds an empty cluster, otherwise the newest of the
+     * cluster's and the persisted version wins, and {@code seedFromFile} makes the file's shared part a new version
+     * on purpose. A cluster value that does not open counts as absent (and is replaced).
+     */
+    static Starting startingState(HazelcastInstance hz, SharedValues values, Path dataDir, SharedConfig fromFile,
+                                  boolean seedFromFile) {
+        IMap<String, Object> map = hz.getMap(ClusterMembership.CONFIG_MAP);
+        StateFile.Loaded<VersionedConfig> persisted = stateFile(dataDir, values).read(SharedConfigStore::decode);
+        VersionedConfig local = persisted.value();
         for (int attempt = 0; attempt < 10; attempt++) {
-            String clusterJson = map.get(KEY);
-            VersionedConfig cluster = clusterJson == null ? null : decode(clusterJson);
+            Object raw = readRaw(map, values);
+            VersionedConfig cluster = open(values, raw);
             VersionedConfig want;
             if (seedFromFile) {
                 long base = Math.max(cluster == null ? 0 : cluster.version(), local == null ? 0 : local.version());
@@ -100,19 +123,69 @@ final class SharedConfigStore implements ConfigPort {
             } else if (cluster == null) {
                 want = local != null ? local : new VersionedConfig(1, fromFile, Instant.now(), "config file");
             } else if (local != null && local.version() > cluster.version()) {
+                LOG.warn("the cluster holds config version {}, older than version {} persisted here: restoring {}",
+                        cluster.version(), local.version(), local.version());
                 want = local;
             } else {
-                return cluster;
+                return new Starting(cluster, null);
             }
-            boolean stored = clusterJson == null ? map.putIfAbsent(KEY, encode(want)) == null
-                    : map.replace(KEY, clusterJson, encode(want));
-            if (stored) {
-                hz.<Long, String>getMap(ClusterMembership.HISTORY_MAP).set(want.version(), encode(want));
-                return want;
+            byte[] sealed = sealConfig(values, want);
+            if (store(map, raw, sealed)) {
+                hz.<Long, Object>getMap(ClusterMembership.HISTORY_MAP).set(want.version(),
+                        values.seal(ClusterMembership.HISTORY_MAP, Long.toString(want.version()), encode(want)));
+                String problem = null;
+                if (persisted.problem() != null && !seedFromFile) {
+                    problem = persisted.problem() + "; started on version " + want.version()
+                            + (local == null ? " from the config file" : "") + ", which may be older than the last";
+                    LOG.error("STARTING ON AN OLDER CONFIG VERSION: {}", problem);
+                }
+                return new Starting(want, problem);
             }
             // Another node seeded or wrote at the same moment: read again and decide again.
         }
         throw new IllegalStateException("could not agree on a starting config version after 10 attempts");
+    }
+
+    /** The raw value under the key, or a marker when it could not even be deserialized (counted). */
+    private static Object readRaw(IMap<String, Object> map, SharedValues values) {
+        try {
+            return map.get(KEY);
+        } catch (RuntimeException e) {
+            // The deserialization filter refused it (or it is otherwise unreadable): never applied.
+            values.reject(ClusterMembership.CONFIG_MAP, KEY, "unreadable: " + e.getMessage());
+            return UNREADABLE;
+        }
+    }
+
+    private static final Object UNREADABLE = new Object();
+
+    /** Compare-and-set over what was read; a value that could not be deserialized cannot be compared: replaced. */
+    private static boolean store(IMap<String, Object> map, Object raw, byte[] sealed) {
+        if (raw == UNREADABLE) {
+            map.set(KEY, sealed);
+            return true;
+        }
+        return raw == null ? map.putIfAbsent(KEY, sealed) == null : map.replace(KEY, raw, sealed);
+    }
+
+    private static VersionedConfig open(SharedValues values, Object raw) {
+        if (raw == null || raw == UNREADABLE) {
+            return null;
+        }
+        String json = values.open(ClusterMembership.CONFIG_MAP, KEY, raw);
+        if (json == null) {
+            return null;
+        }
+        try {
+            return decode(json);
+        } catch (RuntimeException e) {
+            values.reject(ClusterMembership.CONFIG_MAP, KEY, "authentic but not a config: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static byte[] sealConfig(SharedValues values, VersionedConfig v) {
+        return values.seal(ClusterMembership.CONFIG_MAP, KEY, encode(v));
     }
 
     private void bootstrap(VersionedConfig start, SharedConfig fromFile) {
@@ -122,6 +195,10 @@ final class SharedConfigStore implements ConfigPort {
         remember(start);
         persist(start);
         publishApplied(start);
+        io.micrometer.core.instrument.Gauge.builder("gatehouse.config.state.degraded", () -> startProblem == null ? 0 : 1)
+                .description("1 when this node started on an older config version than it last persisted, or"
+                        + " without its persisted state (see the ERROR log)")
+                .register(values.registry());
         if (!start.config().equals(fromFile)) {
             LOG.info("adopted cluster config version {} (differs from this node's file; the cluster's state wins,"
                     + " use --seed-from-file to make the file the new version)", start.version());
@@ -139,32 +216,55 @@ final class SharedConfigStore implements ConfigPort {
         });
         // The listener is the fast path; the poll repairs anything a listener can miss (a merge after a split).
         timer = vertx.setPeriodic(1000, id -> vertx.executeBlocking(() -> {
-            String json = map.get(KEY);
-            if (json != null) {
-                follow(json);
-            }
+            poll();
             return null;
         }, false));
     }
 
-    /** Follows writes made on any node; runs on a Hazelcast event thread, never an event loop. */
-    private final class KeyListener implements EntryAddedListener<String, String>,
-            EntryUpdatedListener<String, String> {
-        @Override
-        public void entryAdded(com.hazelcast.core.EntryEvent<String, String> e) {
-            follow(e.getValue());
-        }
-
-        @Override
-        public void entryUpdated(com.hazelcast.core.EntryEvent<String, String> e) {
-            follow(e.getValue());
+    /**
+     * Follows the key; what is there but does not open, or is older than what this node applied (a replay, a
+     * rogue delete, a merge that lost the newest), is put right with the current version.
+     */
+    private void poll() {
+        Object raw = readRaw(map, values);
+        VersionedConfig v = open(values, raw);
+        VersionedConfig mine = current;
+        if (v != null && (mine == null || v.version() > mine.version())) {
+            applyLocally(v);
+        } else if (mine != null && (v == null || v.version() < mine.version())) {
+            if (store(map, raw, sealConfig(values, mine))) {
+                LOG.warn("the cluster's config key held {}; restored version {}",
+                        v == null ? (raw == null ? "nothing" : "a value that failed authentication")
+                                : "older version " + v.version(), mine.version());
+            }
         }
     }
 
-    private void follow(String json) {
-        VersionedConfig v = decode(json);
+    /** Follows writes made on any node; runs on a Hazelcast event thread, never an event loop. */
+    private final class KeyListener implements EntryAddedListener<String, Object>,
+            EntryUpdatedListener<String, Object> {
+        @Override
+        public void entryAdded(com.hazelcast.core.EntryEvent<String, Object> e) {
+            follow(e);
+        }
+
+        @Override
+        public void entryUpdated(com.hazelcast.core.EntryEvent<String, Object> e) {
+            follow(e);
+        }
+    }
+
+    private void follow(com.hazelcast.core.EntryEvent<String, Object> e) {
+        Object raw;
+        try {
+            raw = e.getValue();
+        } catch (RuntimeException ex) {
+            values.reject(ClusterMembership.CONFIG_MAP, KEY, "unreadable: " + ex.getMessage());
+            return;
+        }
+        VersionedConfig v = open(values, raw);
         VersionedConfig mine = current;
-        if (mine == null || v.version() > mine.version()) {
+        if (v != null && (mine == null || v.version() > mine.version())) {
             applyLocally(v);
         }
     }
@@ -182,10 +282,10 @@ final class SharedConfigStore implements ConfigPort {
     }
 
     private void publishApplied(VersionedConfig v) {
-        members.setAsync(nodeId, JSON.createObjectNode()
+        members.setAsync(nodeId, values.sign(ClusterMembership.MEMBERS_MAP, nodeId, JSON.createObjectNode()
                 .put("address", localAddress())
                 .put("version", v.version())
-                .put("applied-at", Instant.now().toString()).toString());
+                .put("applied-at", Instant.now().toString()).toString()));
     }
 
     private void remember(VersionedConfig v) {
@@ -200,8 +300,17 @@ final class SharedConfigStore implements ConfigPort {
 
     private void loadHistory() {
         List<VersionedConfig> all = new ArrayList<>();
-        for (String json : history.values()) {
-            all.add(decode(json));
+        try {
+            for (Object version : history.keySet()) {
+                VersionedConfig v = version instanceof Long ? readHistory(version) : null;
+                if (v != null) {
+                    all.add(v);
+                } else if (!(version instanceof Long)) {
+                    values.reject(ClusterMembership.HISTORY_MAP, String.valueOf(version), "not a version number");
+                }
+            }
+        } catch (RuntimeException e) {
+            values.reject(ClusterMembership.HISTORY_MAP, "*", "unreadable key: " + e.getMessage());
         }
         all.sort(Comparator.comparingLong(VersionedConfig::version).reversed());
         all.stream().limit(HISTORY).forEach(this::remember);
@@ -223,19 +332,21 @@ final class SharedConfigStore implements ConfigPort {
         if (!problems.isEmpty()) {
             throw new dev.gatehouse.config.ConfigException(problems);
         }
-        String json = map.get(KEY);
-        VersionedConfig cur = json == null ? current : decode(json);
+        Object raw = readRaw(map, values);
+        VersionedConfig stored = open(values, raw);
+        // Versions only move forward: a cluster value older than this node's (or none that opens) is no base.
+        VersionedConfig cur = stored == null || current != null && stored.version() < current.version()
+                ? current : stored;
         if (expectedVersion >= 0 && cur.version() != expectedVersion) {
             throw new StaleVersionException(expectedVersion, cur.version());
         }
         VersionedConfig nv = new VersionedConfig(cur.version() + 1, next, Instant.now(), author);
-        boolean stored = json == null ? map.putIfAbsent(KEY, encode(nv)) == null : map.replace(KEY, json, encode(nv));
-        if (!stored) {
-            String now = map.get(KEY);
+        if (!store(map, raw, sealConfig(values, nv))) {
+            VersionedConfig now = open(values, readRaw(map, values));
             throw new StaleVersionException(expectedVersion >= 0 ? expectedVersion : cur.version(),
-                    now == null ? cur.version() : decode(now).version());
+                    now == null ? cur.version() : now.version());
         }
-        history.set(nv.version(), encode(nv));
+        history.set(nv.version(), values.seal(ClusterMembership.HISTORY_MAP, Long.toString(nv.version()), encode(nv)));
         history.remove(nv.version() - HISTORY * 2L);
         applyLocally(nv);
         return nv;
@@ -249,12 +360,44 @@ final class SharedConfigStore implements ConfigPort {
     @Override
     public Future<VersionedConfig> rollback(long version, String author) {
         return vertx.executeBlocking(() -> {
-            String json = history.get(version);
-            if (json == null) {
+            VersionedConfig old = readHistory(version);
+            if (old == null) {
                 throw new UnknownVersionException(version);
             }
-            return write(decode(json).config(), -1, author + " (rollback to " + version + ")");
+            return write(old.config(), -1, author + " (rollback to " + version + ")");
         }, false);
+    }
+
+    /** One history entry, or {@code null} when absent or when it does not open (counted). */
+    private VersionedConfig readHistory(Object version) {
+        String structure = ClusterMembership.HISTORY_MAP;
+        Object raw;
+        try {
+            raw = history.get(version);
+        } catch (RuntimeException e) {
+            values.reject(structure, String.valueOf(version), "unreadable: " + e.getMessage());
+            return null;
+        }
+        if (raw == null) {
+            return null;
+        }
+        String json = values.open(structure, String.valueOf(version), raw);
+        try {
+            VersionedConfig v = json == null ? null : decode(json);
+            if (v != null && !version.equals(v.version())) {
+                values.reject(structure, String.valueOf(version), "holds version " + v.version());
+                return null;
+            }
+            return v;
+        } catch (RuntimeException e) {
+            values.reject(structure, String.valueOf(version), "authentic but not a config: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Why this node started on an older version than it persisted, or {@code null}. */
+    String startProblem() {
+        return startProblem;
     }
 
     void close() {
@@ -286,28 +429,9 @@ final class SharedConfigStore implements ConfigPort {
 
     private void persist(VersionedConfig v) {
         try {
-            Files.createDirectories(stateFile.getParent());
-            Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-            Files.writeString(tmp, encode(v), StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING);
-            }
+            stateFile.write(encode(v));
         } catch (IOException e) {
-            LOG.warn("could not persist config version {} to {}: {}", v.version(), stateFile, e.toString());
-        }
-    }
-
-    static VersionedConfig readPersisted(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            return decode(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (RuntimeException | IOException e) {
-            LOG.warn("ignoring unreadable persisted config {}: {}", file, e.toString());
-            return null;
+            LOG.error("could not persist config version {} to {}: {}", v.version(), stateFile.file, e.toString());
         }
     }
 

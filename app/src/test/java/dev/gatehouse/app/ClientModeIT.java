@@ -23,14 +23,15 @@ class ClientModeIT {
     void aClientNodeUsesTheExistingClustersConfig() {
         int port = TestNodes.freePort();
         Config config = ClusterMembership.memberConfig(new dev.gatehouse.config.ClusterConfig("existing", "127.0.0.1",
-                port, List.of("127.0.0.1:" + port), null));
+                port, List.of("127.0.0.1:" + port), null, null, true));
         HazelcastInstance existing = Hazelcast.newHazelcastInstance(config);
         Vertx vertx = Vertx.vertx();
         try {
             HttpServer one = TestNodes.backend(vertx, "one");
             HttpServer two = TestNodes.backend(vertx, "two");
             String member = "data-dir: " + dir.resolve("m") + "\n"
-                    + "cluster: { client: { addresses: [\"127.0.0.1:" + port + "\"], cluster-name: existing } }\n"
+                    + "cluster: { client: { addresses: [\"127.0.0.1:" + port + "\"], cluster-name: existing }, secret-file: \""
+                    + TestNodes.secretFile(dir.resolve("s"), TestNodes.SECRET) + "\" }\n"
                     + "listeners: [ { name: public, host: 127.0.0.1, port: 0 } ]\n"
                     + "admin: { host: 127.0.0.1, port: 0 }\n";
             Node first = TestNodes.start(member + TestNodes.sharedYaml(one.actualPort(), ""));

@@ -65,7 +65,8 @@ class NodeTlsIT {
         String certificates = "[ { cert: \"" + cert + "\", key: \"" + key + "\" } ]";
         node = TestNodes.start("data-dir: " + dir.resolve("data") + "\n"
                 + "cluster: { name: tls-" + clusterPort + ", host: 127.0.0.1, port: " + clusterPort
-                + ", members: [127.0.0.1:" + clusterPort + "] }\n"
+                + ", members: [127.0.0.1:" + clusterPort + "], secret-file: \""
+                + TestNodes.secretFile(dir.resolve("data"), TestNodes.SECRET) + "\" }\n"
                 + "listeners:\n"
                 + "  - name: public\n    host: 127.0.0.1\n    port: 0\n"
                 + "    tls: { certificates: " + certificates + ", client-auth: request, trust: \"" + clients + "\" }\n"

@@ -48,7 +48,8 @@ class ProcessClusterIT {
             throws IOException {
         String yaml = "data-dir: " + dir.resolve(name) + "\n"
                 + "cluster: { name: proc-" + members.get(0) + ", host: 127.0.0.1, port: " + clusterPort
-                + ", members: [127.0.0.1:" + members.get(0) + ", 127.0.0.1:" + members.get(1) + "] }\n"
+                + ", members: [127.0.0.1:" + members.get(0) + ", 127.0.0.1:" + members.get(1) + "], secret-file: \""
+                + TestNodes.secretFile(dir.resolve(name), TestNodes.SECRET) + "\" }\n"
                 + "listeners: [ { name: public, host: 127.0.0.1, port: " + listen + " } ]\n"
                 + TestNodes.ADMIN_YAML.replace("port: 0", "port: " + admin)
                 + TestNodes.sharedYaml(backend, "");

@@ -56,12 +56,28 @@ final class TestNodes {
         return await(vertx.createHttpServer().requestHandler(r -> r.response().end(name)).listen(0, "127.0.0.1"));
     }
 
+    /** The cluster secret every test node shares (a real cluster gets it from a file only its nodes can read). */
+    static final String SECRET = "test-cluster-secret-0123456789abcdef-0123456789";
+
+    /** A secret file (mode 0600) next to {@code dir}, for {@code cluster.secret-file}. */
+    static Path secretFile(Path dir, String secret) {
+        try {
+            Path f = dir.toAbsolutePath().resolveSibling(dir.getFileName() + ".secret");
+            java.nio.file.Files.writeString(f, secret + "\n");
+            java.nio.file.Files.setPosixFilePermissions(f,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            return f;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** One node's config: listener and admin on ephemeral ports, cluster over the given member ports. */
     static String nodeYaml(Path dataDir, int clusterPort, List<Integer> memberPorts, String shared) {
         String members = memberPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(", "));
         return "data-dir: " + dataDir + "\n"
                 + "cluster: { name: it-" + memberPorts.get(0) + ", host: 127.0.0.1, port: " + clusterPort
-                + ", members: [" + members + "] }\n"
+                + ", members: [" + members + "], secret-file: \"" + secretFile(dataDir, SECRET) + "\" }\n"
                 + "listeners:\n  - { name: public, host: 127.0.0.1, port: 0 }\n"
                 + ADMIN_YAML
                 + shared;

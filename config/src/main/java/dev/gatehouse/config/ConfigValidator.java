@@ -157,6 +157,12 @@ public final class ConfigValidator {
                     hostPort("cluster.client.addresses[" + i + "]", cl.client().addresses().get(i));
                 }
             }
+            if (cl.secretFile() != null && cl.secretFile().isBlank()) {
+                add("cluster.secret-file", "must name a file (or leave it out and set GATEHOUSE_CLUSTER_SECRET)");
+            }
+            if (cl.client() != null && cl.acceptClients()) {
+                add("cluster.accept-clients", "only an embedded member accepts clients; this node is a client");
+            }
         }
     }
 

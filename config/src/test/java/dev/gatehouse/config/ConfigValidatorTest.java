@@ -822,6 +822,27 @@ class ConfigValidatorTest {
         }
 
         @Test
+        void clusterSecretFileAndAcceptClients() {
+            GatehouseConfig c = ConfigParser.parse(tail(
+                    "cluster: { members: [10.0.0.1:5701], secret-file: /etc/gatehouse/secret, accept-clients: true }\n"));
+            assertThat(c.cluster().secretFile()).isEqualTo("/etc/gatehouse/secret");
+            assertThat(c.cluster().acceptClients()).isTrue();
+            assertThat(ConfigParser.parse(tail("cluster: { port: 5702 }\n")).cluster().acceptClients()).isFalse();
+        }
+
+        @Test
+        void clusterSecretFileBlank() {
+            onlyProblem(tail("cluster: { secret-file: \"\" }\n"), "cluster.secret-file",
+                    "must name a file (or leave it out and set GATEHOUSE_CLUSTER_SECRET)");
+        }
+
+        @Test
+        void clusterClientCannotAcceptClients() {
+            onlyProblem(tail("cluster: { client: { addresses: [10.0.0.5:5701] }, accept-clients: true }\n"),
+                    "cluster.accept-clients", "only an embedded member accepts clients; this node is a client");
+        }
+
+        @Test
         void clusterPortOutOfRange() {
             onlyProblem(tail("cluster: { port: 65536 }\n"), "cluster.port", "65536 (expected: 0-65535)");
         }
