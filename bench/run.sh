@@ -232,11 +232,6 @@ start_gatehouse_jar() {
     local conf=$TMP/$name.yaml p
     {
         echo "data-dir: $TMP/$name-data"
-        echo "cluster:"
-        echo "  name: gatehouse-bench"
-        echo "  host: 127.0.0.1"
-        echo "  port: $GATEHOUSE_CLUSTER_PORT"
-        echo "  members: [127.0.0.1:$GATEHOUSE_CLUSTER_PORT]"
         echo "listeners:"
         echo "  - name: bench"
         echo "    host: 127.0.0.1"
