@@ -125,7 +125,6 @@ PIDS+=("${PID[nginx]}")
 
 {
     echo "data-dir: $TMP/gatehouse-data"
-    echo "cluster: { name: gatehouse-bench-tls, host: 127.0.0.1, port: $GATEHOUSE_CLUSTER_PORT, members: [127.0.0.1:$GATEHOUSE_CLUSTER_PORT] }"
     echo "listeners:"
     echo "  - name: bench"
     echo "    host: 127.0.0.1"
