@@ -131,6 +131,23 @@ class AdversarialCorpusIT {
         }
         auditBackend();
         checkPoolStillServes();
+        writeReport();
+    }
+
+    /** Every violation, not only the first 40 an assertion shows, for whoever fixes them. */
+    private static void writeReport() {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(violations).forEach((k, list) -> {
+            sb.append("== ").append(k).append(": ").append(list.size()).append('\n');
+            list.forEach(v -> sb.append("  - ").append(v).append('\n'));
+        });
+        try {
+            java.nio.file.Path out = java.nio.file.Path.of("target", "adversarial-corpus-violations.txt");
+            java.nio.file.Files.createDirectories(out.getParent());
+            java.nio.file.Files.writeString(out, sb);
+        } catch (java.io.IOException e) {
+            System.out.println("cannot write the violation report: " + e);
+        }
     }
 
     /** A cold JVM answers its first requests in seconds: warm both paths up so that 2 s means a hang. */
