@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
@@ -54,6 +55,11 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
             + "request timeout\n").getBytes(StandardCharsets.US_ASCII);
 
+    private static final byte[] BAD_REQUEST = ("HTTP/1.1 400 Bad Request\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\nConnection: close\r\n\r\n"
+            + "bad request\n").getBytes(StandardCharsets.US_ASCII);
+
+    private boolean firstByteSeen;
     private final HttpServerOptions options;
     private final long headerTimeoutMillis;
     /** Makes the fast path of each HTTP/1 connection; {@code null} for none. */
@@ -127,6 +133,17 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             return;
         }
         ChannelPipeline p = ctx.pipeline();
+        if (!firstByteSeen && buf.isReadable()) {
+            firstByteSeen = true;
+            // Vert.x's decoder skips leading whitespace and control bytes before the strict decoder is in place (see
+            // below), so they are refused here: a request line starts with a method's token character.
+            if (!Http1RequestValidator.isTokenChar(buf.getByte(buf.readerIndex()))
+                    && p.get(Http2ConnectionHandler.class) == null) {
+                buf.release();
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(BAD_REQUEST)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+        }
         // With h2c on, Vert.x adds its HTTP/1 decoder only once the first bytes rule out the HTTP/2 preface. Feed them
         // one at a time until it has decided (the first byte unlike the preface decides), so the decoder is swapped
         // before it parses anything.
@@ -238,6 +255,9 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                 Object o = out.get(i);
                 if (o instanceof HttpObject m && !m.decoderResult().isSuccess()) {
                     rejected = true;
+                }
+                if (o instanceof HttpRequest r && r.decoderResult().isSuccess()) {
+                    H2cUpgrade.sanitize(r);
                 }
                 if (!headSeen && o instanceof HttpMessage) {
                     headSeen = true;

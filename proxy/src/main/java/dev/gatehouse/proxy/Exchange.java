@@ -126,6 +126,7 @@ final class Exchange extends RoutedRequest {
         }
         // From here on a client that goes away ends the exchange (and any upstream try it started).
         response.closeHandler(v -> clientClosed());
+        request.exceptionHandler(this::requestFailed);
         runFilters(0);
     }
 
@@ -398,7 +399,7 @@ final class Exchange extends RoutedRequest {
             response.writeContinue();
         }
         up.exceptionHandler(err -> attemptFailed(a, ProxyError.UPSTREAM_RESET, err));
-        request.exceptionHandler(err -> clientClosed());
+        request.exceptionHandler(this::requestFailed);
         request.handler(buf -> {
             if (done) {
                 return;
@@ -710,6 +711,17 @@ final class Exchange extends RoutedRequest {
         fail(ProxyError.UPSTREAM_TIMEOUT, "no response within " + route.timeoutMillis + "ms");
         abandon(a);
         abandon(h);
+    }
+
+    /** The client's request failed mid-way: its connection is going, or its body broke the chunk grammar. */
+    private void requestFailed(Throwable err) {
+        if (err instanceof Http1RequestValidator.Violation && !responseStarted && !done) {
+            // 400 while the connection is still there to carry it (an upstream request already half sent is cut off
+            // with its connection by complete()).
+            fail(ProxyError.BAD_REQUEST, "malformed request body: " + err.getMessage());
+        } else {
+            clientClosed();
+        }
     }
 
     private void clientClosed() {

@@ -100,6 +100,10 @@ final class Http1RequestValidator implements ByteProcessor {
 
     private static final int F_OTHER = 0, F_HOST = 1, F_CONTENT_LENGTH = 2, F_TRANSFER_ENCODING = 3;
 
+    static boolean isTokenChar(byte b) {
+        return TCHAR[b & 0xff];
+    }
+
     /** Stream offset up to which the bytes were checked (all of them, unless {@link #failed()}). */
     long position() {
         return position;

@@ -34,6 +34,7 @@ final class InvalidRequests {
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
+                .putHeader(Forwarding.X_REQUEST_ID, Forwarding.requestId(null))
                 .end(body)
                 .onComplete(v -> req.connection().close());
     }
