@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>header deadline: a connection whose first request head is not complete within {@code header-timeout} gets
  *   408 and is closed (slowloris); HTTP/2 connections are let through at their preface;</li>
+ *   <li>HTTP/2 request validation ({@link Http2RequestValidator}), however the connection reached HTTP/2;</li>
  *   <li>strict framing: the HTTP/1 decoder is swapped for one that fails a request carrying both Content-Length and
  *   Transfer-Encoding, which Netty would otherwise accept by silently dropping Content-Length, so the proxy's own
  *   framing check could never see it.</li>
@@ -48,7 +49,16 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
             + "request timeout\n").getBytes(StandardCharsets.US_ASCII);
 
+    /** "PRI * HTTP/2.0\r\n", the request line of the HTTP/2 client preface. */
+    private static final int PREFACE_REQUEST_LINE = 16;
+    /** GOAWAY(last stream 0, PROTOCOL_ERROR), after an empty SETTINGS as the server preface must come first. */
+    private static final byte[] BAD_PREFACE_GOAWAY = {
+        0, 0, 0, 4, 0, 0, 0, 0, 0,
+        0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
     private final HttpServerOptions options;
+    /** Bytes fed one at a time to Vert.x's h2c preface detection. */
+    private int sniffed;
     private final long headerTimeoutMillis;
     /** Makes the fast path of each HTTP/1 connection; {@code null} for none. */
     private final java.util.function.Supplier<FastPath> fastPath;
@@ -118,18 +128,33 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         // before it parses anything.
         while (buf.isReadable() && p.get(Http1xOrH2CHandler.class) != null) {
             ctx.fireChannelRead(buf.readRetainedSlice(1));
+            sniffed++;
         }
         boolean settled = false;
         if (p.get(Http1xOrH2CHandler.class) == null) {
             VertxHttpRequestDecoder decoder = p.get(VertxHttpRequestDecoder.class);
+            if (decoder != null && sniffed > PREFACE_REQUEST_LINE) {
+                // "PRI * HTTP/2.0" then not the rest of the preface: an HTTP/2 client with a broken preface, a
+                // connection error of type PROTOCOL_ERROR (RFC 9113 §3.4), not an HTTP/1.1 request.
+                buf.release();
+                headComplete();
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(BAD_PREFACE_GOAWAY)).addListener(ChannelFutureListener.CLOSE);
+                p.remove(this);
+                return;
+            }
             if (decoder != null) {
                 // Bytes the old decoder already holds are handed on to the new one by replace().
                 p.replace(decoder, "httpDecoder", new StrictRequestDecoder(options, this::headComplete));
+                if (p.get("h2c") != null) {
+                    p.addAfter("httpDecoder", H2cUpgradeWatch.NAME, new H2cUpgradeWatch());
+                }
                 if (fastPath != null) {
                     FastPath.install(p, fastPath.get());
                 }
                 settled = true;
             } else if (p.get(Http2ConnectionHandler.class) != null) {
+                // HTTP/2 by prior knowledge or ALPN: validated before the first frame reaches the codec.
+                Http2RequestValidator.install(p);
                 headComplete();
                 settled = true;
             }
@@ -164,6 +189,31 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         }
         // Written below the HTTP encoder (and any compressor), which have seen no request to answer.
         encoder.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Until the first request shows whether it upgrades to h2c: Vert.x's upgrade handler then removes the HTTP/1
+     * decoder, whose remaining bytes (the client preface and first frames) pass here on their way to the HTTP/2 codec,
+     * which is in place by then. The validator goes on before the first of them; a request that does not upgrade
+     * removes this watch.
+     */
+    static final class H2cUpgradeWatch extends ChannelInboundHandlerAdapter {
+
+        static final String NAME = "gatehouseH2cWatch";
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest request) {
+                String upgrade = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.UPGRADE);
+                if (upgrade == null || !upgrade.equalsIgnoreCase("h2c")) {
+                    ctx.pipeline().remove(this);
+                }
+            } else if (msg instanceof ByteBuf) {
+                Http2RequestValidator.install(ctx.pipeline());
+                ctx.pipeline().remove(this);
+            }
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /** Vert.x's request decoder, failing ambiguous framing and reporting the first complete request head. */
