@@ -154,7 +154,8 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                 settled = true;
             } else if (p.get(Http2ConnectionHandler.class) != null) {
                 // HTTP/2 by prior knowledge or ALPN: validated before the first frame reaches the codec.
-                Http2RequestValidator.install(p);
+                // By prior knowledge the preface went through the sniffing above already.
+                Http2RequestValidator.install(p, sniffed > 0);
                 headComplete();
                 settled = true;
             }
@@ -209,7 +210,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                     ctx.pipeline().remove(this);
                 }
             } else if (msg instanceof ByteBuf) {
-                Http2RequestValidator.install(ctx.pipeline());
+                Http2RequestValidator.install(ctx.pipeline(), false);
                 ctx.pipeline().remove(this);
             }
             ctx.fireChannelRead(msg);

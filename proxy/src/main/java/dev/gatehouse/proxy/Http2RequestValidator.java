@@ -68,10 +68,10 @@ final class Http2RequestValidator extends Http2FrameListenerDecorator {
     }
 
     /**
-     * Puts a validator (and the {@link Http2StreamOrder} guard) on the HTTP/2 connection of {@code pipeline}, if it
-     * has one and they are not there yet.
+     * Puts a validator (and the {@link Http2FrameGuard} guard) on the HTTP/2 connection of {@code pipeline}, if it
+     * has one and they are not there yet; {@code prefacePassed}: the client preface already reached the codec.
      */
-    static void install(ChannelPipeline pipeline) {
+    static void install(ChannelPipeline pipeline, boolean prefacePassed) {
         Http2ConnectionHandler handler = pipeline.get(Http2ConnectionHandler.class);
         if (handler == null) {
             return;
@@ -81,7 +81,7 @@ final class Http2RequestValidator extends Http2FrameListenerDecorator {
             decoder.frameListener(new Http2RequestValidator(decoder.frameListener(), decoder, handler.connection(),
                     handler.connection().newKey()));
         }
-        Http2StreamOrder.install(pipeline, handler);
+        Http2FrameGuard.install(pipeline, handler, prefacePassed);
     }
 
     /**

@@ -246,14 +246,23 @@ final class RawH2 implements AutoCloseable {
             byte[] payload = new byte[length];
             in.readFully(payload);
             if (type == SETTINGS && (flags & ACK) == 0) {
-                frame(SETTINGS, ACK, 0, new byte[0]);
+                answer(SETTINGS, payload.length == 0 ? payload : new byte[0]);
                 continue;
             }
             if (type == PING && (flags & ACK) == 0) {
-                frame(PING, ACK, 0, payload);
+                answer(PING, payload);
                 continue;
             }
             return new Frame(type, flags, streamId, payload);
+        }
+    }
+
+    /** An ACK; the server may have closed already after a GOAWAY still to be read, so a failed write is ignored. */
+    private void answer(int type, byte[] payload) {
+        try {
+            frame(type, ACK, 0, payload);
+        } catch (IOException ignored) {
+            // the frames already received are still read
         }
     }
 
