@@ -49,6 +49,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
             + "request timeout\n").getBytes(StandardCharsets.US_ASCII);
 
+    private static final byte[] PREFACE = Http1xOrH2CHandler.HTTP_2_PREFACE.getBytes(StandardCharsets.US_ASCII);
     /** "PRI * HTTP/2.0\r\n", the request line of the HTTP/2 client preface. */
     private static final int PREFACE_REQUEST_LINE = 16;
     /** GOAWAY(last stream 0, PROTOCOL_ERROR), after an empty SETTINGS as the server preface must come first. */
@@ -127,21 +128,21 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         // one at a time until it has decided (the first byte unlike the preface decides), so the decoder is swapped
         // before it parses anything.
         while (buf.isReadable() && p.get(Http1xOrH2CHandler.class) != null) {
-            ctx.fireChannelRead(buf.readRetainedSlice(1));
-            sniffed++;
-        }
-        boolean settled = false;
-        if (p.get(Http1xOrH2CHandler.class) == null) {
-            VertxHttpRequestDecoder decoder = p.get(VertxHttpRequestDecoder.class);
-            if (decoder != null && sniffed > PREFACE_REQUEST_LINE) {
+            if (sniffed >= PREFACE_REQUEST_LINE && buf.getByte(buf.readerIndex()) != PREFACE[sniffed]) {
                 // "PRI * HTTP/2.0" then not the rest of the preface: an HTTP/2 client with a broken preface, a
-                // connection error of type PROTOCOL_ERROR (RFC 9113 §3.4), not an HTTP/1.1 request.
+                // connection error of type PROTOCOL_ERROR (RFC 9113 §3.4), not an HTTP/1.1 request to answer.
                 buf.release();
                 headComplete();
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(BAD_PREFACE_GOAWAY)).addListener(ChannelFutureListener.CLOSE);
                 p.remove(this);
                 return;
             }
+            ctx.fireChannelRead(buf.readRetainedSlice(1));
+            sniffed++;
+        }
+        boolean settled = false;
+        if (p.get(Http1xOrH2CHandler.class) == null) {
+            VertxHttpRequestDecoder decoder = p.get(VertxHttpRequestDecoder.class);
             if (decoder != null) {
                 // Bytes the old decoder already holds are handed on to the new one by replace().
                 p.replace(decoder, "httpDecoder", new StrictRequestDecoder(options, this::headComplete));

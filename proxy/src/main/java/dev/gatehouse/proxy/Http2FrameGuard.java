@@ -12,12 +12,14 @@ import io.netty.handler.codec.http2.Http2FrameTypes;
 import io.netty.handler.codec.http2.Http2Stream;
 
 /**
- * Two HTTP/2 checks Netty's codec does not make, taken from the frame headers going by just in front of it:
+ * HTTP/2 checks Netty's codec does not make (or not with the error the RFC names), taken from the frame headers going
+ * by just in front of it:
  * <ul>
  *   <li>RFC 9113 §5.1.1: HEADERS on a stream identifier lower than one the client already opened, for a stream it
  *   never opened, is a connection error of type PROTOCOL_ERROR. Netty cannot tell such a stream from one that existed
  *   and closed (it keeps no closed streams), so it answers RST_STREAM(STREAM_CLOSED) and carries on. The identifiers
  *   the client skipped are remembered here.</li>
+ *   <li>§5.1: HEADERS on a half-closed (remote) stream is a stream error of type STREAM_CLOSED.</li>
  *   <li>CONTINUATION floods (the CVE-2024-27316 class): Netty bounds the bytes of a header block, not its frames, so
  *   endless empty CONTINUATION frames keep a connection busy for ever. A header block of more than
  *   {@value #MAX_CONTINUATIONS} CONTINUATION frames is a connection error of type ENHANCE_YOUR_CALM.</li>
@@ -137,10 +139,10 @@ final class Http2FrameGuard extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * §5.1: HEADERS on a half-closed (remote) stream is a stream error of type STREAM_CLOSED. Netty raises it, but
-     * through Vert.x's stream error handling, which resets the stream with PROTOCOL_ERROR first. Resetting it here,
-     * before the frame reaches the codec, sends the code the RFC names; the codec then ignores the frame (its header
-     * block is still decoded, so HPACK stays in step).
+     * §5.1: HEADERS on a half-closed (remote) stream is a stream error of type STREAM_CLOSED. Netty raises it, yet the
+     * client got RST_STREAM(PROTOCOL_ERROR) (a reset out of Vert.x's handling of the stream error). Resetting the
+     * stream here, before the frame reaches the codec, sends the code the RFC names; the codec then ignores the frame
+     * (its header block is still decoded, so HPACK stays in step).
      */
     private void halfClosed(int id) {
         Http2Stream stream = http2.connection().stream(id);

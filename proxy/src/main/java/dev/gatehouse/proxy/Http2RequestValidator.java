@@ -33,7 +33,8 @@ import java.util.Map;
  *   CONNECT; {@code :authority} without userinfo;</li>
  *   <li>{@code host} disagreeing with {@code :authority}: §8.3.1 says a server SHOULD treat that as malformed, and it
  *   is the one way to show a backend a different authority from the one routing used, so it is refused rather than
- *   silently rewritten. Host names compare case-insensitively, with the scheme's default port optional.</li>
+ *   silently rewritten. Host names compare case-insensitively, with the scheme's default port optional (Vert.x then
+ *   compares the first {@code host} with {@code :authority} exactly, and resets the stream on any difference).</li>
  * </ul>
  * Trailers get the same name and value checks. Runs on the connection's event loop.
  */
@@ -244,7 +245,7 @@ final class Http2RequestValidator extends Http2FrameListenerDecorator {
         return null;
     }
 
-    /** §8.2: a lower-case token name; §8.2.1 and RFC 9110 §5.5: a value with no controls but HTAB, no edge spaces. */
+    /** §8.2: a lower-case token name; §8.2.1, RFC 9110 §5.5: a value without controls but HTAB, no edge spaces. */
     static String fieldProblem(CharSequence name, CharSequence value) {
         if (name.length() == 0) {
             return "empty field name";

@@ -142,7 +142,7 @@ class Http2ConformanceIT {
             assertThat(posted.kind()).as(posted.toString()).isEqualTo("STATUS");
             assertThat(new JsonObject(posted.body()).getInteger("bodyLength")).isEqualTo(5);
 
-            // Host alone (no :authority), and OPTIONS *.
+            // Host alone, without :authority.
             int h = c.stream();
             c.headers(h, true, ":method", "GET", ":scheme", "http", ":path", marker("host-only"), "host", "localhost");
             assertThat(c.await(h).kind()).isEqualTo("STATUS");
