@@ -249,6 +249,23 @@ class Http2ConformanceIT {
         assertNotForwarded(path);
     }
 
+    /** Vert.x upgrades when any Upgrade line says h2c: the validator is on the upgraded connection then too. */
+    @Test
+    void upgradeNamedOnASecondUpgradeLineIsValidatedToo() throws IOException {
+        try (RawH2 c = RawH2.plain(proxy.port("plain"))) {
+            c.upgrade("Upgrade: foo\r\nUpgrade: h2c\r\n");
+            c.write(RawH2.PREFACE);
+            c.frame(SETTINGS, 0, 0, new byte[0]);
+            assertThat(c.await(1).kind()).isEqualTo("STATUS");
+            c.nextStream = 3;
+            String path = marker("second-upgrade-line");
+            int s = c.stream();
+            c.headers(s, true, get(path, "x-a", "a\r\n b"));
+            assertThat(c.await(s).toString()).isEqualTo("RST_STREAM(" + PROTOCOL_ERROR + ")");
+            assertNotForwarded(path);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void contentLengthMismatchIsMalformed(Mode mode) throws IOException {

@@ -137,8 +137,13 @@ final class RawH2 implements AutoCloseable {
     }
 
     private void upgrade() throws IOException {
+        upgrade("Upgrade: h2c\r\n");
+    }
+
+    /** Sends an h2c Upgrade request with {@code upgradeLines} and reads the 101 head. */
+    void upgrade(String upgradeLines) throws IOException {
         write(("GET /upgrade HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                + upgradeLines + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         // The 101 head, read byte by byte so nothing after it is consumed.
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
