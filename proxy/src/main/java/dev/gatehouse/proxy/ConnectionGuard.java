@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>header deadline: a connection whose first request head is not complete within {@code header-timeout} gets
  *   408 and is closed (slowloris); later heads are timed by {@link HeadDeadline}; HTTP/2 connections are let through
  *   at their preface (an idle one is closed by {@code idle-timeout});</li>
+ *   <li>HTTP/2 request validation ({@link Http2RequestValidator}), however the connection reached HTTP/2;</li>
  *   <li>strict framing: the HTTP/1 decoder is swapped for one that fails a request carrying both Content-Length and
  *   Transfer-Encoding, which Netty would otherwise accept by silently dropping Content-Length, so the proxy's own
  *   framing check could never see it.</li>
@@ -60,7 +61,18 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             + "bad request\n").getBytes(StandardCharsets.US_ASCII);
 
     private boolean firstByteSeen;
+
+    private static final byte[] PREFACE = Http1xOrH2CHandler.HTTP_2_PREFACE.getBytes(StandardCharsets.US_ASCII);
+    /** "PRI * HTTP/2.0\r\n", the request line of the HTTP/2 client preface. */
+    private static final int PREFACE_REQUEST_LINE = 16;
+    /** GOAWAY(last stream 0, PROTOCOL_ERROR), after an empty SETTINGS as the server preface must come first. */
+    private static final byte[] BAD_PREFACE_GOAWAY = {
+        0, 0, 0, 4, 0, 0, 0, 0, 0,
+        0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
     private final HttpServerOptions options;
+    /** Bytes fed one at a time to Vert.x's h2c preface detection. */
+    private int sniffed;
     private final long headerTimeoutMillis;
     /** Makes the fast path of each HTTP/1 connection; {@code null} for none. */
     private final java.util.function.Supplier<FastPath> fastPath;
@@ -148,7 +160,17 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         // one at a time until it has decided (the first byte unlike the preface decides), so the decoder is swapped
         // before it parses anything.
         while (buf.isReadable() && p.get(Http1xOrH2CHandler.class) != null) {
+            if (sniffed >= PREFACE_REQUEST_LINE && buf.getByte(buf.readerIndex()) != PREFACE[sniffed]) {
+                // "PRI * HTTP/2.0" then not the rest of the preface: an HTTP/2 client with a broken preface, a
+                // connection error of type PROTOCOL_ERROR (RFC 9113 §3.4), not an HTTP/1.1 request to answer.
+                buf.release();
+                headComplete();
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(BAD_PREFACE_GOAWAY)).addListener(ChannelFutureListener.CLOSE);
+                p.remove(this);
+                return;
+            }
             ctx.fireChannelRead(buf.readRetainedSlice(1));
+            sniffed++;
         }
         boolean settled = false;
         if (p.get(Http1xOrH2CHandler.class) == null) {
@@ -158,11 +180,17 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                 p.replace(decoder, "httpDecoder", new StrictRequestDecoder(options, this::headComplete));
                 // Every later head on this connection gets header-timeout too.
                 HeadDeadline.install(p, "httpDecoder", headerTimeoutMillis);
+                if (p.get("h2c") != null) {
+                    p.addAfter("httpDecoder", H2cUpgradeWatch.NAME, new H2cUpgradeWatch());
+                }
                 if (fastPath != null) {
                     FastPath.install(p, fastPath.get());
                 }
                 settled = true;
             } else if (p.get(Http2ConnectionHandler.class) != null) {
+                // HTTP/2 by prior knowledge or ALPN: validated before the first frame reaches the codec.
+                // By prior knowledge the preface went through the sniffing above already.
+                Http2RequestValidator.install(p, sniffed > 0);
                 headComplete();
                 settled = true;
             }
@@ -200,6 +228,31 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * Until the first request shows whether it upgrades to h2c: Vert.x's upgrade handler then removes the HTTP/1
+     * decoder, whose remaining bytes (the client preface and first frames) pass here on their way to the HTTP/2 codec,
+     * which is in place by then. The validator goes on before the first of them; a request that does not upgrade
+     * removes this watch.
+     */
+    static final class H2cUpgradeWatch extends ChannelInboundHandlerAdapter {
+
+        static final String NAME = "gatehouseH2cWatch";
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest request) {
+                // The very test Vert.x's upgrade handler makes, so no upgrade gets by without the validator.
+                if (!request.headers().contains(io.netty.handler.codec.http.HttpHeaderNames.UPGRADE, "h2c", true)) {
+                    ctx.pipeline().remove(this);
+                }
+            } else if (msg instanceof ByteBuf) {
+                Http2RequestValidator.install(ctx.pipeline(), false);
+                ctx.pipeline().remove(this);
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+
      * Vert.x's request decoder behind an {@link Http1RequestValidator}: the decoder sees only bytes the validator
      * accepted. At a violation, the messages before it are decoded as usual, then a failed message takes the bad
      * one's place (a failed request for a bad head, answered 400/505 in turn by the invalid-request handler; a failed
