@@ -213,6 +213,19 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Writes a whole 400 (connection: close) below the HTTP encoder of {@code pipeline}, for a request refused after its
+     * head was decoded and before any of its response was written; false when there is no HTTP/1 encoder.
+     */
+    static boolean answerBadRequest(ChannelPipeline pipeline) {
+        ChannelHandlerContext encoder = pipeline.context(HttpResponseEncoder.class);
+        if (encoder == null) {
+            return false;
+        }
+        encoder.writeAndFlush(Unpooled.wrappedBuffer(BAD_REQUEST)).addListener(ChannelFutureListener.CLOSE);
+        return true;
+    }
+
     private void expire(Channel channel) {
         deadline = null;
         if (!channel.isActive()) {
@@ -252,7 +265,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         }
     }
 
-
+    /**
      * Vert.x's request decoder behind an {@link Http1RequestValidator}: the decoder sees only bytes the validator
      * accepted. At a violation, the messages before it are decoded as usual, then a failed message takes the bad
      * one's place (a failed request for a bad head, answered 400/505 in turn by the invalid-request handler; a failed

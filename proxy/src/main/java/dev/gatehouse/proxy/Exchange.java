@@ -318,6 +318,12 @@ final class Exchange extends RoutedRequest {
             release();
             if (upstream != null) {
                 upstream.reset();
+                if (bodyOpen) {
+                    // Mid-body (perhaps before its head went out) a reset leaves the request queued on its connection,
+                    // which then never serves another: the connection goes, and its pool slot with it.
+                    bodyOpen = false;
+                    upstream.connection().close();
+                }
             }
         }
     }
@@ -715,13 +721,20 @@ final class Exchange extends RoutedRequest {
 
     /** The client's request failed mid-way: its connection is going, or its body broke the chunk grammar. */
     private void requestFailed(Throwable err) {
-        if (err instanceof Http1RequestValidator.Violation && !responseStarted && !done) {
-            // 400 while the connection is still there to carry it (an upstream request already half sent is cut off
-            // with its connection by complete()).
-            fail(ProxyError.BAD_REQUEST, "malformed request body: " + err.getMessage());
-        } else {
-            clientClosed();
+        if (err instanceof Http1RequestValidator.Violation && !responseStarted && !done && !response.headWritten()
+                && request.connection() instanceof io.vertx.core.http.impl.HttpServerConnection c
+                && ConnectionGuard.answerBadRequest(c.channelHandlerContext().pipeline())) {
+            // Vert.x closes the connection right after this handler: the 400 goes out below its response (none of
+            // which was written) while the connection is still there. The upstream request, half sent, is cut off
+            // with its connection by complete().
+            errorName = ProxyError.BAD_REQUEST.name();
+            clientGone = true;
+            complete();
+            abandon(current);
+            abandon(hedge);
+            return;
         }
+        clientClosed();
     }
 
     private void clientClosed() {
