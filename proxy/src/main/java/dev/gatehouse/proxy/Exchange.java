@@ -305,7 +305,7 @@ final class Exchange extends RoutedRequest {
     private final class Attempt extends Claim {
         HttpClientRequest upstream;
         boolean reusedConnection;
-        /** The request body is still going upstream: the request has not ended there. */
+        /** The upstream request has not ended (its body may still be going up, or nothing was sent yet). */
         boolean bodyOpen;
 
         Attempt(Backend backend, boolean retry) {
@@ -317,13 +317,13 @@ final class Exchange extends RoutedRequest {
             abandoned = true;
             release();
             if (upstream != null) {
-                upstream.reset();
                 if (bodyOpen) {
-                    // Mid-body (perhaps before its head went out) a reset leaves the request queued on its connection,
-                    // which then never serves another: the connection goes, and its pool slot with it.
+                    // Mid-request a reset alone leaves the request queued on its connection, which then never serves
+                    // another: the connection goes (first, so the pool cannot hand it out again), its slot with it.
                     bodyOpen = false;
                     upstream.connection().close();
                 }
+                upstream.reset();
             }
         }
     }
@@ -378,12 +378,22 @@ final class Exchange extends RoutedRequest {
         }
         HttpClientRequest up = ar.result();
         a.upstream = up;
+        // Until it ends, the request holds its connection: cut off before that, the connection must go (see abandon).
+        a.bodyOpen = true;
         if (done || a.abandoned) {
             a.abandon();
             return;
         }
         a.reusedConnection = handler.clients.reused(up.connection());
-        prepareHeaders(up);
+        try {
+            prepareHeaders(up);
+        } catch (IllegalArgumentException e) {
+            // A field Vert.x's client will not write (it validates what Netty's decoder let through): refused, and the
+            // upstream connection, which has seen nothing, goes with the request.
+            a.abandon();
+            fail(ProxyError.BAD_REQUEST, "request header not forwardable: " + e.getMessage());
+            return;
+        }
         up.response().onComplete(r -> {
             if (r.succeeded()) {
                 upstreamResponse(a, r.result());
@@ -392,6 +402,7 @@ final class Exchange extends RoutedRequest {
             }
         });
         if (!hasBody) {
+            a.bodyOpen = false;
             up.end();
             request.resume();
             return;

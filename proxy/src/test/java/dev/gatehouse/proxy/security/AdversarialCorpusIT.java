@@ -68,12 +68,12 @@ class AdversarialCorpusIT {
             + "  - name: full\n"
             + "    pool: p\n"
             + "    match: { path-prefix: /full/ }\n"
-            + "    timeout: 3s\n"
+            + "    timeout: 10s\n"
             + "    filters: [ { type: headers, request: { set: { X-Full-Path: \"1\" } } } ]\n"
             + "  - name: fast\n"
             + "    pool: p\n"
             + "    match: { path-prefix: / }\n"
-            + "    timeout: 3s\n";
+            + "    timeout: 10s\n";
 
     static SecurityProxy p;
     static final List<Case> cases = new ArrayList<>();
