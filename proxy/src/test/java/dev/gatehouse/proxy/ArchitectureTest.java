@@ -1,0 +1,102 @@
+package dev.gatehouse.proxy;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.PackageMatchers;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * DESIGN.md's module directions, as seen from proxy (config &lt;- tls &lt;- proxy, everything &lt;- app), and the
+ * confinement of Vert.x internal APIs. Only this module's main classes are imported.
+ */
+class ArchitectureTest {
+
+    private static final JavaClasses PROXY = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.gatehouse.proxy");
+
+    /** Vert.x packages that are not public API: they change between Vert.x releases without notice. */
+    private static final String[] VERTX_INTERNALS = {
+            "io.vertx.core.impl..", "io.vertx.core.*.impl..", "io.vertx.core.internal..",
+            "io.vertx.core.net.impl..", "io.vertx.core.http.impl.."};
+
+    /**
+     * The classes (with their nested and anonymous classes) that use Vert.x internals today. The engine rewrite
+     * (issue 10) confines them to one adapter; shrink this list as it does, never grow it. Their use is checked by
+     * {@link VertxInternalsTest} so a Vert.x upgrade that breaks them fails loudly.
+     */
+    private static final Set<String> VERTX_INTERNALS_USERS = Set.of(
+            "ConnectionGuard",  // HttpServerImpl over a hooked NetServerImpl#initChannel; decoder swap
+            "Exchange",         // HttpServerConnection: the HTTP/2 stream state of a paused request
+            "FastExchange",     // HeadersMultiMap; ConnectionBase.REMOTE_ADDRESS_OVERRIDE (PROXY protocol)
+            "FastPath",         // ShutdownEvent (graceful shutdown of a fast-path connection)
+            "Forwarding",       // HeadersMultiMap
+            "Http1Encoding",    // HeadersMultiMap
+            "ProxyVerticle",    // ContextInternal/VertxInternal: the verticle's Netty event loop
+            "UpstreamChannels"  // VertxInternal: transport and resolver for raw upstream channels
+    );
+
+    @Test
+    void importsSomething() {
+        assertThat(PROXY).isNotEmpty();
+    }
+
+    @Test
+    void dependsOnNoModuleAboveIt() {
+        noClasses().should().dependOnClassesThat()
+                .resideInAnyPackage("dev.gatehouse.admin..", "dev.gatehouse.loadtest..", "dev.gatehouse.app..")
+                .because("config <- tls <- proxy, everything <- app (DESIGN.md, Layout)")
+                .check(PROXY);
+    }
+
+    @Test
+    void dependsOnNoHazelcast() {
+        noClasses().should().dependOnClassesThat().resideInAPackage("com.hazelcast..")
+                .because("the data plane sees the cluster through interfaces app wires in")
+                .check(PROXY);
+    }
+
+    @Test
+    void onlyListedClassesUseVertxInternals() {
+        noClasses().that(DescribedPredicate.describe("are not listed in VERTX_INTERNALS_USERS",
+                        (JavaClass c) -> !VERTX_INTERNALS_USERS.contains(topLevelSimpleName(c))))
+                .should().dependOnClassesThat().resideInAnyPackage(VERTX_INTERNALS)
+                .because("Vert.x internals break on upgrades: keep their use confined (issue 10)")
+                .check(PROXY);
+    }
+
+    /** The list is the current state, not a wish: a class that stopped using internals must leave it. */
+    @Test
+    void everyListedClassStillUsesVertxInternals() {
+        Set<String> users = new TreeSet<>();
+        for (JavaClass c : PROXY) {
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                String pkg = d.getTargetClass().getBaseComponentType().getPackageName();
+                for (String internal : VERTX_INTERNALS) {
+                    if (PackageMatchers.of(internal).test(pkg)) {
+                        users.add(topLevelSimpleName(c));
+                    }
+                }
+            }
+        }
+        assertThat(users).as("classes of proxy using Vert.x internals (shrink VERTX_INTERNALS_USERS to match)")
+                .containsExactlyInAnyOrderElementsOf(VERTX_INTERNALS_USERS);
+    }
+
+    private static String topLevelSimpleName(JavaClass c) {
+        String name = c.getName().substring(c.getPackageName().length() + 1);
+        int nested = name.indexOf('$');
+        return c.getPackageName().equals("dev.gatehouse.proxy") ? (nested < 0 ? name : name.substring(0, nested))
+                : c.getName(); // classes of sub-packages are listed by full name
+    }
+}
