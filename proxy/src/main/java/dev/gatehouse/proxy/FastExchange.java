@@ -125,16 +125,14 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         long contentLength = 0;
         String length = h.get(HttpHeaders.CONTENT_LENGTH);
         if (length != null) {
-            if (h.getAll(HttpHeaders.CONTENT_LENGTH).size() > 1) {
-                return null;
-            }
+            // One Content-Length and one Host: Http1RequestValidator refused anything else before the decoder.
             contentLength = parseLength(length);
             if (contentLength < 0) {
                 return null;
             }
         }
         String hostHeader = h.get(HttpHeaders.HOST);
-        if (hostHeader == null || h.getAll(HttpHeaders.HOST).size() > 1) {
+        if (hostHeader == null) {
             return null;
         }
         HostAndPort authority = HostAndPort.parseAuthority(hostHeader, -1);

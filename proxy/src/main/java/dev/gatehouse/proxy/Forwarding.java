@@ -51,7 +51,8 @@ final class Forwarding {
      * dropping framing there would let a body pass as a second request (smuggling).
      */
     static void copyEndToEnd(MultiMap from, MultiMap to, boolean request) {
-        Set<String> named = connectionTokens(from.getAll(HttpHeaders.CONNECTION));
+        Set<String> named = from.contains(HttpHeaders.CONNECTION)
+                ? connectionTokens(from.getAll(HttpHeaders.CONNECTION)) : Set.of();
         for (var e : from) {
             String name = e.getKey();
             if (passes(name, named, request)) {
@@ -65,9 +66,12 @@ final class Forwarding {
      * as they are, without a String per header: the same headers are copied.
      */
     static void copyEndToEnd(HeadersMultiMap from, HeadersMultiMap to, boolean request) {
-        List<String> connection = from.getAll((CharSequence) HttpHeaders.CONNECTION);
-        Set<String> named = connection.size() == 1 && isPlainConnection(connection.get(0)) ? Set.of()
-                : connectionTokens(connection);
+        Set<String> named = Set.of();
+        if (from.contains((CharSequence) HttpHeaders.CONNECTION)) {
+            List<String> connection = from.getAll((CharSequence) HttpHeaders.CONNECTION);
+            named = connection.size() == 1 && isPlainConnection(connection.get(0)) ? Set.of()
+                    : connectionTokens(connection);
+        }
         for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
              it.hasNext(); ) {
             java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
@@ -153,8 +157,12 @@ final class Forwarding {
 
     /** Every field line of {@code name}, combined as one list value (RFC 9110 §5.3); {@code null} when absent. */
     static String combined(MultiMap in, CharSequence name) {
+        String first = in.get(name);
+        if (first == null) {
+            return null; // the common case: no list allocated
+        }
         List<String> all = in.getAll(name);
-        return all.isEmpty() ? null : all.size() == 1 ? all.get(0) : String.join(", ", all);
+        return all.size() == 1 ? first : String.join(", ", all);
     }
 
     private static String lower(String name) {

@@ -1,7 +1,6 @@
 package dev.gatehouse.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ByteProcessor;
 
 /**
  * Checks the bytes of a connection's HTTP/1.x requests against RFC 9112's grammar, incrementally, before Netty's
@@ -19,7 +18,7 @@ import io.netty.util.ByteProcessor;
  * <p>Allocation-free: it keeps a few bytes of the fields framing depends on and counts the rest. One per connection,
  * used on its event loop.
  */
-final class Http1RequestValidator implements ByteProcessor {
+final class Http1RequestValidator {
 
     /** Why the bytes were refused, and the status the answer gets. Thrown nowhere; carried as a decoder result. */
     static final class Violation extends IllegalArgumentException {
@@ -148,7 +147,15 @@ final class Http1RequestValidator implements ByteProcessor {
                 }
                 continue;
             }
-            int stop = buf.forEachByte(index, end - index, this);
+            // A plain loop rather than forEachByte(this): a third ByteProcessor beside the decoder's own would make
+            // Netty's byte-scanning call site megamorphic for every parser on the connection.
+            int stop = -1;
+            for (int i = index; i < end; i++) {
+                if (!process(buf.getByte(i))) {
+                    stop = i;
+                    break;
+                }
+            }
             int next = stop < 0 ? end : stop + 1;
             if (state == FAILED) {
                 failPosition = position + (stop - index);
@@ -163,8 +170,7 @@ final class Http1RequestValidator implements ByteProcessor {
     }
 
     /** One byte; false to hand control back to {@link #feed} (a body to skip, a message end, or a violation). */
-    @Override
-    public boolean process(byte b) {
+    boolean process(byte b) {
         int c = b & 0xff;
         switch (state) {
             case START:

@@ -190,9 +190,10 @@ final class UpstreamChannels {
                     return;
                 }
                 Channel ch = f.channel();
-                Connection c = new Connection(this, ch);
+                ResponseDecoder decoder = new ResponseDecoder();
+                Connection c = new Connection(this, ch, decoder);
                 // Requests go out already encoded (Http1Encoding): no encoder in the pipeline.
-                ch.pipeline().addLast("decoder", new ResponseDecoder()).addLast("gatehouse", c);
+                ch.pipeline().addLast("decoder", decoder).addLast("gatehouse", c);
                 waiter.connected(c, false);
             });
         }
@@ -254,9 +255,12 @@ final class UpstreamChannels {
         private long idleSince;
         private boolean closed;
 
-        private Connection(Slot slot, Channel channel) {
+        private final ResponseDecoder decoder;
+
+        private Connection(Slot slot, Channel channel, ResponseDecoder decoder) {
             this.slot = slot;
             this.channel = channel;
+            this.decoder = decoder;
         }
 
         void own(Owner o) {
@@ -269,8 +273,7 @@ final class UpstreamChannels {
             if (closed || !channel.isActive()) {
                 return;
             }
-            ResponseDecoder decoder = channel.pipeline().get(ResponseDecoder.class);
-            if (decoder != null && decoder.holdsInput()) {
+            if (decoder.holdsInput()) {
                 // More than the response arrived: pooled, it would answer the next client's request (a crossed
                 // response). The connection goes instead.
                 discard();
