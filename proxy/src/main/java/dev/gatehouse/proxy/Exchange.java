@@ -510,7 +510,7 @@ final class Exchange extends RoutedRequest {
         }
         if (route.retryOnStatus(status)) {
             Attempt other = otherInFlight(a);
-            if (other != null || canRetry()) {
+            if (other != null || (canRetry() && retryTargetLeft())) {
                 // The reset is ours; without a handler Vert.x would log it as an error.
                 res.exceptionHandler(err -> { });
                 a.abandon();

@@ -475,7 +475,7 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         } else {
             conn.proxy.health.success(b);
         }
-        if (route.retryOnStatus(code) && canRetry()) {
+        if (route.retryOnStatus(code) && canRetry() && retryTargetLeft()) {
             a.abandon();
             lastError = ProxyError.UPSTREAM_RESET;
             retry();

@@ -35,10 +35,30 @@ abstract class RoutedRequest extends InFlight implements Selection {
 
     abstract String cookie(String name);
 
+    /** A backend found for the next try ahead of it (see {@link #retryTargetLeft}), or null. */
+    private Backend reserved;
+
     /** The next backend to try, or {@code null} when none is left; a request tries at most {@link #MAX_ATTEMPTS}. */
     Backend pick() {
+        Backend r = reserved;
+        if (r != null) {
+            reserved = null;
+            return r;
+        }
         skippedFull = false;
         return attempts < MAX_ATTEMPTS ? route.pool.select(this) : null;
+    }
+
+    /**
+     * Whether a retry would have a backend to go to. Asked before a retryable answer is thrown away: with nothing left
+     * to try, the client gets that real answer rather than a made-up 502. The backend found is the one the retry takes.
+     */
+    boolean retryTargetLeft() {
+        if (reserved == null && attempts < MAX_ATTEMPTS) {
+            skippedFull = false;
+            reserved = route.pool.select(this);
+        }
+        return reserved != null;
     }
 
     /** Records a try on {@code b}; the second and later ones are retries. */

@@ -58,6 +58,33 @@ class RetryIT {
         return h.proxy.runtime().backendState("p", "127.0.0.1:" + h.backends[backend].port());
     }
 
+    /**
+     * With no untried backend left, a retryable status is the answer: the backend's own 503, its body and headers,
+     * not a made-up 502 (a one-backend pool with retries.on: [503] turned every 503 into 502). Both request paths.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "filters: [ { type: headers, request: { set: { X-Full: \"1\" } } } ]"})
+    void whenNoBackendIsLeftTheLastRealAnswerIsRelayed(String routeExtra) {
+        h = ProxyHarness.start(1, ProxyHarness.simple(1, "", "retries: { attempts: 2, on: [503] }\n" + routeExtra));
+        h.backends[0].handler = req -> req.response().setStatusCode(503).putHeader("X-Real", "yes").end("busy");
+        HttpResponse<String> r = get("/only");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).isEqualTo("busy");
+        assertThat(r.headers().firstValue("x-real")).hasValue("yes");
+        assertThat(h.backends[0].hits.get()).isEqualTo(1);
+
+        // Two backends, both 503: the second real answer is relayed after the one retry.
+        h.close();
+        h = ProxyHarness.start(2, ProxyHarness.simple(2, "", "retries: { attempts: 2, on: [503] }\n" + routeExtra));
+        for (TestBackend b : h.backends) {
+            b.handler = req -> req.response().setStatusCode(503).putHeader("X-Real", "yes").end("busy");
+        }
+        HttpResponse<String> two = get("/both");
+        assertThat(two.statusCode()).isEqualTo(503);
+        assertThat(two.headers().firstValue("x-real")).hasValue("yes");
+        assertThat(totalHits()).isEqualTo(2);
+    }
+
     @Test
     void deadBackendIsRetriedAroundAndEjectedAfterItsFirstFailure() {
         h = ProxyHarness.start(3, ProxyHarness.simple(3,
