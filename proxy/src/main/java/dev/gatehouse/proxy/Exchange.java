@@ -47,6 +47,11 @@ final class Exchange extends RoutedRequest {
     private String traceparent;
     private boolean traceContinued;
     private String errorName;
+    /**
+     * How many of the route's filters let the request through: the proxy's own answers pass back through their
+     * response side (a 401 from jwt still gets the CORS headers of a cors filter before it), as a proxied answer does.
+     */
+    private int filtersPassed;
     private boolean clientGone;
 
     private Backend backend;
@@ -138,6 +143,7 @@ final class Exchange extends RoutedRequest {
         List<ProxyFilter> filters = route.filters;
         for (int i = from; i < filters.size(); i++) {
             ProxyFilter f = filters.get(i);
+            filtersPassed = i;
             if (f.async()) {
                 int next = i + 1;
                 f.onRequestAsync(this).onComplete(ar -> {
@@ -165,6 +171,7 @@ final class Exchange extends RoutedRequest {
 
     /** Past the filters: limits, then the upstream exchange (or a WebSocket tunnel). */
     private void proceed() {
+        filtersPassed = route.filters.size();
         MultiMap h = request.headers();
         bodyLimit = route.maxBodyBytes >= 0 ? route.maxBodyBytes : handler.listener.maxBodyBytes();
         if (bodyLimit > 0 && contentLength > bodyLimit) {
@@ -845,7 +852,8 @@ final class Exchange extends RoutedRequest {
 
     private void reject(ProxyFilter.Rejection r) {
         sendError(r.status(), r.body(), hasBody && !request.isEnded(), r.headers());
-        errorName = r.status() == 429 ? "RATE_LIMITED" : r.status() == 401 ? "UNAUTHORIZED"
+        // An answer that is not an error (a CORS preflight's 204) is logged as the success it is.
+        errorName = r.status() < 400 ? null : r.status() == 429 ? "RATE_LIMITED" : r.status() == 401 ? "UNAUTHORIZED"
                 : r.status() == 403 ? "FORBIDDEN" : "REJECTED";
         done = true;
         finished();
@@ -873,6 +881,11 @@ final class Exchange extends RoutedRequest {
                 .putHeader(Forwarding.X_REQUEST_ID, requestId);
         if (handler.listener.compression()) {
             response.putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        }
+        if (route != null) {
+            for (int i = Math.min(filtersPassed, route.filters.size()) - 1; i >= 0; i--) {
+                route.filters.get(i).onResponse(this, response.headers());
+            }
         }
         if (close && request.version() != HttpVersion.HTTP_2) {
             response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);

@@ -51,6 +51,17 @@ class FiltersIT {
         assertThat(h.get("/x").statusCode()).isEqualTo(200);
     }
 
+    /** The proxy's own answers pass back through the filters before the one that answered (cors before api-key). */
+    @Test
+    void aRejectionStillCarriesTheResponseSideOfEarlierFilters() {
+        start("  - { type: cors, origins: [\"https://app.example.com\"], methods: [GET] }\n"
+                + "  - { type: api-key, header: X-Api-Key, keys: [ { name: ci, sha256: \"" + "ab".repeat(32) + "\" } ] }\n");
+        HttpResponse<String> r = send(req("/x").header("Origin", "https://app.example.com"));
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("access-control-allow-origin")).hasValue("https://app.example.com");
+        assertThat(h.backends[0].hits.get()).isZero();
+    }
+
     @Test
     void headerRulesEditBothWays() {
         start("  - { type: headers, request: { set: { X-Env: prod }, remove: [X-Debug] },"
