@@ -510,6 +510,14 @@ final class Exchange extends RoutedRequest {
         }
         Backend b = a.backend;
         int status = res.statusCode();
+        String cl = res.headers().get(HttpHeaders.CONTENT_LENGTH);
+        if (cl != null && FastExchange.parseLength(cl) < 0) {
+            // Bad framing is the backend's failure, as on the fast path (whose decoder refuses it).
+            handler.health.failure(b, "protocol error");
+            a.abandon();
+            fail(ProxyError.UPSTREAM_PROTOCOL, "bad content-length from backend");
+            return;
+        }
         if (status >= 500) {
             handler.health.failure(b, "status " + status);
         } else {
@@ -557,16 +565,8 @@ final class Exchange extends RoutedRequest {
             // The listener compresses whatever is not marked; identity marks what this route must not touch.
             out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
         }
-        String cl = in.get(HttpHeaders.CONTENT_LENGTH);
-        long length = -1;
-        if (cl != null) {
-            try {
-                length = Long.parseLong(cl);
-            } catch (NumberFormatException e) {
-                fail(ProxyError.UPSTREAM_PROTOCOL, "bad content-length from backend");
-                return;
-            }
-        }
+        // Checked above: digits only.
+        long length = cl == null ? -1 : FastExchange.parseLength(cl);
         boolean bodiless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
         if (bodiless) {
             res.handler(null);
@@ -595,6 +595,12 @@ final class Exchange extends RoutedRequest {
         res.exceptionHandler(err -> {
             if (!done) {
                 handler.health.failure(b, "reset mid-response");
+                if (!response.headWritten()) {
+                    // Nothing of the response went out yet (the head leaves with the first body bytes): the client
+                    // gets a clean 502, as on the fast path, rather than a cut-off response.
+                    fail(ProxyError.UPSTREAM_RESET, "backend closed after the response head");
+                    return;
+                }
                 complete();
                 response.reset();
             }
@@ -640,8 +646,13 @@ final class Exchange extends RoutedRequest {
         }
         Backend b = a.backend;
         if (responseStarted) {
-            // Headers already went out: all we can do is cut the client off so it sees an incomplete response.
             handler.health.failure(b, "reset mid-response");
+            if (!response.headWritten()) {
+                a.release();
+                fail(ProxyError.UPSTREAM_RESET, "backend closed after the response head");
+                return;
+            }
+            // Headers already went out: all we can do is cut the client off so it sees an incomplete response.
             complete();
             response.reset();
             return;

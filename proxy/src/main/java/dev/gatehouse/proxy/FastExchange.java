@@ -171,7 +171,7 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
     }
 
     /** A Content-Length value: digits only, or -1. */
-    private static long parseLength(String v) {
+    static long parseLength(String v) {
         if (v.isEmpty() || v.length() > 18) {
             return -1;
         }
@@ -581,7 +581,11 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
 
     @Override
     public void upstreamReadComplete() {
-        writeHead();
+        // A head alone stays held until body bytes (or the end) come: a backend that dies before any body then gets
+        // the client a clean 502, as on the full path, whose head also leaves with the first body bytes.
+        if (pendingBody != null) {
+            writeHead();
+        }
         conn.flush();
     }
 
@@ -728,6 +732,12 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} {} {}: {}", requestId, method, uri, detail);
         }
+        // One rule on both paths: a malformed or refused request, or one whose body was not read to its end,
+        // closes the connection after its answer.
+        if (error == ProxyError.BAD_REQUEST || error == ProxyError.PAYLOAD_TOO_LARGE
+                || error == ProxyError.URI_TOO_LONG || !bodyEnded) {
+            aborted = true;
+        }
         errorName = error.name();
         status = error.status;
         ByteBuf content = ByteBufUtil.writeAscii(conn.ctx.alloc(), error.body);
@@ -739,6 +749,9 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
             h.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
         }
         decorate(h);
+        if (aborted) {
+            h.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        }
         bytesOut = content.readableBytes();
         conn.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status),
                 content, h, EmptyHttpHeaders.INSTANCE));

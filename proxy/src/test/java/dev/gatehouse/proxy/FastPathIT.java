@@ -187,6 +187,50 @@ class FastPathIT {
         }
     }
 
+    /** As {@link #againstRawBackend(String, java.util.function.Consumer)}, on the fast path or the full one. */
+    private static void againstRawBackend(String answer, boolean full, java.util.function.Consumer<ProxyHarness> test) {
+        io.vertx.core.net.NetServer raw = Await.result(h.vertx.createNetServer()
+                .connectHandler(socket -> socket.handler(buf -> socket.write(answer).onComplete(v -> socket.close())))
+                .listen(0, "127.0.0.1"));
+        ProxyHarness p = ProxyHarness.start(0, "listeners:\n  - { name: public, host: 127.0.0.1, port: 0 }\n"
+                + "pools:\n  - name: p\n    backends: [ { url: \"http://127.0.0.1:" + raw.actualPort() + "\" } ]\n"
+                + "routes:\n  - { name: r, pool: p, match: { path-prefix: / }, retries: { attempts: 1 }"
+                + (full ? ", filters: [ { type: headers, request: { set: { X-Full: \"1\" } } } ]" : "") + " }\n");
+        try {
+            test.accept(p);
+        } finally {
+            p.close();
+            Await.result(raw.close());
+        }
+    }
+
+    /** The same answer on both paths when the backend dies after its head and before any body: a clean 502. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aBackendClosingAfterItsHeadGivesAClean502OnBothPaths(boolean full) {
+        againstRawBackend("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", full, p -> {
+            try (RawHttp c = RawHttp.connect(p.port())) {
+                RawHttp.Response r = c.write(get("/x")).read();
+                assertThat(r.status()).isEqualTo(502);
+                assertThat(r.text()).isEqualTo("upstream connection reset\n");
+            }
+        });
+    }
+
+    /** A malformed request closes the connection after its 400 on both paths (one rule, README). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aBadRequestClosesTheConnectionOnBothPaths(boolean full) {
+        againstRawBackend("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", full, p -> {
+            try (RawHttp c = RawHttp.connect(p.port())) {
+                // Normalisation refuses %00: a 400 after the head was parsed, from whichever path took it.
+                RawHttp.Response r = c.write(get("/a%00b")).read();
+                assertThat(r.status()).isEqualTo(400);
+                assertThat(c.closedWithin(Duration.ofSeconds(5))).isTrue();
+            }
+        });
+    }
+
     /** A one-backend proxy in front of a raw TCP server that answers each request with {@code answer}, then closes. */
     private static void againstRawBackend(String answer, java.util.function.Consumer<ProxyHarness> test) {
         io.vertx.core.net.NetServer raw = Await.result(h.vertx.createNetServer()
