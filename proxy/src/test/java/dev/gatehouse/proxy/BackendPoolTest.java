@@ -100,6 +100,23 @@ class BackendPoolTest {
     }
 
     @Test
+    void anEjectionThatRunsOutIsNoticedByTheNextSelect() {
+        BackendPool pool = threeBackends("slow-start: 0s");
+        Backend ejected = pool.backends.get(0);
+        long until = System.currentTimeMillis() + 3;
+        ejected.state().eject(until, "test");
+        assertThat(pool.eligibleCount()).isEqualTo(2);
+        // No state change marks the end of an ejection: the pool recomputes lazily once its time has passed.
+        while (System.currentTimeMillis() <= until) {
+            Thread.onSpinWait();
+        }
+        assertThat(pool.eligibleCount()).isEqualTo(2);
+        pool.select(excluding());
+        assertThat(pool.eligibleCount()).isEqualTo(3);
+        assertThat(picked(pool)).contains(ejected);
+    }
+
+    @Test
     void aDrainingBackendIsNeverEligibleNotEvenInPanic() {
         BackendPool pool = pool("", "{ url: \"http://127.0.0.1:1\", draining: true }",
                 "{ url: \"http://127.0.0.1:2\" }", "{ url: \"http://127.0.0.1:3\" }");
@@ -179,6 +196,18 @@ class BackendPoolTest {
         assertThat(pool.rampShare(b, back + 10_000)).isEqualTo(1.0);
         // A clock step backwards is not a negative share.
         assertThat(pool.rampShare(b, back - 1_000)).isEqualTo(0.1);
+    }
+
+    @Test
+    void theRampAfterAnEjectionStartsWhenTheEjectionEnds() {
+        BackendPool pool = threeBackends("slow-start: 10s");
+        Backend b = pool.backends.get(0);
+        long until = System.currentTimeMillis() + 60_000;
+        b.state().eject(until, "test");
+        assertThat(b.state().recoveredAtMillis()).isEqualTo(until);
+        assertThat(pool.rampShare(b, until)).isEqualTo(0.1);
+        assertThat(pool.rampShare(b, until + 5_000)).isEqualTo(0.5);
+        assertThat(pool.rampShare(b, until + 10_000)).isEqualTo(1.0);
     }
 
     @Test
