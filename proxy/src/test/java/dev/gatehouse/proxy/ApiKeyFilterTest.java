@@ -1,0 +1,97 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.FilterConfig;
+import io.vertx.core.MultiMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** API keys checked against their SHA-256 on real requests, and the key header kept from the backend. */
+class ApiKeyFilterTest {
+
+    private static FilterExchanges exchanges;
+
+    @BeforeAll
+    static void start() throws Exception {
+        exchanges = new FilterExchanges();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        exchanges.close();
+    }
+
+    private static String sha256(String key) {
+        return HexFormat.of().formatHex(ApiKeyFilter.sha256(key));
+    }
+
+    private static final ApiKeyFilter DEFAULT_HEADER = new ApiKeyFilter(new FilterConfig.ApiKey(null, List.of(
+            new FilterConfig.NamedKey("ci", sha256("key-one")),
+            // Upper-case hex in the config is accepted too.
+            new FilterConfig.NamedKey("ops", sha256("key-two").toUpperCase()))));
+
+    private static int status(ApiKeyFilter f, Map<String, String> headers) throws Exception {
+        Object r = exchanges.run(headers, e -> {
+            ProxyFilter.Rejection rejection = f.onRequest(e);
+            return rejection == null ? 0 : rejection.status();
+        });
+        return (Integer) r;
+    }
+
+    @Test
+    void theSha256OfAKeyIsItsKnownDigest() {
+        assertThat(sha256("abc")).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    @Test
+    void anyConfiguredKeyLetsTheRequestThrough() throws Exception {
+        assertThat(status(DEFAULT_HEADER, Map.of("X-Api-Key", "key-one"))).isZero();
+        assertThat(status(DEFAULT_HEADER, Map.of("x-api-key", "key-two"))).isZero();
+    }
+
+    @Test
+    void aMissingWrongOrAlteredKeyIsUnauthorized() throws Exception {
+        assertThat(status(DEFAULT_HEADER, Map.of())).isEqualTo(401);
+        assertThat(status(DEFAULT_HEADER, Map.of("X-Api-Key", "key-three"))).isEqualTo(401);
+        assertThat(status(DEFAULT_HEADER, Map.of("X-Api-Key", "KEY-ONE"))).isEqualTo(401);
+        assertThat(status(DEFAULT_HEADER, Map.of("X-Api-Key", ""))).isEqualTo(401);
+        // The right key in another header does not count.
+        assertThat(status(DEFAULT_HEADER, Map.of("Authorization", "key-one"))).isEqualTo(401);
+    }
+
+    @Test
+    void aConfiguredHeaderNameIsTheOnlyOneRead() throws Exception {
+        ApiKeyFilter f = new ApiKeyFilter(new FilterConfig.ApiKey("X-Token",
+                List.of(new FilterConfig.NamedKey("ci", sha256("t")))));
+        assertThat(status(f, Map.of("X-Token", "t"))).isZero();
+        assertThat(status(f, Map.of("X-Api-Key", "t"))).isEqualTo(401);
+    }
+
+    @Test
+    void noKeysConfiguredLetsNothingThrough() throws Exception {
+        ApiKeyFilter f = new ApiKeyFilter(new FilterConfig.ApiKey(null, List.of()));
+        assertThat(status(f, Map.of("X-Api-Key", "anything"))).isEqualTo(401);
+    }
+
+    @Test
+    void theKeyHeaderNeverGoesUpstream() {
+        MultiMap upstream = MultiMap.caseInsensitiveMultiMap().add("x-api-key", "key-one").add("Accept", "*/*");
+        DEFAULT_HEADER.onUpstreamRequest(null, upstream);
+        assertThat(upstream.contains("X-Api-Key")).isFalse();
+        assertThat(upstream.get("Accept")).isEqualTo("*/*");
+    }
+
+    @Test
+    void theRejectionIsAPlainUnauthorized() throws Exception {
+        Object r = exchanges.run(Map.of(), DEFAULT_HEADER::onRequest);
+        ProxyFilter.Rejection rejection = (ProxyFilter.Rejection) r;
+        assertThat(rejection.status()).isEqualTo(401);
+        assertThat(rejection.body()).isEqualTo("unauthorized\n");
+    }
+}
