@@ -13,15 +13,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Two nodes share one view of backend health: each backend is probed by one node only, and what that node learns
- * reaches the other within a second.
+ * reaches the other (typically within a second; the waits here are generous so a loaded machine
+ * does not fail them).
  */
 class ClusterHealthIT {
 
@@ -29,7 +30,8 @@ class ClusterHealthIT {
     static Path dir;
     static Vertx vertx;
     static final AtomicBoolean sick = new AtomicBoolean();
-    static final AtomicInteger probes = new AtomicInteger();
+    /** When each probe reached the backend (System.nanoTime). */
+    static final List<Long> probes = new CopyOnWriteArrayList<>();
     static HttpServer backend;
     static HttpServer spare;
     static final List<Node> nodes = new ArrayList<>();
@@ -39,7 +41,7 @@ class ClusterHealthIT {
         vertx = Vertx.vertx();
         backend = TestNodes.await(vertx.createHttpServer().requestHandler(r -> {
             if (r.path().equals("/health")) {
-                probes.incrementAndGet();
+                probes.add(System.nanoTime());
                 r.response().setStatusCode(sick.get() ? 503 : 200).end();
             } else {
                 r.response().end("main");
@@ -73,18 +75,31 @@ class ClusterHealthIT {
 
     @Test
     void oneNodeProbesEachBackendAndBothLearnItsHealth() {
-        // Probing is divided: two nodes probe the backend about as often as one would (every 200 ms), not twice.
-        await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> true);
-        int before = probes.get();
-        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
-        int inThreeSeconds = probes.get() - before;
-        assertThat(inThreeSeconds).as("probes in 3 s").isBetween(8, 20);
+        // Probing is divided: one node probes the backend, not both. Judged on the gaps between consecutive probes
+        // rather than on a count in a fixed window, which a loaded machine skews: one prober waits 200 ms after
+        // each answer, so its probes are never closer than that however late its timers fire, while with two
+        // probers every other gap is at most about 100 ms. Two short gaps are allowed for the moment the nodes
+        // divide the work after the cluster formed.
+        int start = probes.size() + 5;
+        int gaps = 20;
+        await().atMost(Duration.ofSeconds(60)).until(() -> probes.size() > start + gaps);
+        List<Long> seen = List.copyOf(probes.subList(start, start + gaps + 1));
+        List<Long> shortGaps = new ArrayList<>();
+        for (int i = 1; i < seen.size(); i++) {
+            long gapMillis = (seen.get(i) - seen.get(i - 1)) / 1_000_000;
+            if (gapMillis < 150) {
+                shortGaps.add(gapMillis);
+            }
+        }
+        assertThat(shortGaps).as("gaps under 150 ms among %d probes of a 200 ms interval", gaps).hasSizeLessThanOrEqualTo(2);
 
         sick.set(true);
         await().atMost(Duration.ofSeconds(5)).until(() -> state(nodes.get(0)).health() == BackendState.Health.UNHEALTHY
                 || state(nodes.get(1)).health() == BackendState.Health.UNHEALTHY);
         long firstSeen = System.nanoTime();
-        await().atMost(Duration.ofSeconds(1)).until(() ->
+        // Typically well within a second (printed below); the bound only fails a verdict that never arrives (the
+        // second node does not probe this backend itself, so it can only learn it through the cluster).
+        await().atMost(Duration.ofSeconds(10)).until(() ->
                 state(nodes.get(0)).health() == BackendState.Health.UNHEALTHY
                         && state(nodes.get(1)).health() == BackendState.Health.UNHEALTHY);
         System.out.printf("cluster health: the second node learned the verdict %d ms after the first%n",
@@ -103,8 +118,10 @@ class ClusterHealthIT {
     @Test
     void anEjectionOnOneNodeReachesTheOther() {
         BackendState a = state(nodes.get(0));
-        a.eject(System.currentTimeMillis() + 2_000, "test ejection");
-        await().atMost(Duration.ofSeconds(1)).until(() -> state(nodes.get(1)).ejected(System.currentTimeMillis()));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !state(nodes.get(1)).ejected(System.currentTimeMillis()));
+        long until = System.currentTimeMillis() + 5_000;
+        a.eject(until, "test ejection");
+        // The other node takes the same ejection (same end), whenever it arrives; then it ends there too.
+        await().atMost(Duration.ofSeconds(10)).until(() -> state(nodes.get(1)).ejectedUntilMillis() == until);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !state(nodes.get(1)).ejected(System.currentTimeMillis()));
     }
 }

@@ -112,7 +112,8 @@ class AccessLogTest {
             log.completed(record("a", 200, "/a"));
         }
         long tookMillis = (System.nanoTime() - start) / 1_000_000;
-        assertThat(tookMillis).as("offering never waits for the writer").isLessThan(2000);
+        // The stuck writer holds each write for 10 s: a single offer that waited for it would take longer than this.
+        assertThat(tookMillis).as("offering never waits for the writer").isLessThan(8000);
         // The writer holds at most one batch; four more fit in the queue; the rest was dropped.
         assertThat(log.dropped()).isGreaterThanOrEqualTo(10_000 - 4 - 1024);
         release.countDown();

@@ -165,7 +165,9 @@ class ConnectionLimitsIT {
             closed = c.closedWithin(Duration.ofMillis(100));
         }
         assertThat(closed).as("closed before the trickled head was complete").isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+        // Trickling the whole head takes over 9 s; the bound is generous for a loaded machine yet still says the
+        // 300 ms header timeout cut it off, not the end of the head.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
     }
 
     @Test
@@ -181,14 +183,15 @@ class ConnectionLimitsIT {
 
     @Test
     void anIdleKeepAliveConnectionIsLeftToIdleTimeout() {
-        start("header-timeout: 300ms, idle-timeout: 2s");
+        start("header-timeout: 300ms, idle-timeout: 4s");
         RawHttp c = connect();
         assertThat(c.write(GET).read().status()).isEqualTo(200);
-        // Many header timeouts pass with nothing sent: still open, and still usable.
+        // Many header timeouts pass with nothing sent: still open, and still usable. A bounded observation window
+        // (four header timeouts), well short of the idle timeout so a slow client thread cannot reach it.
         assertThat(c.closedWithin(Duration.ofMillis(1200))).isFalse();
         assertThat(c.write(GET).read().status()).isEqualTo(200);
         // Idle timeout closes it in the end.
-        assertThat(c.closedWithin(Duration.ofSeconds(6))).isTrue();
+        assertThat(c.closedWithin(Duration.ofSeconds(15))).isTrue();
     }
 
     @Test

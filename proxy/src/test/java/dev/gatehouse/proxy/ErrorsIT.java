@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.net.http.HttpTimeoutException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
@@ -63,7 +64,9 @@ class ErrorsIT {
         HttpResponse<String> r = get("/slow");
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertShortError(r, 504, "upstream request timeout\n");
-        assertThat(millis).isBetween(250L, 3_000L);
+        // Not before the 300 ms timeout; no tight upper bound (the 504 says the proxy's timeout fired, and the
+        // client's own 5 s timeout fails a hang).
+        assertThat(millis).isGreaterThanOrEqualTo(250L);
         // The connection stays usable after a timeout.
         h.backends[0].handler = TestBackend::echo;
         assertThat(get("/after").statusCode()).isEqualTo(200);
@@ -83,11 +86,12 @@ class ErrorsIT {
                 .putHeader("Content-Length", "100000")
                 .write(Buffer.buffer(new byte[1000]))
                 .onComplete(v -> req.connection().close());
-        long start = System.nanoTime();
-        assertThatThrownBy(() -> h.http.send(HttpRequest.newBuilder(h.uri("/cut")).timeout(Duration.ofSeconds(5))
+        // A broken response is an IOException other than the client's own timeout (generous, so a loaded machine
+        // does not trip it): a proxy that left the response hanging fails here.
+        assertThatThrownBy(() -> h.http.send(HttpRequest.newBuilder(h.uri("/cut")).timeout(Duration.ofSeconds(15))
                 .GET().build(), HttpResponse.BodyHandlers.ofByteArray()))
-                .isInstanceOf(IOException.class);
-        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(4_000L);
+                .isInstanceOf(IOException.class)
+                .isNotInstanceOf(HttpTimeoutException.class);
     }
 
     @Test
@@ -102,7 +106,7 @@ class ErrorsIT {
             assertThat(head.status()).isEqualTo(200);
             assertThat(head.header("Transfer-Encoding")).isEqualTo("chunked");
             // The terminating chunk never comes: the proxy cuts the connection instead.
-            assertThat(c.closedWithin(Duration.ofSeconds(3))).isTrue();
+            assertThat(c.closedWithin(Duration.ofSeconds(10))).isTrue();
         }
     }
 }

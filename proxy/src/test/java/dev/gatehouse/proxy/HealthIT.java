@@ -99,8 +99,11 @@ class HealthIT {
         // Right after recovery its share is small (round-robin alone would give it half)...
         int early = hitsOf(0, 100);
         assertThat(early).isLessThan(35);
-        // ...and once the window has passed it is back to half.
-        await().pollDelay(Duration.ofMillis(3100)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        // ...and once the window has passed (3 s from the recovery the pool ramps from) it is back to half.
+        var state = h.proxy.runtime().backendState("p", "127.0.0.1:" + h.backends[0].port());
+        long rampEnd = state.recoveredAtMillis() + 3_000;
+        assertThat(state.recoveredAtMillis()).isPositive();
+        await().atMost(Duration.ofSeconds(10)).until(() -> System.currentTimeMillis() > rampEnd);
         assertThat(hitsOf(0, 100)).isBetween(40, 60);
     }
 

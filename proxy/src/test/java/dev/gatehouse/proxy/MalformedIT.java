@@ -236,9 +236,9 @@ class MalformedIT {
     @Test
     void silentConnectionIsClosedByHeaderTimeout() {
         try (RawHttp silent = RawHttp.connect(h.port())) {
-            long start = System.nanoTime();
-            assertThat(silent.closedWithin(Duration.ofSeconds(5))).isTrue();
-            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(4_000L);
+            // header-timeout is 500 ms and idle-timeout the default 60 s: a close within 15 s can only be the
+            // header timeout, and 15 s leaves a loaded machine room.
+            assertThat(silent.closedWithin(Duration.ofSeconds(15))).isTrue();
         }
     }
 
@@ -248,14 +248,13 @@ class MalformedIT {
             slow.write("GET /slow HT");
             normal.write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(normal.read().status()).isEqualTo(200);
-            long start = System.nanoTime();
-            slow.timeout(Duration.ofSeconds(5));
+            // The 408 is the header timeout's own answer (500 ms; idle-timeout is 60 s), so the waits below only
+            // guard against a hang and are generous.
+            slow.timeout(Duration.ofSeconds(15));
             RawHttp.Response timeout = slow.read();
             assertThat(timeout.status()).isEqualTo(408);
             assertThat(timeout.header("Connection")).isEqualTo("close");
-            assertThat(slow.closedWithin(Duration.ofSeconds(3))).as("slow connection closed").isTrue();
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            assertThat(millis).isLessThan(4_000);
+            assertThat(slow.closedWithin(Duration.ofSeconds(10))).as("slow connection closed").isTrue();
             // The well-behaved keep-alive connection outlives the header timeout.
             normal.write("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(normal.read().status()).isEqualTo(200);

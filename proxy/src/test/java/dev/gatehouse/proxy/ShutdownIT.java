@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** A graceful shutdown lets requests in flight finish, on the fast path and on the full path alike. */
 class ShutdownIT {
@@ -24,10 +25,8 @@ class ShutdownIT {
                 fast.write("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
                 // Chunked: the full path's.
                 full.write("POST /slow HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
-                long deadline = System.nanoTime() + 5_000_000_000L;
-                while (h.backends[0].hits.get() < before + 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                // Both requests are in flight once the backend has them (it holds each for 500 ms).
+                await().atMost(Duration.ofSeconds(10)).until(() -> h.backends[0].hits.get() >= before + 2);
                 assertThat(h.backends[0].hits.get()).isEqualTo(before + 2);
 
                 Future<Void> stopping = h.proxy.shutdown(Duration.ofSeconds(5));
