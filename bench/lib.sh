@@ -155,6 +155,10 @@ wait_ready() {
 # returns once every port in BACKENDS answers /health.
 start_backends() {
     local p
+    if [[ ${BACKEND_KIND:-demo} == static ]]; then
+        start_static_backends
+        return
+    fi
     # shellcheck disable=SC2086
     java $BACKEND_JAVA_OPTS -cp "$1" dev.gatehouse.loadtest.DemoBackendsMain --ports "$BACKEND_PORTS" \
         >"$TMP/backends.log" 2>&1 &
@@ -162,6 +166,42 @@ start_backends() {
     PIDS+=("$BACKENDS_PID")
     for p in "${BACKENDS[@]}"; do
         wait_ready "demo backends" "$p" /health "$BACKENDS_PID" "$TMP/backends.log" 60
+    done
+}
+
+# BACKEND_KIND=static: one nginx (one worker) serving files from disk on the backend ports, the fastest backend
+# there is, so the proxy's own cost is not hidden behind a slow backend. Files: bytes/<n> for 16 and every size.
+start_static_backends() {
+    local root=$TMP/static conf=$TMP/backend-nginx.conf size p
+    mkdir -p "$root/bytes" "$TMP/backend-nginx-tmp" && chmod 777 "$TMP/backend-nginx-tmp"
+    for size in 16 "${SIZE_LIST[@]}"; do
+        head -c "$size" /dev/zero | tr '\0' 'x' >"$root/bytes/$size"
+    done
+    echo ok >"$root/health"
+    chmod -R a+rX "$root"
+    {
+        echo "worker_processes 1;"
+        echo "pid $TMP/backend-nginx.pid;"
+        echo "error_log $TMP/backend-nginx-error.log warn;"
+        echo "daemon off;"
+        echo "events { worker_connections 4096; }"
+        echo "http {"
+        echo "    access_log off;"
+        echo "    keepalive_requests 1000000;"
+        echo "    default_type application/octet-stream;"
+        for t in client_body proxy fastcgi uwsgi scgi; do
+            echo "    ${t}_temp_path $TMP/backend-nginx-tmp/$t;"
+        done
+        for p in "${BACKENDS[@]}"; do
+            echo "    server { listen 127.0.0.1:$p; root $root; }"
+        done
+        echo "}"
+    } >"$conf"
+    nginx -e "$TMP/backend-nginx-error.log" -c "$conf" >"$TMP/backends.log" 2>&1 &
+    BACKENDS_PID=$!
+    PIDS+=("$BACKENDS_PID")
+    for p in "${BACKENDS[@]}"; do
+        wait_ready "static backends" "$p" /health "$BACKENDS_PID" "$TMP/backends.log" 30
     done
 }
 

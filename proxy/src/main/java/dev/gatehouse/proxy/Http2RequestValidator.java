@@ -46,10 +46,9 @@ final class Http2RequestValidator extends Http2FrameListenerDecorator {
     private static final boolean[] TOKEN_CHARS = new boolean[128];
 
     static {
-        String punct = "!#$%&'*+-.^_`|~";
         for (int c = 0; c < 128; c++) {
-            boolean token = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                    || punct.indexOf(c) >= 0;
+            // One definition of tchar for both protocols: HTTP/1's validator holds it.
+            boolean token = Http1RequestValidator.isTokenChar((byte) c);
             TOKEN_CHARS[c] = token;
             NAME_CHARS[c] = token && !(c >= 'A' && c <= 'Z');
         }
