@@ -324,13 +324,20 @@ final class Exchange extends RoutedRequest {
             abandoned = true;
             release();
             if (upstream != null) {
-                if (bodyOpen) {
-                    // Mid-request a reset alone leaves the request queued on its connection, which then never serves
-                    // another: the connection goes (first, so the pool cannot hand it out again), its slot with it.
-                    bodyOpen = false;
-                    upstream.connection().close();
-                }
+                dropIfUnended();
                 upstream.reset();
+            }
+        }
+
+        /**
+         * Closes the connection of an upstream request that has not ended. A reset alone leaves such a request queued
+         * on its connection (Vert.x keeps a connection whose response ended and queues the next request behind the
+         * one that never ends): the connection goes, first, so the pool cannot hand it out again, and its slot with it.
+         */
+        void dropIfUnended() {
+            if (bodyOpen) {
+                bodyOpen = false;
+                upstream.connection().close();
             }
         }
     }
@@ -418,7 +425,6 @@ final class Exchange extends RoutedRequest {
         if (contentLength < 0) {
             up.setChunked(true);
         }
-        a.bodyOpen = true;
         if (expectContinue) {
             response.writeContinue();
         }
@@ -757,11 +763,6 @@ final class Exchange extends RoutedRequest {
             // which was written) while the connection is still there. The upstream request, half sent, is cut off
             // with its connection by complete().
             errorName = ProxyError.BAD_REQUEST.name();
-            clientGone = true;
-            complete();
-            abandon(current);
-            abandon(hedge);
-            return;
         }
         clientClosed();
     }
@@ -789,13 +790,9 @@ final class Exchange extends RoutedRequest {
         if (!done) {
             done = true;
             untrack();
-            if (current != null && current.bodyOpen && current.upstream != null) {
-                // Answered before the whole request body went upstream (the backend answered first, or an error):
-                // the upstream request can never end cleanly, so its connection goes rather than hold a pool slot.
-                // A reset is not enough: Vert.x keeps a connection whose response ended, and queues the next request
-                // behind the one that never ends.
-                current.bodyOpen = false;
-                current.upstream.connection().close();
+            if (current != null && current.upstream != null) {
+                // Answered before the whole request body went upstream (the backend answered first, or an error).
+                current.dropIfUnended();
             }
             if (current != null) {
                 current.release();
