@@ -24,8 +24,8 @@ final class ApiKeyFilter implements ProxyFilter {
     }
 
     @Override
-    public Rejection onRequest(Exchange exchange) {
-        String key = exchange.request.getHeader(header);
+    public Rejection onRequest(RequestView exchange) {
+        String key = exchange.header(header);
         if (key == null) {
             return unauthorized();
         }
@@ -38,7 +38,7 @@ final class ApiKeyFilter implements ProxyFilter {
     }
 
     @Override
-    public void onUpstreamRequest(Exchange exchange, MultiMap headers) {
+    public void onUpstreamRequest(RequestView exchange, MultiMap headers) {
         headers.remove(header);
     }
 

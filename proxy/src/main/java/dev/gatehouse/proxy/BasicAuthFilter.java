@@ -94,8 +94,8 @@ final class BasicAuthFilter implements ProxyFilter {
     }
 
     @Override
-    public Future<Rejection> onRequestAsync(Exchange exchange) {
-        return check(exchange.request.getHeader("Authorization"), exchange.vertx().getOrCreateContext());
+    public Future<Rejection> onRequestAsync(RequestView exchange) {
+        return check(exchange.header("Authorization"), exchange.vertx().getOrCreateContext());
     }
 
     /**
@@ -149,7 +149,7 @@ final class BasicAuthFilter implements ProxyFilter {
     }
 
     @Override
-    public void onUpstreamRequest(Exchange exchange, MultiMap headers) {
+    public void onUpstreamRequest(RequestView exchange, MultiMap headers) {
         headers.remove("Authorization");
     }
 

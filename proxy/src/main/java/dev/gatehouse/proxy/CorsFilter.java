@@ -51,13 +51,12 @@ final class CorsFilter implements ProxyFilter {
     }
 
     @Override
-    public Rejection onRequest(Exchange exchange) {
-        var req = exchange.request;
-        if (req.method() != HttpMethod.OPTIONS) {
+    public Rejection onRequest(RequestView exchange) {
+        if (exchange.method() != HttpMethod.OPTIONS) {
             return null;
         }
-        return preflight(req.getHeader("Origin"), req.getHeader("Access-Control-Request-Method"),
-                req.getHeader("Access-Control-Request-Headers"));
+        return preflight(exchange.header("Origin"), exchange.header("Access-Control-Request-Method"),
+                exchange.header("Access-Control-Request-Headers"));
     }
 
     /**
@@ -100,8 +99,8 @@ final class CorsFilter implements ProxyFilter {
     }
 
     @Override
-    public void onResponse(Exchange exchange, MultiMap out) {
-        decorate(exchange.request.getHeader("Origin"), out);
+    public void onResponse(RequestView exchange, MultiMap out) {
+        decorate(exchange.header("Origin"), out);
     }
 
     /** Sets the response's CORS headers for a request from {@code origin} (may be {@code null}). */

@@ -28,7 +28,7 @@ import java.util.Locale;
  * streamed response. Lives on the event loop of its connection and is never shared, so it needs no locking.
  * Implements {@link Selection} so that balancer picks allocate nothing.
  */
-final class Exchange extends RoutedRequest {
+final class Exchange extends RoutedRequest implements RequestView {
 
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
 
@@ -274,14 +274,10 @@ final class Exchange extends RoutedRequest {
     // ---- hash keys ------------------------------------------------------------------------------------------
 
     @Override
-    String path() {
+    public String path() {
         return normalizedPath != null ? normalizedPath : request.path();
     }
 
-    @Override
-    String header(String name) {
-        return request.getHeader(name);
-    }
 
     @Override
     String cookie(String name) {
@@ -289,16 +285,45 @@ final class Exchange extends RoutedRequest {
         return c == null ? null : c.getValue();
     }
 
-    /** The Vert.x instance, for filters that must hand work to a worker thread. */
-    io.vertx.core.Vertx vertx() {
+    @Override
+    public io.vertx.core.Vertx vertx() {
         return handler.vertx;
     }
 
-    /** Claims of a verified JWT, set by the jwt filter for the filters after it; {@code null} otherwise. */
-    io.vertx.core.json.JsonObject jwtClaims;
+    private io.vertx.core.json.JsonObject jwtClaims;
 
     @Override
-    String clientAddress() {
+    public io.vertx.core.json.JsonObject claims() {
+        return jwtClaims;
+    }
+
+    @Override
+    public void claims(io.vertx.core.json.JsonObject claims) {
+        jwtClaims = claims;
+    }
+
+    @Override
+    public HttpMethod method() {
+        return request.method();
+    }
+
+    @Override
+    public String header(CharSequence name) {
+        return request.headers().get(name);
+    }
+
+    @Override
+    public MultiMap headers() {
+        return request.headers();
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
+    }
+
+    @Override
+    public String clientAddress() {
         if (peer == null) {
             SocketAddress a = request.remoteAddress();
             peer = a == null || a.host() == null ? "unknown" : a.host();

@@ -199,12 +199,12 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
     // ---- hash keys ------------------------------------------------------------------------------------------
 
     @Override
-    String path() {
+    public String path() {
         return path;
     }
 
     @Override
-    String header(String name) {
+    public String header(CharSequence name) {
         return headers.get(name);
     }
 
@@ -222,7 +222,7 @@ final class FastExchange extends RoutedRequest implements UpstreamChannels.Conne
     }
 
     @Override
-    String clientAddress() {
+    public String clientAddress() {
         if (peer == null) {
             io.vertx.core.net.SocketAddress override = conn.ctx.channel().attr(ConnectionBase.REMOTE_ADDRESS_OVERRIDE).get();
             peer = override != null && override.host() != null ? override.host() : remotePeer();

@@ -15,12 +15,12 @@ final class HeaderRulesFilter implements ProxyFilter {
     }
 
     @Override
-    public void onUpstreamRequest(Exchange exchange, MultiMap headers) {
+    public void onUpstreamRequest(RequestView exchange, MultiMap headers) {
         apply(request, headers);
     }
 
     @Override
-    public void onResponse(Exchange exchange, MultiMap headers) {
+    public void onResponse(RequestView exchange, MultiMap headers) {
         apply(response, headers);
     }
 

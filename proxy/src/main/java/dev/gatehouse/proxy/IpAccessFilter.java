@@ -19,7 +19,7 @@ final class IpAccessFilter implements ProxyFilter {
     }
 
     @Override
-    public Rejection onRequest(Exchange exchange) {
+    public Rejection onRequest(RequestView exchange) {
         InetAddress address;
         try {
             address = InetAddress.getByName(exchange.clientAddress());

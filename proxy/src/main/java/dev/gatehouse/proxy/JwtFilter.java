@@ -58,7 +58,7 @@ final class JwtFilter implements ProxyFilter {
     }
 
     @Override
-    public Rejection onRequest(Exchange exchange) {
+    public Rejection onRequest(RequestView exchange) {
         String token = bearer(exchange);
         if (token == null) {
             return challenge(null);
@@ -67,7 +67,7 @@ final class JwtFilter implements ProxyFilter {
     }
 
     @Override
-    public Future<Rejection> onRequestAsync(Exchange exchange) {
+    public Future<Rejection> onRequestAsync(RequestView exchange) {
         String token = bearer(exchange);
         if (token == null) {
             return Future.succeededFuture(challenge(null));
@@ -99,19 +99,19 @@ final class JwtFilter implements ProxyFilter {
         keys.close();
     }
 
-    private static String bearer(Exchange exchange) {
-        String auth = exchange.request.getHeader("Authorization");
+    private static String bearer(RequestView exchange) {
+        String auth = exchange.header("Authorization");
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
         return auth.substring(7).trim();
     }
 
-    private static Rejection accept(Exchange exchange, JsonObject claims) {
+    private static Rejection accept(RequestView exchange, JsonObject claims) {
         if (claims == null || claims == UNKNOWN_KEY) {
             return challenge("invalid_token");
         }
-        exchange.jwtClaims = claims;
+        exchange.claims(claims);
         return null;
     }
 

@@ -11,7 +11,7 @@ import io.vertx.core.MultiMap;
 interface ProxyFilter {
 
     /** {@code null} to let the request through, or the response to send instead. */
-    default Rejection onRequest(Exchange exchange) {
+    default Rejection onRequest(RequestView request) {
         return null;
     }
 
@@ -24,16 +24,16 @@ interface ProxyFilter {
      * For filters whose check cannot run on an event loop (a bcrypt verification): completes with {@code null} to
      * let the request through or with the response to send. The exchange resumes on its own event loop.
      */
-    default io.vertx.core.Future<Rejection> onRequestAsync(Exchange exchange) {
-        return io.vertx.core.Future.succeededFuture(onRequest(exchange));
+    default io.vertx.core.Future<Rejection> onRequestAsync(RequestView request) {
+        return io.vertx.core.Future.succeededFuture(onRequest(request));
     }
 
     /** Edits the headers about to be sent to the backend. */
-    default void onUpstreamRequest(Exchange exchange, MultiMap headers) {
+    default void onUpstreamRequest(RequestView request, MultiMap headers) {
     }
 
     /** Edits the headers about to be sent to the client; runs in reverse filter order. */
-    default void onResponse(Exchange exchange, MultiMap headers) {
+    default void onResponse(RequestView request, MultiMap headers) {
     }
 
     /**

@@ -88,8 +88,8 @@ final class RateLimitFilter implements ProxyFilter {
     }
 
     @Override
-    public Rejection onRequest(Exchange exchange) {
-        String key = headerKey != null ? prefixed("h:", exchange.request.getHeader(headerKey))
+    public Rejection onRequest(RequestView exchange) {
+        String key = headerKey != null ? prefixed("h:", exchange.header(headerKey))
                 : claimKey != null ? claim(exchange, claimKey) : null;
         return admit(key != null ? key : "ip:" + exchange.clientAddress());
     }
@@ -231,11 +231,11 @@ final class RateLimitFilter implements ProxyFilter {
         }
     }
 
-    private static String claim(Exchange exchange, String name) {
-        if (exchange.jwtClaims == null) {
+    private static String claim(RequestView exchange, String name) {
+        if (exchange.claims() == null) {
             return null;
         }
-        Object v = exchange.jwtClaims.getValue(name);
+        Object v = exchange.claims().getValue(name);
         return v == null ? null : "jwt:" + v;
     }
 }

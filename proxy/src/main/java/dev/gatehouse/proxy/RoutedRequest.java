@@ -27,11 +27,11 @@ abstract class RoutedRequest extends InFlight implements Selection {
     private long hash;
 
     /** The client's address: the PROXY protocol source when enabled, else the TCP peer. */
-    abstract String clientAddress();
+    public abstract String clientAddress();
 
-    abstract String path();
+    public abstract String path();
 
-    abstract String header(String name);
+    public abstract String header(CharSequence name);
 
     abstract String cookie(String name);
 

@@ -63,7 +63,7 @@ class FilterCarryOverTest {
                 ProxyFilter real = super.create(route, f);
                 return new ProxyFilter() {
                     @Override
-                    public Rejection onRequest(Exchange exchange) {
+                    public Rejection onRequest(RequestView exchange) {
                         return real.onRequest(exchange);
                     }
 

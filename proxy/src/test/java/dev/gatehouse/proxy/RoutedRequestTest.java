@@ -26,18 +26,18 @@ class RoutedRequestTest {
         }
 
         @Override
-        String clientAddress() {
+        public String clientAddress() {
             return client;
         }
 
         @Override
-        String path() {
+        public String path() {
             return "/p";
         }
 
         @Override
-        String header(String name) {
-            return headers.get(name);
+        public String header(CharSequence name) {
+            return headers.get(name.toString());
         }
 
         @Override
