@@ -1,9 +1,7 @@
 package dev.gatehouse.proxy;
 
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -46,14 +44,9 @@ final class ClientIdentity {
      * Removes identity headers the client sent from the upstream headers {@code out}, then adds the verified peer's
      * when the request came over TLS with a client certificate.
      */
-    static void apply(HttpServerRequest request, MultiMap out) {
+    static void apply(SSLSession session, MultiMap out) {
         out.remove(SUBJECT);
         out.remove(FINGERPRINT);
-        if (!request.isSSL()) {
-            return;
-        }
-        HttpConnection connection = request.connection();
-        SSLSession session = connection == null ? null : connection.sslSession();
         Identity identity = session == null ? NONE : of(session);
         if (identity != NONE) {
             out.set(SUBJECT, identity.subject());

@@ -75,14 +75,14 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     private int sniffed;
     private final long headerTimeoutMillis;
     /** Makes the fast path of each HTTP/1 connection; {@code null} for none. */
-    private final java.util.function.Supplier<FastPath> fastPath;
+    private final java.util.function.Supplier<Http1Downstream> http1;
     private ScheduledFuture<?> deadline;
 
     private ConnectionGuard(HttpServerOptions options, long headerTimeoutMillis,
-                            java.util.function.Supplier<FastPath> fastPath) {
+                            java.util.function.Supplier<Http1Downstream> http1) {
         this.options = options;
         this.headerTimeoutMillis = headerTimeoutMillis;
-        this.fastPath = fastPath;
+        this.http1 = http1;
     }
 
     /** An HTTP server like {@code vertx.createHttpServer(options)} whose connections are guarded from accept on. */
@@ -90,15 +90,15 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         return createServer(vertx, options, headerTimeoutMillis, null);
     }
 
-    /** As above, with {@code fastPath} making the {@link FastPath} of each HTTP/1 connection ({@code null}: none). */
+    /** As above, with {@code http1} making the {@link Http1Downstream} of each HTTP/1 connection ({@code null}: none). */
     static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis,
-                                   java.util.function.Supplier<FastPath> fastPath) {
-        return createServer(vertx, options, headerTimeoutMillis, fastPath, null);
+                                   java.util.function.Supplier<Http1Downstream> http1) {
+        return createServer(vertx, options, headerTimeoutMillis, http1, null);
     }
 
     /** As above, with the listener's connection cap and send deadline ({@code limits}; {@code null}: none). */
     static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis,
-                                   java.util.function.Supplier<FastPath> fastPath, ConnectionLimits limits) {
+                                   java.util.function.Supplier<Http1Downstream> http1, ConnectionLimits limits) {
         VertxInternal real = (VertxInternal) vertx;
         VertxInternal hooked = new VertxWrapper(real) {
             @Override
@@ -108,7 +108,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                     protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
                         super.initChannel(pipeline, ssl);
                         if (limits == null || limits.admit(pipeline)) {
-                            install(pipeline, new ConnectionGuard(options, headerTimeoutMillis, fastPath));
+                            install(pipeline, new ConnectionGuard(options, headerTimeoutMillis, http1));
                         }
                     }
                 };
@@ -183,8 +183,8 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                 if (p.get("h2c") != null) {
                     p.addAfter("httpDecoder", H2cUpgradeWatch.NAME, new H2cUpgradeWatch());
                 }
-                if (fastPath != null) {
-                    FastPath.install(p, fastPath.get());
+                if (http1 != null) {
+                    Http1Downstream.install(p, http1.get());
                 }
                 settled = true;
             } else if (p.get(Http2ConnectionHandler.class) != null) {

@@ -1,143 +1,206 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.proxy.balance.Backend;
-import io.netty.handler.codec.http2.Http2ConnectionHandler;
-import io.netty.handler.codec.http2.Http2Stream;
-import io.vertx.core.AsyncResult;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.Cookie;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * One request's trip through the proxy: route, filters, balancer pick, upstream exchange with retries, and the
- * streamed response. Lives on the event loop of its connection and is never shared, so it needs no locking.
- * Implements {@link Selection} so that balancer picks allocate nothing.
+ * The request engine: one request's whole trip through the proxy, the same for every transport. Its phases run in a
+ * fixed order: request checks → route → request filters → backend selection → upstream request (retries, hedging,
+ * deadlines, passive health) → response head through the response filters → streamed body → log and metrics. The
+ * client side is a {@link Downstream} (raw HTTP/1.1, or Vert.x for HTTP/2); the upstream side is always an
+ * {@link UpstreamChannels} connection (HTTP/1.1 over TCP or TLS, one pool per backend per event loop).
+ *
+ * <p>Every answer the proxy makes itself (an error, a filter's rejection) goes through {@link #respond}: it runs the
+ * response side of the filters the request passed, carries the request id, and is logged like a proxied answer. The
+ * connection rule after such an answer is one: a malformed or refused request (400, 413, 414), or one whose body was
+ * not read to its end, closes the connection; any other keeps it.
+ *
+ * <p>Lives on the event loop of its connection and is never shared: no locking. Implements {@link RequestView} for
+ * the filters and, through {@link RoutedRequest}, the balancer's selection, so neither allocates.
  */
 final class Exchange extends RoutedRequest implements RequestView {
 
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    /** Body pieces past this much wait with the client's reading paused until an upstream connection takes them. */
+    private static final int MAX_QUEUED_BODY = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    final HttpServerRequest request;
-    final HttpServerResponse response;
-    final RuntimeSnapshot snapshot;
-    private final ProxyHandler handler;
-    final String requestId;
+    final ProxyHandler handler;
+    final Downstream downstream;
+    private final RuntimeSnapshot snapshot;
+    private final long startNanos;
+    private final HttpMethod method;
+    private final MultiMap headers;
+    private String requestId;
+    private String path;
     private String upstreamUri;
-    /** The request path in normal form (PathNormalizer): what routes match, hash keys read and backends receive. */
-    private String normalizedPath;
     private String hostHeader;
     private String peer;
-    /** For the exchange record (metrics, access log): when the head arrived, and how it ended. */
-    private final long startNanos;
     private String traceparent;
     private boolean traceContinued;
-    private String errorName;
-    /**
-     * How many of the route's filters let the request through: the proxy's own answers pass back through their
-     * response side (a 401 from jwt still gets the CORS headers of a cors filter before it), as a proxied answer does.
-     */
+    private JsonObject claims;
+
+    /** How many of the route's filters let the request through: the proxy's own answers pass back through them. */
     private int filtersPassed;
-    private boolean clientGone;
 
     private Backend backend;
-    /** The attempt whose response is (or will be) sent; a hedge may run beside it until one answers. */
+    /** The try whose response is (or will be) sent; a hedge may run beside it until one answers. */
     private Attempt current;
     private Attempt hedge;
     private ProxyError lastError = ProxyError.NO_HEALTHY_BACKEND;
     private boolean staleRetried;
 
+    // The request body: its framing, what waits for an upstream connection, how far it got.
     private long contentLength = -1;
     private boolean hasBody;
+    private boolean chunkedUp;
     private boolean expectContinue;
-    private boolean bodyStarted;
     private long bodyLimit;
-    private long bodyReceived;
+    private long bytesIn;
+    private boolean bodyEnded = true;
+    /** Body bytes went upstream: the request can no longer be retried. */
+    private boolean bodySent;
+    private ArrayDeque<ByteBuf> queuedBody;
+    private int queuedBytes;
+
+    // The response.
     private boolean responseStarted;
+    private boolean skippingInterim;
+    private int status;
+    private long bytesOut;
+    private String errorName;
+    private boolean clientGone;
+    /** The connection must close after this exchange (the response was cut off, or the request was refused). */
+    private boolean closeAfter;
 
     // Deadlines, checked by the handler's sweep instead of a timer per request (one periodic timer per loop).
-    long deadlineNanos = Long.MAX_VALUE;
-    long attemptDeadlineNanos = Long.MAX_VALUE;
-    long hedgeAtNanos = Long.MAX_VALUE;
+    private long deadlineNanos = Long.MAX_VALUE;
+    private long attemptDeadlineNanos = Long.MAX_VALUE;
+    private long hedgeAtNanos = Long.MAX_VALUE;
 
-    Exchange(ProxyHandler handler, HttpServerRequest request, RuntimeSnapshot snapshot) {
+    Exchange(ProxyHandler handler, Downstream downstream) {
         this.handler = handler;
-        this.request = request;
-        this.response = request.response();
-        this.snapshot = snapshot;
-        this.requestId = Forwarding.requestId(request.getHeader(Forwarding.X_REQUEST_ID));
+        this.downstream = downstream;
+        this.snapshot = handler.runtime.current();
         this.startNanos = System.nanoTime();
+        this.method = downstream.method();
+        this.headers = downstream.headers();
     }
 
-    // ---- stage 1-4: framing, route, filters, limits ----------------------------------------------------------
+    // ---- phase 1-3: request checks, route, filters ----------------------------------------------------------
 
     void start() {
         handler.observer.requestStarted(handler.listener);
-        MultiMap h = request.headers();
-        if (!checkFraming(h)) {
+        requestId = Forwarding.requestId(headers.get(Forwarding.X_REQUEST_ID));
+        String problem = downstream.framingProblem();
+        if (problem != null) {
+            fail(ProxyError.BAD_REQUEST, problem);
             return;
         }
-        if (request.uri().length() > handler.listener.maxUriLength()) {
+        contentLength = downstream.contentLength();
+        hasBody = downstream.bodyFollows();
+        bodyEnded = !hasBody;
+        chunkedUp = hasBody && contentLength < 0;
+        String uri = downstream.uri();
+        if (uri.length() > handler.listener.maxUriLength()) {
             // The decoder's line limit leaves room for method and version; the target limit is exact here.
-            fail(ProxyError.URI_TOO_LONG, "uri of " + request.uri().length() + " chars");
+            fail(ProxyError.URI_TOO_LONG, "uri of " + uri.length() + " chars");
             return;
         }
-        if (request.method() == HttpMethod.CONNECT) {
-            sendError(405, "method not allowed\n", true);
-            errorName = "METHOD_NOT_ALLOWED";
-            complete();
+        if (method == HttpMethod.CONNECT) {
+            fail(ProxyError.METHOD_NOT_ALLOWED, "CONNECT");
             return;
         }
-        HostAndPort authority = request.authority();
-        if (authority == null && request.version() == HttpVersion.HTTP_1_1) {
-            fail(ProxyError.BAD_REQUEST, "missing Host");
+        String authority = downstream.authority();
+        HostAndPort parsed = authority == null ? null : HostAndPort.parseAuthority(authority, -1);
+        if (parsed == null && !"HTTP/1.0".equals(downstream.protocol())) {
+            fail(ProxyError.BAD_REQUEST, authority == null ? "missing Host" : "bad Host");
             return;
         }
-        hostHeader = authority == null ? null
-                : authority.port() > 0 ? authority.host() + ":" + authority.port() : authority.host();
-        String host = authority == null ? null : normalizeHost(authority.host());
-        String path = request.path();
-        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
-            if (!"*".equals(request.uri())) {
-                fail(ProxyError.BAD_REQUEST, "bad request target");
-                return;
-            }
+        hostHeader = authority;
+        String host = parsed == null ? null : normalizeHost(parsed.host());
+        String rawPath = rawPath(uri);
+        if (rawPath == null) {
+            fail(ProxyError.BAD_REQUEST, "bad request target");
+            return;
+        }
+        if (rawPath.equals("*")) {
             path = "*";
         } else {
-            path = normalizedPath = handler.listener.path().normalize(path);
+            path = handler.listener.path().normalize(rawPath);
             if (path == null) {
-                fail(ProxyError.BAD_REQUEST, "path: " + handler.listener.path().problem(request.path()));
+                fail(ProxyError.BAD_REQUEST, "path: " + handler.listener.path().problem(rawPath));
                 return;
             }
         }
-        route = snapshot.routes().match(host, path, request.method(), h);
+        route = snapshot.routes().match(host, path, method, headers);
         if (route == null) {
             fail(ProxyError.NO_ROUTE, "no route for " + host + path);
             return;
         }
-        // From here on a client that goes away ends the exchange (and any upstream try it started).
-        response.closeHandler(v -> clientClosed());
-        request.exceptionHandler(this::requestFailed);
         runFilters(0);
     }
 
+    /** The path of a request target: origin form up to the query, the path of an absolute form, or "*"; else null. */
+    static String rawPath(String uri) {
+        if (uri.isEmpty()) {
+            return null;
+        }
+        int start;
+        if (uri.charAt(0) == '/') {
+            start = 0;
+        } else if (uri.equals("*")) {
+            return "*";
+        } else {
+            int scheme = uri.indexOf("://");
+            if (scheme <= 0) {
+                return null;
+            }
+            start = uri.indexOf('/', scheme + 3);
+            if (start < 0) {
+                return "/"; // an absolute form with an empty path
+            }
+        }
+        int q = uri.indexOf('?', start);
+        int hash = uri.indexOf('#', start);
+        int end = q < 0 ? uri.length() : q;
+        if (hash >= 0 && hash < end) {
+            end = hash;
+        }
+        return uri.substring(start, end);
+    }
+
+    /** The query of a request target including its '?', or "". */
+    private static String query(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? "" : uri.substring(q);
+    }
+
     /**
-     * Request filters in order from {@code from}. Synchronous ones run inline; an asynchronous one (a bcrypt check
-     * on a worker thread) suspends the chain, which resumes on this event loop when it answers.
+     * Request filters in order from {@code from}. Synchronous ones run inline; an asynchronous one (a bcrypt check on
+     * a worker, a JWKS fetch) suspends the chain, which resumes on this event loop when it answers.
      */
     private void runFilters(int from) {
         List<ProxyFilter> filters = route.filters;
@@ -166,19 +229,18 @@ final class Exchange extends RoutedRequest implements RequestView {
                 return;
             }
         }
+        filtersPassed = filters.size();
         proceed();
     }
 
-    /** Past the filters: limits, then the upstream exchange (or a WebSocket tunnel). */
+    /** Past the filters: limits, then the upstream request (or a WebSocket tunnel). */
     private void proceed() {
-        filtersPassed = route.filters.size();
-        MultiMap h = request.headers();
         bodyLimit = route.maxBodyBytes >= 0 ? route.maxBodyBytes : handler.listener.maxBodyBytes();
         if (bodyLimit > 0 && contentLength > bodyLimit) {
             fail(ProxyError.PAYLOAD_TOO_LARGE, "content-length " + contentLength + " > " + bodyLimit);
             return;
         }
-        String expect = h.get(HttpHeaders.EXPECT);
+        String expect = headers.get(HttpHeaders.EXPECT);
         if (expect != null) {
             if (!expect.equalsIgnoreCase("100-continue")) {
                 fail(ProxyError.EXPECTATION_FAILED, "expect " + expect);
@@ -186,135 +248,50 @@ final class Exchange extends RoutedRequest implements RequestView {
             }
             expectContinue = hasBody;
         }
-        upstreamUri = route.upstreamUri(path(), originForm(request));
+        String uri = downstream.uri();
+        String originForm = uri.charAt(0) == '/' || uri.equals("*") ? uri : path + query(uri);
+        upstreamUri = route.upstreamUri(path, originForm);
         if (upstreamUri == null) {
             fail(ProxyError.BAD_REQUEST, "prefix-rewrite would leave its prefix");
             return;
         }
-        if (isWebSocketUpgrade(h)) {
-            new Tunnel().start();
+        if (isWebSocketUpgrade()) {
+            if (!downstream.tunnel(this)) {
+                fail(ProxyError.BAD_REQUEST, "upgrade not available on this connection");
+            }
             return;
         }
-        deadlineNanos = System.nanoTime() + route.timeoutMillis * 1_000_000L;
+        deadlineNanos = startNanos + route.timeoutMillis * 1_000_000L;
         handler.track(this);
         attempt();
     }
 
-    /**
-     * The request target in origin form ({@code /path?query}), as backends expect it: a client talking to the proxy
-     * as a forward proxy sends the absolute form ({@code http://host/path}), which is not passed on.
-     */
-    private static String originForm(HttpServerRequest request) {
-        String uri = request.uri();
-        if (uri.isEmpty() || uri.charAt(0) == '/' || uri.equals("*")) {
-            return uri;
-        }
-        String query = request.query();
-        return query == null ? request.path() : request.path() + "?" + query;
+    private boolean isWebSocketUpgrade() {
+        String upgrade = headers.get(HttpHeaders.UPGRADE);
+        return upgrade != null && upgrade.equalsIgnoreCase("websocket")
+                && Forwarding.connectionTokens(headers.getAll(HttpHeaders.CONNECTION)).contains("upgrade");
     }
 
-    /** Rejects ambiguous message framing before anything reaches a backend (request smuggling). */
-    private boolean checkFraming(MultiMap h) {
-        List<String> te = h.getAll(HttpHeaders.TRANSFER_ENCODING);
-        List<String> cl = h.getAll(HttpHeaders.CONTENT_LENGTH);
-        if (!te.isEmpty()) {
-            if (!cl.isEmpty() || te.size() > 1 || !te.get(0).trim().equalsIgnoreCase("chunked")) {
-                fail(ProxyError.BAD_REQUEST, "conflicting or unsupported transfer-encoding");
-                return false;
-            }
-            hasBody = true;
-            return true;
-        }
-        if (cl.size() > 1) {
-            fail(ProxyError.BAD_REQUEST, "duplicate content-length");
-            return false;
-        }
-        if (cl.size() == 1) {
-            try {
-                contentLength = Long.parseLong(cl.get(0).trim());
-            } catch (NumberFormatException e) {
-                contentLength = -2;
-            }
-            if (contentLength < 0) {
-                fail(ProxyError.BAD_REQUEST, "bad content-length");
-                return false;
-            }
-            hasBody = contentLength > 0;
-            return true;
-        }
-        // HTTP/2 frames its body itself: no Content-Length does not mean no body, but END_STREAM on HEADERS does.
-        hasBody = request.version() == HttpVersion.HTTP_2 && !request.isEnded() && !remoteEnded(request);
-        return true;
-    }
-
-    /**
-     * Whether the client already ended this HTTP/2 stream. The request is paused, so Vert.x has not delivered the end
-     * yet (isEnded() is false), but Netty's stream state has it. Without this every bodiless h2 request went
-     * upstream as an empty chunked body, and chunked requests are never retried.
-     */
-    private static boolean remoteEnded(HttpServerRequest request) {
-        if (!(request.connection() instanceof io.vertx.core.http.impl.HttpServerConnection c)) {
-            return false;
-        }
-        Http2ConnectionHandler h2 = c.channelHandlerContext().pipeline().get(Http2ConnectionHandler.class);
-        Http2Stream stream = h2 == null ? null : h2.connection().stream(request.streamId());
-        return stream != null
-                && (stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE || stream.state() == Http2Stream.State.CLOSED);
-    }
-
-
-    private static boolean isWebSocketUpgrade(MultiMap h) {
-        String upgrade = h.get(HttpHeaders.UPGRADE);
-        if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
-            return false;
-        }
-        return Forwarding.connectionTokens(h.getAll(HttpHeaders.CONNECTION)).contains("upgrade");
-    }
-
-    // ---- hash keys ------------------------------------------------------------------------------------------
-
-    @Override
-    public String path() {
-        return normalizedPath != null ? normalizedPath : request.path();
-    }
-
-
-    @Override
-    String cookie(String name) {
-        Cookie c = request.getCookie(name);
-        return c == null ? null : c.getValue();
-    }
-
-    @Override
-    public io.vertx.core.Vertx vertx() {
-        return handler.vertx;
-    }
-
-    private io.vertx.core.json.JsonObject jwtClaims;
-
-    @Override
-    public io.vertx.core.json.JsonObject claims() {
-        return jwtClaims;
-    }
-
-    @Override
-    public void claims(io.vertx.core.json.JsonObject claims) {
-        jwtClaims = claims;
-    }
+    // ---- the view filters and the balancer read -------------------------------------------------------------
 
     @Override
     public HttpMethod method() {
-        return request.method();
+        return method;
+    }
+
+    @Override
+    public String path() {
+        return path;
     }
 
     @Override
     public String header(CharSequence name) {
-        return request.headers().get(name);
+        return headers.get(name);
     }
 
     @Override
     public MultiMap headers() {
-        return request.headers();
+        return headers;
     }
 
     @Override
@@ -323,51 +300,145 @@ final class Exchange extends RoutedRequest implements RequestView {
     }
 
     @Override
+    public Vertx vertx() {
+        return handler.vertx;
+    }
+
+    @Override
+    public JsonObject claims() {
+        return claims;
+    }
+
+    @Override
+    public void claims(JsonObject claims) {
+        this.claims = claims;
+    }
+
+    @Override
     public String clientAddress() {
         if (peer == null) {
-            SocketAddress a = request.remoteAddress();
-            peer = a == null || a.host() == null ? "unknown" : a.host();
+            peer = downstream.clientAddress();
+            if (peer == null) {
+                peer = "unknown";
+            }
         }
         return peer;
     }
 
-    // ---- stage 6-7: pick and upstream exchange --------------------------------------------------------------
+    @Override
+    String cookie(String name) {
+        for (String header : headers.getAll(HttpHeaders.COOKIE)) {
+            for (io.netty.handler.codec.http.cookie.Cookie c
+                    : io.netty.handler.codec.http.cookie.ServerCookieDecoder.LAX.decode(header)) {
+                if (c.name().equals(name)) {
+                    return c.value();
+                }
+            }
+        }
+        return null;
+    }
 
-    /** One upstream try: its backend, its request once connected, and whether it still holds the backend. */
-    private final class Attempt extends Claim {
-        HttpClientRequest upstream;
-        boolean reusedConnection;
-        /** The upstream request has not ended (its body may still be going up, or nothing was sent yet). */
+    String hostHeader() {
+        return hostHeader;
+    }
+
+    RuntimeSnapshot snapshot() {
+        return snapshot;
+    }
+
+    // ---- phase 4-5: backend selection and the upstream request ----------------------------------------------
+
+    /** One upstream try: its backend, its connection once it has one, and whether it still holds the backend. */
+    final class Attempt extends Claim implements UpstreamChannels.Waiter, UpstreamChannels.Connection.Owner {
+        UpstreamChannels.Connection connection;
+        boolean reused;
+        boolean waiting = true;
+        /** The backend's response lets the connection carry another request. */
+        boolean keepAlive;
+        /** This try's connection has the request head; body pieces go straight to it. */
+        boolean bodyFlowing;
+        /** The upstream request has not been sent to its end: its connection can never be reused. */
         boolean bodyOpen;
 
         Attempt(Backend backend, boolean retry) {
             super(backend, retry);
         }
 
-        /** Stops this try: releases it and resets its upstream request (our reset, not the backend's failure). */
+        /** Stops this try; its connection, mid-exchange, is closed rather than reused. */
         void abandon() {
             abandoned = true;
             release();
-            if (upstream != null) {
-                dropIfUnended();
-                upstream.reset();
+            if (waiting) {
+                waiting = false;
+                handler.channels.cancel(backend, this);
+            }
+            if (connection != null) {
+                UpstreamChannels.Connection c = connection;
+                connection = null;
+                c.discard();
             }
         }
 
-        /**
-         * Closes the connection of an upstream request that has not ended. A reset alone leaves such a request queued
-         * on its connection (Vert.x keeps a connection whose response ended and queues the next request behind the
-         * one that never ends): the connection goes, first, so the pool cannot hand it out again, and its slot with it.
-         */
-        void dropIfUnended() {
-            if (bodyOpen) {
-                bodyOpen = false;
-                upstream.connection().close();
+        @Override
+        public void connected(UpstreamChannels.Connection c, boolean wasReused) {
+            waiting = false;
+            if (done || abandoned) {
+                c.release();
+                return;
+            }
+            connection = c;
+            reused = wasReused;
+            c.own(this);
+            send(this, c);
+        }
+
+        @Override
+        public void connectFailed(Throwable cause) {
+            waiting = false;
+            attemptFailed(this, ProxyError.UPSTREAM_CONNECT_FAILED, cause);
+        }
+
+        @Override
+        public void overloaded() {
+            waiting = false;
+            release();
+            if (!done && !abandoned) {
+                fail(ProxyError.OVERLOADED, "pending requests to " + backend + " at their limit");
+            }
+        }
+
+        @Override
+        public void upstreamRead(Object msg) {
+            Exchange.this.upstreamRead(this, msg);
+        }
+
+        @Override
+        public void upstreamReadComplete() {
+            if (this == current && !done) {
+                downstream.flush();
+            }
+        }
+
+        @Override
+        public void upstreamClosed() {
+            if (connection == null) {
+                return;
+            }
+            connection = null;
+            attemptFailed(this, ProxyError.UPSTREAM_RESET, new java.io.IOException("connection closed by backend"));
+        }
+
+        @Override
+        public void upstreamWritable() {
+            if (this == current && !bodyEnded && !done && bodyFlowing && connection != null
+                    && connection.channel.isWritable()) {
+                downstream.readBody(true);
             }
         }
     }
 
     private void attempt() {
+        skippingInterim = false;
         Backend b = pick();
         if (b == null) {
             fail(skippedFull ? ProxyError.OVERLOADED : attempts == 0 ? ProxyError.NO_HEALTHY_BACKEND : lastError,
@@ -375,146 +446,49 @@ final class Exchange extends RoutedRequest implements RequestView {
             return;
         }
         current = start(b);
-        if (route.hedgeDelayNanos > 0 && !hasBody && isIdempotent(request.method()) && hedge == null) {
+        if (route.hedgeDelayNanos > 0 && !hasBody && isIdempotent(method) && hedge == null) {
             hedgeAtNanos = System.nanoTime() + route.hedgeDelayNanos;
         }
     }
 
     private Attempt start(Backend b) {
-        Attempt a = begin(b);
-        attemptDeadlineNanos = route.perTryTimeoutNanos > 0 ? System.nanoTime() + route.perTryTimeoutNanos
-                : Long.MAX_VALUE;
-        handler.clients.client(route.pool).request(target(b, request.method()))
-                .onComplete(ar -> connected(a, ar));
-        return a;
-    }
-
-    /** Records a try on {@code b} (tried list, in-flight count, observers); a second one is a retry. */
-    private Attempt begin(Backend b) {
         boolean retry = tryOn(b);
         backend = b;
         handler.observer.upstreamAttempt(route.name, b, retry);
-        return new Attempt(b, retry);
+        Attempt a = new Attempt(b, retry);
+        attemptDeadlineNanos = route.perTryTimeoutNanos > 0 ? System.nanoTime() + route.perTryTimeoutNanos
+                : Long.MAX_VALUE;
+        handler.channels.acquire(route.pool, b, a);
+        return a;
     }
 
-    /** Host, port, TLS, and for a pool with tls.server-name the name used for SNI and verification. */
-    private RequestOptions target(Backend b, HttpMethod method) {
-        return UpstreamTls.target(route.pool.config, b, new RequestOptions()).setMethod(method).setURI(upstreamUri);
-    }
-
-    private void connected(Attempt a, AsyncResult<HttpClientRequest> ar) {
-        if (ar.failed()) {
-            if (ar.cause() instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
-                // Past max-pending-requests: answer at once rather than queue without bound.
-                a.release();
-                if (!done && !a.abandoned) {
-                    fail(ProxyError.OVERLOADED, "pending requests to " + a.backend + " at their limit");
-                }
-                return;
-            }
-            attemptFailed(a, ProxyError.UPSTREAM_CONNECT_FAILED, ar.cause());
-            return;
+    /** Writes the upstream request: the client's end-to-end headers plus forwarding, Via, request id and trace. */
+    private void send(Attempt a, UpstreamChannels.Connection c) {
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        if (headers instanceof HeadersMultiMap h) {
+            Forwarding.copyEndToEnd(h, out, true);
+        } else {
+            Forwarding.copyEndToEnd(headers, out, true);
         }
-        HttpClientRequest up = ar.result();
-        a.upstream = up;
-        // Until it ends, the request holds its connection: cut off before that, the connection must go (see abandon).
-        a.bodyOpen = true;
-        if (done || a.abandoned) {
-            a.abandon();
-            return;
+        if (hostHeader != null) {
+            out.set(HttpHeaders.HOST, hostHeader);
         }
-        a.reusedConnection = handler.clients.reused(up.connection());
-        try {
-            prepareHeaders(up);
-        } catch (IllegalArgumentException e) {
-            // A field Vert.x's client will not write (it validates what Netty's decoder let through): refused, and the
-            // upstream connection, which has seen nothing, goes with the request.
-            a.abandon();
-            fail(ProxyError.BAD_REQUEST, "request header not forwardable: " + e.getMessage());
-            return;
-        }
-        up.response().onComplete(r -> {
-            if (r.succeeded()) {
-                upstreamResponse(a, r.result());
-            } else {
-                attemptFailed(a, ProxyError.UPSTREAM_RESET, r.cause());
-            }
-        });
-        if (!hasBody) {
-            a.bodyOpen = false;
-            up.end();
-            request.resume();
-            return;
-        }
-        bodyStarted = true;
-        if (contentLength < 0) {
-            up.setChunked(true);
-        }
-        if (expectContinue) {
-            response.writeContinue();
-        }
-        up.exceptionHandler(err -> attemptFailed(a, ProxyError.UPSTREAM_RESET, err));
-        request.exceptionHandler(this::requestFailed);
-        request.handler(buf -> {
-            if (done) {
-                return;
-            }
-            bodyReceived += buf.length();
-            if (contentLength >= 0 && bodyReceived > contentLength) {
-                // More body than the declared length (an HTTP/2 client can send that): never let it reach the backend.
-                fail(ProxyError.BAD_REQUEST, "body longer than content-length");
-                up.reset();
-                return;
-            }
-            if (bodyLimit > 0 && bodyReceived > bodyLimit) {
-                // Answer first: the reset fails the upstream response, which must not be taken for a backend reset.
-                fail(ProxyError.PAYLOAD_TOO_LARGE, "body over " + bodyLimit);
-                up.reset();
-                return;
-            }
-            up.write(buf);
-            if (up.writeQueueFull()) {
-                request.pause();
-                up.drainHandler(v -> request.resume());
-            }
-        });
-        request.endHandler(v -> {
-            if (done) {
-                return;
-            }
-            if (contentLength >= 0 && bodyReceived != contentLength) {
-                fail(ProxyError.BAD_REQUEST, "body shorter than content-length");
-                up.reset();
-                return;
-            }
-            a.bodyOpen = false;
-            up.end();
-        });
-        request.resume();
-    }
-
-    private void prepareHeaders(HttpClientRequest up) {
-        MultiMap in = request.headers();
-        MultiMap out = up.headers();
-        Forwarding.copyEndToEnd(in, out, true);
-        // Framing from the parsed message, never the client's bytes (chunked is set where the body starts).
+        // Framing from the parsed message, never the client's bytes: the body's length, chunked, or nothing.
         if (contentLength >= 0) {
             out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
+        } else if (chunkedUp) {
+            out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED);
         }
         // X-Client-Cert-* from the client never pass; they are set only from a verified client certificate.
-        ClientIdentity.apply(request, out);
-        if (request.authority() != null) {
-            up.authority(request.authority());
-        }
+        ClientIdentity.apply(downstream.sslSession(), out);
         ListenerSettings l = handler.listener;
-        String client = clientAddress();
-        Forwarding.addForwarding(in, out, client, l.trusted(remotePeer()), l.scheme(), hostHeader);
-        Forwarding.addVia(in, out, request.version() == HttpVersion.HTTP_2 ? "2"
-                : request.version() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
+        Forwarding.addForwarding(headers, out, clientAddress(), l.trusted(downstream.remotePeer()), l.scheme(),
+                hostHeader);
+        Forwarding.addVia(headers, out, downstream.viaProtocol());
         out.set(Forwarding.X_REQUEST_ID, requestId);
-        // W3C trace context: the proxy is a hop of the trace (see TraceContext); the same span for every attempt.
         if (traceparent == null) {
-            TraceContext t = TraceContext.continueOrStart(request.getHeader(TraceContext.TRACEPARENT));
+            // W3C trace context: the proxy is a hop of the trace; the same span for every attempt.
+            TraceContext t = TraceContext.continueOrStart(headers.get(TraceContext.TRACEPARENT));
             traceparent = t.traceparent();
             traceContinued = t.continued();
         }
@@ -522,142 +496,273 @@ final class Exchange extends RoutedRequest implements RequestView {
         if (!traceContinued) {
             out.remove(TraceContext.TRACESTATE);
         }
-        for (ProxyFilter f : route.filters) {
-            f.onUpstreamRequest(this, out);
+        List<ProxyFilter> filters = route.filters;
+        for (int i = 0; i < filters.size(); i++) {
+            filters.get(i).onUpstreamRequest(this, out);
+        }
+        c.bodilessResponse(method == HttpMethod.HEAD);
+        Channel ch = c.channel;
+        ByteBuf up = Http1Encoding.request(ch.alloc(), method.toNetty(), upstreamUri, out);
+        // A failed write fires exceptionCaught, which closes the connection; the close fails the try.
+        if (!hasBody) {
+            ch.writeAndFlush(up, ch.voidPromise());
+            return;
+        }
+        ch.write(up, ch.voidPromise());
+        a.bodyOpen = true;
+        a.bodyFlowing = true;
+        bodySent = true;
+        if (queuedBody != null) {
+            ByteBuf b;
+            while ((b = queuedBody.poll()) != null) {
+                writeBodyPiece(ch, b);
+            }
+            queuedBytes = 0;
+        }
+        if (bodyEnded) {
+            endBody(a, ch);
+        }
+        ch.flush();
+        if (expectContinue) {
+            expectContinue = false;
+            downstream.sendContinue();
+        }
+        if (!bodyEnded) {
+            downstream.readBody(ch.isWritable());
         }
     }
 
-    /** The TCP peer (the L4 balancer when PROXY protocol is on): the one whose forwarding headers we may trust. */
-    private String remotePeer() {
-        SocketAddress a = request.connection().remoteAddress(true);
-        return a == null ? null : a.host();
-    }
-
-    private void upstreamResponse(Attempt a, HttpClientResponse res) {
-        if (done || a.abandoned) {
-            res.exceptionHandler(err -> { });
-            a.abandon();
-            return;
-        }
-        Backend b = a.backend;
-        int status = res.statusCode();
-        String cl = res.headers().get(HttpHeaders.CONTENT_LENGTH);
-        if (cl != null && FastExchange.parseLength(cl) < 0) {
-            // Bad framing is the backend's failure, as on the fast path (whose decoder refuses it).
-            handler.health.failure(b, "protocol error");
-            a.abandon();
-            fail(ProxyError.UPSTREAM_PROTOCOL, "bad content-length from backend");
-            return;
-        }
-        if (status >= 500) {
-            handler.health.failure(b, "status " + status);
+    private void writeBodyPiece(Channel ch, ByteBuf b) {
+        if (chunkedUp) {
+            ch.write(Unpooled.copiedBuffer(Integer.toHexString(b.readableBytes()), StandardCharsets.US_ASCII),
+                    ch.voidPromise());
+            ch.write(Unpooled.wrappedBuffer(CRLF), ch.voidPromise());
+            ch.write(b, ch.voidPromise());
+            ch.write(Unpooled.wrappedBuffer(CRLF), ch.voidPromise());
         } else {
-            handler.health.success(b);
+            ch.write(b, ch.voidPromise());
         }
-        if (route.retryOnStatus(status)) {
-            Attempt other = otherInFlight(a);
-            if (other != null || (canRetry() && retryTargetLeft())) {
-                // The reset is ours; without a handler Vert.x would log it as an error.
-                res.exceptionHandler(err -> { });
-                a.abandon();
-                lastError = ProxyError.UPSTREAM_RESET;
-                if (other != null) {
-                    // A hedge is still running: let it answer instead of this retryable status.
-                    current = other;
-                    hedge = null;
-                } else {
-                    retry();
-                }
+    }
+
+    private void endBody(Attempt a, Channel ch) {
+        if (chunkedUp) {
+            ch.write(Unpooled.wrappedBuffer(LAST_CHUNK), ch.voidPromise());
+        }
+        a.bodyOpen = false;
+    }
+
+    /**
+     * A piece of the request body from the client ({@code last}: the end, possibly empty). It goes straight upstream
+     * once a connection has the head, else it waits (reading pauses past {@link #MAX_QUEUED_BODY}). False when the
+     * exchange is over: the caller drops it.
+     */
+    boolean requestBody(ByteBuf b, boolean last) {
+        if (done || bodyEnded) {
+            return false;
+        }
+        int n = b.readableBytes();
+        bytesIn += n;
+        if (contentLength >= 0 && bytesIn > contentLength) {
+            // More body than the declared length (an HTTP/2 client can send that): never let it reach a backend.
+            b.release();
+            fail(ProxyError.BAD_REQUEST, "body longer than content-length");
+            return true;
+        }
+        if (bodyLimit > 0 && bytesIn > bodyLimit) {
+            b.release();
+            fail(ProxyError.PAYLOAD_TOO_LARGE, "body over " + bodyLimit);
+            return true;
+        }
+        if (last) {
+            if (contentLength >= 0 && bytesIn != contentLength) {
+                b.release();
+                fail(ProxyError.BAD_REQUEST, "body shorter than content-length");
+                return true;
+            }
+            bodyEnded = true;
+        }
+        Attempt a = current;
+        if (a != null && a.bodyFlowing && a.connection != null) {
+            Channel ch = a.connection.channel;
+            if (n > 0) {
+                writeBodyPiece(ch, b);
+            } else {
+                b.release();
+            }
+            if (last) {
+                endBody(a, ch);
+            }
+            ch.flush();
+            if (!last && !ch.isWritable()) {
+                downstream.readBody(false);
+            }
+            return true;
+        }
+        if (n == 0) {
+            b.release();
+            return true;
+        }
+        if (queuedBody == null) {
+            queuedBody = new ArrayDeque<>(4);
+        }
+        queuedBody.add(b);
+        queuedBytes += n;
+        if (!last && queuedBytes >= MAX_QUEUED_BODY) {
+            downstream.readBody(false);
+        }
+        return true;
+    }
+
+    // ---- phase 6: the response ------------------------------------------------------------------------------
+
+    private void upstreamRead(Attempt a, Object msg) {
+        if (done || a.abandoned || a.connection == null) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse res) {
+            if (!res.decoderResult().isSuccess()) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                handler.health.failure(a.backend, "protocol error");
+                protocolError(a, "bad response from backend");
+                return;
+            }
+            int code = res.status().code();
+            if (code == 101) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                protocolError(a, "101 to a request that asked for no upgrade");
+                return;
+            }
+            if (code < 200) {
+                skippingInterim = true;
+            } else if (!responseHead(a, res)) {
+                io.netty.util.ReferenceCountUtil.release(msg);
                 return;
             }
         }
-        // First answer wins: a hedge still running is cut off.
+        if (msg instanceof HttpContent content) {
+            if (skippingInterim) {
+                skippingInterim = !(content instanceof LastHttpContent);
+                content.release();
+                return;
+            }
+            if (a != current) {
+                content.release();
+                return;
+            }
+            if (content instanceof LastHttpContent last) {
+                responseEnd(a, last);
+                return;
+            }
+            bytesOut += content.content().readableBytes();
+            downstream.body(content.content());
+            if (!downstream.writable()) {
+                // Backpressure: the client is slower than the backend; stop reading until it drains.
+                a.connection.channel.config().setAutoRead(false);
+            }
+        }
+    }
+
+    private void protocolError(Attempt a, String detail) {
         Attempt other = otherInFlight(a);
+        a.abandon();
         if (other != null) {
+            current = other;
+            hedge = null;
+            return;
+        }
+        fail(ProxyError.UPSTREAM_PROTOCOL, detail);
+    }
+
+    /** The head of the final response; false when it was consumed otherwise (a retry, or another try won). */
+    private boolean responseHead(Attempt a, HttpResponse res) {
+        int code = res.status().code();
+        Backend b = a.backend;
+        if (code >= 500) {
+            handler.health.failure(b, "status " + code);
+        } else {
+            handler.health.success(b);
+        }
+        Attempt other = otherInFlight(a);
+        if (route.retryOnStatus(code) && (other != null || (canRetry() && retryTargetLeft()))) {
+            a.abandon();
+            lastError = ProxyError.UPSTREAM_RESET;
+            if (other != null) {
+                // A hedge is still running: let it answer instead of this retryable status.
+                current = other;
+                hedge = null;
+            } else {
+                retry();
+            }
+            return false;
+        }
+        if (other != null) {
+            // First answer wins: the other try is cut off.
             other.abandon();
         }
         current = a;
         hedge = null;
-        untrack();
         responseStarted = true;
-        response.setStatusCode(status);
-        MultiMap out = response.headers();
-        MultiMap in = res.headers();
+        untrack();
+        status = code;
+        HeadersMultiMap in = (HeadersMultiMap) res.headers();
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
         Forwarding.copyEndToEnd(in, out, false);
-        Forwarding.addVia(in, out, res.version() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
+        Forwarding.addVia(in, out, res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
         if (!out.contains(Forwarding.X_REQUEST_ID)) {
             out.set(Forwarding.X_REQUEST_ID, requestId);
         }
-        for (int i = route.filters.size() - 1; i >= 0; i--) {
-            route.filters.get(i).onResponse(this, out);
+        List<ProxyFilter> filters = route.filters;
+        for (int i = filters.size() - 1; i >= 0; i--) {
+            filters.get(i).onResponse(this, out);
         }
         if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
                 && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
             // The listener compresses whatever is not marked; identity marks what this route must not touch.
             out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
         }
-        // Checked above: digits only.
-        long length = cl == null ? -1 : FastExchange.parseLength(cl);
-        boolean bodiless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
-        if (bodiless) {
-            res.handler(null);
-            res.endHandler(v -> complete());
-            response.end();
-            return;
+        if (handler.hsts != null) {
+            out.set(HttpsRedirect.STRICT_TRANSPORT_SECURITY, handler.hsts);
         }
-        if (length < 0 && request.version() != HttpVersion.HTTP_2) {
-            response.setChunked(true);
+        a.keepAlive = HttpUtil.isKeepAlive(res);
+        downstream.head(code, out, method == HttpMethod.HEAD || code == 204 || code == 304);
+        return true;
+    }
+
+    private void responseEnd(Attempt a, LastHttpContent last) {
+        bytesOut += last.content().readableBytes();
+        downstream.end(last.content(), last.trailingHeaders());
+        downstream.flush();
+        UpstreamChannels.Connection c = a.connection;
+        a.connection = null;
+        if (a.keepAlive && !a.bodyOpen) {
+            c.release();
+        } else {
+            // The backend answered before the whole request went up: the connection holds half a request.
+            a.bodyOpen = false;
+            c.discard();
         }
-        final long expected = length;
-        long[] sent = new long[1];
-        res.handler(buf -> {
-            sent[0] += buf.length();
-            if (sent[0] == expected) {
-                // The whole body has arrived: one write for head, body and end instead of two.
-                response.end(buf);
-            } else {
-                response.write(buf);
-                if (response.writeQueueFull()) {
-                    res.pause();
-                    response.drainHandler(v -> res.resume());
-                }
-            }
-        });
-        res.exceptionHandler(err -> {
-            if (!done) {
-                handler.health.failure(b, "reset mid-response");
-                if (!response.headWritten()) {
-                    // Nothing of the response went out yet (the head leaves with the first body bytes): the client
-                    // gets a clean 502, as on the fast path, rather than a cut-off response.
-                    fail(ProxyError.UPSTREAM_RESET, "backend closed after the response head");
-                    return;
-                }
-                complete();
-                response.reset();
-            }
-        });
-        res.endHandler(v -> {
-            if (sent[0] != expected) {
-                if (!res.trailers().isEmpty()) {
-                    response.trailers().addAll(res.trailers());
-                }
-                response.end();
-            }
-            complete();
-        });
-        if (expected == 0) {
-            response.end();
+        complete();
+    }
+
+    /** The client can take more: an upstream connection paused for it reads again. */
+    void downstreamWritable() {
+        Attempt a = current;
+        if (a != null && a.connection != null && !a.connection.channel.config().isAutoRead()) {
+            a.connection.channel.config().setAutoRead(true);
         }
     }
 
-    /** The other attempt still waiting for an answer (the hedge, or the primary when {@code a} is the hedge). */
+    // ---- retries, deadlines -----------------------------------------------------------------------------------
+
+    /** The other try still waiting for an answer (the hedge, or the primary when {@code a} is the hedge). */
     private Attempt otherInFlight(Attempt a) {
         Attempt other = a == current ? hedge : current;
         return other != null && other != a && other.held && !other.abandoned ? other : null;
     }
 
     private boolean canRetry() {
-        return attempts < route.attempts && !bodyStarted && isIdempotent(request.method()) && route.pool.retryWithinBudget();
+        return attempts < route.attempts && !bodySent && isIdempotent(method) && route.pool.retryWithinBudget();
     }
 
     static boolean isIdempotent(HttpMethod m) {
@@ -665,7 +770,6 @@ final class Exchange extends RoutedRequest implements RequestView {
                 || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
     }
 
-    /** The next try, after the route's backoff. */
     private void retry() {
         afterBackoff(handler.vertx, this::attempt);
     }
@@ -676,20 +780,24 @@ final class Exchange extends RoutedRequest implements RequestView {
             return;
         }
         Backend b = a.backend;
-        if (responseStarted) {
+        if (responseStarted && a == current) {
             handler.health.failure(b, "reset mid-response");
-            if (!response.headWritten()) {
-                a.release();
+            a.release();
+            if (!downstream.headSent()) {
+                // Nothing of the response went out yet: the client gets a clean 502, not a cut-off response.
                 fail(ProxyError.UPSTREAM_RESET, "backend closed after the response head");
                 return;
             }
-            // Headers already went out: all we can do is cut the client off so it sees an incomplete response.
+            // The head already went out: all that is left is to cut the client off mid-response.
+            errorName = "RESPONSE_INCOMPLETE";
+            closeAfter = true;
+            downstream.abort();
             complete();
-            response.reset();
             return;
         }
-        if (error == ProxyError.UPSTREAM_RESET && a.reusedConnection && !staleRetried && !bodyStarted
-                && isIdempotent(request.method()) && otherInFlight(a) == null) {
+        Attempt other = otherInFlight(a);
+        if (error == ProxyError.UPSTREAM_RESET && a.reused && !staleRetried && !bodySent && isIdempotent(method)
+                && other == null) {
             // A pooled connection the backend had just closed (the keep-alive race): not the backend's failure and
             // not a try, as nginx treats cached connections; once, so the pick may be this backend again.
             staleRetried = true;
@@ -701,9 +809,9 @@ final class Exchange extends RoutedRequest implements RequestView {
         handler.health.failure(b, error == ProxyError.UPSTREAM_CONNECT_FAILED ? "connect failed" : "reset");
         a.release();
         lastError = error;
-        if (otherInFlight(a) != null) {
+        if (other != null) {
             // The hedge (or the primary) may still answer.
-            current = otherInFlight(a);
+            current = other;
             hedge = null;
             return;
         }
@@ -712,7 +820,7 @@ final class Exchange extends RoutedRequest implements RequestView {
             return;
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} -> {}: {} ({})", requestId, request.uri(), b, error, cause.toString());
+            LOG.debug("{} {} -> {}: {} ({})", requestId, downstream.uri(), b, error, cause.toString());
         }
         fail(error, String.valueOf(cause.getMessage()));
     }
@@ -724,7 +832,15 @@ final class Exchange extends RoutedRequest implements RequestView {
             return;
         }
         if (now >= deadlineNanos) {
-            timedOut();
+            if (backend != null) {
+                handler.health.failure(backend, "timeout");
+            }
+            Attempt a = current;
+            Attempt h = hedge;
+            // Answer first: the abandoned tries' closes must not be taken for resets to retry.
+            fail(ProxyError.UPSTREAM_TIMEOUT, "no response within " + route.timeoutMillis + "ms");
+            abandon(a);
+            abandon(h);
             return;
         }
         if (now >= attemptDeadlineNanos && current != null && current.held && !current.abandoned) {
@@ -732,10 +848,11 @@ final class Exchange extends RoutedRequest implements RequestView {
             attemptDeadlineNanos = Long.MAX_VALUE;
             Attempt a = current;
             handler.health.failure(a.backend, "per-try timeout");
+            Attempt other = otherInFlight(a);
             a.abandon();
             lastError = ProxyError.UPSTREAM_TIMEOUT;
-            if (otherInFlight(a) != null) {
-                current = otherInFlight(a);
+            if (other != null) {
+                current = other;
                 hedge = null;
             } else if (canRetry()) {
                 retry();
@@ -764,68 +881,145 @@ final class Exchange extends RoutedRequest implements RequestView {
         }
     }
 
-    private void timedOut() {
-        if (done || responseStarted) {
-            return;
-        }
-        if (backend != null) {
-            handler.health.failure(backend, "timeout");
-        }
-        Attempt a = current;
-        Attempt h = hedge;
-        // Answer first: the resets fail the upstream responses, which must not be taken for resets to retry.
-        fail(ProxyError.UPSTREAM_TIMEOUT, "no response within " + route.timeoutMillis + "ms");
-        abandon(a);
-        abandon(h);
-    }
-
-    /** The client's request failed mid-way: its connection is going, or its body broke the chunk grammar. */
-    private void requestFailed(Throwable err) {
-        if (err instanceof Http1RequestValidator.Violation && !responseStarted && !done && !response.headWritten()
-                && request.connection() instanceof io.vertx.core.http.impl.HttpServerConnection c
-                && ConnectionGuard.answerBadRequest(c.channelHandlerContext().pipeline())) {
-            // Vert.x closes the connection right after this handler: the 400 goes out below its response (none of
-            // which was written) while the connection is still there. The upstream request, half sent, is cut off
-            // with its connection by complete().
-            errorName = ProxyError.BAD_REQUEST.name();
-        }
-        clientClosed();
-    }
-
-    private void clientClosed() {
-        if (done) {
-            return;
-        }
-        Attempt a = current;
-        Attempt h = hedge;
-        clientGone = true;
-        // Done first: the resets below are ours, not backend failures to count or retry.
-        complete();
-        abandon(a);
-        abandon(h);
-    }
-
     private static void abandon(Attempt a) {
         if (a != null) {
             a.abandon();
         }
     }
 
+    // ---- the end ----------------------------------------------------------------------------------------------
+
+    /** The request body broke the grammar mid-way: the try is cut off, and the client told when it still can be. */
+    void badBody() {
+        if (done) {
+            return;
+        }
+        Attempt a = current;
+        Attempt h = hedge;
+        closeAfter = true;
+        if (downstream.headSent()) {
+            errorName = ProxyError.BAD_REQUEST.name();
+            complete();
+        } else {
+            fail(ProxyError.BAD_REQUEST, "malformed request body");
+        }
+        abandon(a);
+        abandon(h);
+    }
+
+    /** The client went away (or its stream was reset): the exchange ends, and any upstream try with it. */
+    void clientClosed() {
+        if (done) {
+            return;
+        }
+        Attempt a = current;
+        Attempt h = hedge;
+        clientGone = true;
+        // Done first: the closes below are ours, not backend failures to count or retry.
+        complete();
+        abandon(a);
+        abandon(h);
+    }
+
+    /** A failure becomes the client's answer. */
+    void fail(ProxyError error, String detail) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} {}: {}", requestId, method, downstream.uri(), detail);
+        }
+        boolean refused = error == ProxyError.BAD_REQUEST || error == ProxyError.PAYLOAD_TOO_LARGE
+                || error == ProxyError.URI_TOO_LONG || error == ProxyError.METHOD_NOT_ALLOWED;
+        respond(error.status, error.body, null, error.name(), refused);
+    }
+
+    private void reject(ProxyFilter.Rejection r) {
+        int s = r.status();
+        // An answer that is not an error (a CORS preflight's 204) is logged as the success it is.
+        String name = s < 400 ? null : s == 429 ? "RATE_LIMITED" : s == 401 ? "UNAUTHORIZED"
+                : s == 403 ? "FORBIDDEN" : "REJECTED";
+        respond(s, r.body(), r.headers(), name, false);
+    }
+
+    /**
+     * The one responder: every answer the proxy makes itself. It carries the filter's own headers ({@code extra}), the
+     * request id and HSTS, passes back through the response side of the filters the request passed, and closes the
+     * connection when the request was refused or its body was not read to its end.
+     */
+    void respond(int code, String body, MultiMap extra, String error, boolean refused) {
+        if (done) {
+            return;
+        }
+        errorName = error;
+        if (downstream.headSent()) {
+            // Part of a response already went out: it can only be cut off.
+            closeAfter = true;
+            downstream.abort();
+            complete();
+            return;
+        }
+        status = code;
+        HeadersMultiMap h = HeadersMultiMap.httpHeaders();
+        if (extra != null) {
+            h.addAll(extra);
+        }
+        h.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+        h.set(Forwarding.X_REQUEST_ID, requestId);
+        if (route != null) {
+            List<ProxyFilter> filters = route.filters;
+            for (int i = Math.min(filtersPassed, filters.size()) - 1; i >= 0; i--) {
+                filters.get(i).onResponse(this, h);
+            }
+        }
+        if (handler.listener.compression()) {
+            h.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        }
+        if (handler.hsts != null) {
+            h.set(HttpsRedirect.STRICT_TRANSPORT_SECURITY, handler.hsts);
+        }
+        if (refused || !bodyEnded) {
+            closeAfter = true;
+        }
+        ByteBuf content = body == null || body.isEmpty() || method == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER
+                : ByteBufUtil.writeUtf8(downstream.alloc(), body);
+        bytesOut = content.readableBytes();
+        downstream.answer(code, h, content, closeAfter);
+        complete();
+    }
+
     private void complete() {
-        if (!done) {
-            done = true;
-            untrack();
-            if (current != null && current.upstream != null) {
-                // Answered before the whole request body went upstream (the backend answered first, or an error).
-                current.dropIfUnended();
+        if (done) {
+            return;
+        }
+        done = true;
+        if (queuedBody != null) {
+            ByteBuf b;
+            while ((b = queuedBody.poll()) != null) {
+                b.release();
             }
-            if (current != null) {
-                current.release();
+        }
+        untrack();
+        Attempt a = current;
+        if (a != null) {
+            if (a.bodyOpen && a.connection != null) {
+                // Answered before the whole request body went upstream: that connection holds half a request.
+                a.abandon();
             }
-            if (hedge != null) {
-                hedge.release();
-            }
-            finished();
+            a.release();
+        }
+        if (hedge != null) {
+            hedge.abandon();
+        }
+        finished();
+        downstream.finished(this, closeAfter || clientGone);
+    }
+
+    /** The body left unread when the exchange ended is read and dropped by the transport. */
+    boolean bodyEnded() {
+        return bodyEnded;
+    }
+
+    private void untrack() {
+        if (inFlight) {
+            handler.untrack(this);
         }
     }
 
@@ -836,173 +1030,97 @@ final class Exchange extends RoutedRequest implements RequestView {
             return;
         }
         long nanos = System.nanoTime() - startNanos;
-        boolean ended = response.ended();
+        int s = status;
         String error = errorName;
-        int status;
-        if (!ended && (clientGone || response.closed())) {
-            status = 499;
+        if (clientGone) {
+            s = 499;
             error = error == null ? "CLIENT_CLOSED" : error;
-        } else if (ended || response.headWritten()) {
-            status = response.getStatusCode();
-            error = error == null && !ended ? "RESPONSE_INCOMPLETE" : error;
-        } else {
-            status = 0;
         }
         if (traceparent == null) {
             // Answered without a backend: still a trace id to find the request by.
-            traceparent = TraceContext.continueOrStart(request.getHeader(TraceContext.TRACEPARENT)).traceparent();
+            traceparent = TraceContext.continueOrStart(headers.get(TraceContext.TRACEPARENT)).traceparent();
         }
-        Backend last = current != null ? current.backend : backend;
-        HttpVersion v = request.version();
         observer.completed(new ExchangeRecord(System.currentTimeMillis() - nanos / 1_000_000, nanos,
-                handler.listener.name(), requestId, clientAddress(), request.method().name(), request.path(),
-                v == HttpVersion.HTTP_2 ? "HTTP/2.0" : v == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1",
-                route == null ? null : route.name, route == null ? null : route.pool.name,
-                last == null ? null : last.id(), status, request.bytesRead(), response.bytesWritten(), attempts,
-                null, error, request.getHeader(HttpHeaders.USER_AGENT), traceparent));
+                handler.listener.name(), requestId, clientAddress(), method.name(), path != null ? path
+                : rawPathOrUri(), downstream.protocol(), route == null ? null : route.name,
+                route == null ? null : route.pool.name, backend == null ? null : backend.id(), s, bytesIn, bytesOut,
+                attempts, null, error, headers.get(HttpHeaders.USER_AGENT), traceparent));
     }
 
-    private void untrack() {
-        if (inFlight) {
-            handler.untrack(this);
+    private String rawPathOrUri() {
+        String p = rawPath(downstream.uri());
+        return p != null ? p : downstream.uri();
+    }
+
+    // ---- for the WebSocket tunnel ---------------------------------------------------------------------------
+
+    /** Records a try on {@code b} for a tunnel: tried list, in-flight count, observers. */
+    Claim tunnelTry(Backend b) {
+        boolean retry = tryOn(b);
+        backend = b;
+        handler.observer.upstreamAttempt(route.name, b, retry);
+        return new Claim(b, retry);
+    }
+
+    String upstreamUri() {
+        return upstreamUri;
+    }
+
+    /** The upstream request headers of a tunnel's handshake (the same forwarding as any request). */
+    void tunnelHeaders(MultiMap out) {
+        Forwarding.copyEndToEnd(headers, out, true);
+        ClientIdentity.apply(downstream.sslSession(), out);
+        ListenerSettings l = handler.listener;
+        Forwarding.addForwarding(headers, out, clientAddress(), l.trusted(downstream.remotePeer()), l.scheme(),
+                hostHeader);
+        Forwarding.addVia(headers, out, downstream.viaProtocol());
+        out.set(Forwarding.X_REQUEST_ID, requestId);
+        for (ProxyFilter f : route.filters) {
+            f.onUpstreamRequest(this, out);
         }
     }
 
-    // ---- errors ---------------------------------------------------------------------------------------------
+    /** A tunnel's handshake was answered 101: the exchange is logged with it, and ends with the tunnel. */
+    void tunnelOpened(Backend b) {
+        handler.health.success(b);
+        status = 101;
+    }
 
-    /** The one place a failure becomes a response: status, short body, and the connection closed when unsafe. */
-    void fail(ProxyError error, String detail) {
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {} {}: {}", requestId, request.method(), request.uri(), detail);
-        }
-        boolean close = error == ProxyError.BAD_REQUEST || error == ProxyError.PAYLOAD_TOO_LARGE
-                || error == ProxyError.URI_TOO_LONG
-                || (hasBody && !request.isEnded());
-        sendError(error.status, error.body, close);
-        errorName = error.name();
+    /** A tunnel ended (or never opened). */
+    void tunnelClosed(Claim claim) {
+        claim.release();
         complete();
     }
 
-    private void reject(ProxyFilter.Rejection r) {
-        sendError(r.status(), r.body(), hasBody && !request.isEnded(), r.headers());
-        // An answer that is not an error (a CORS preflight's 204) is logged as the success it is.
-        errorName = r.status() < 400 ? null : r.status() == 429 ? "RATE_LIMITED" : r.status() == 401 ? "UNAUTHORIZED"
-                : r.status() == 403 ? "FORBIDDEN" : "REJECTED";
-        done = true;
-        finished();
+    /** A tunnel's backend could not be reached. */
+    void tunnelFailed(Claim claim, Throwable cause) {
+        handler.health.failure(claim.backend, "connect failed");
+        claim.release();
+        fail(ProxyError.UPSTREAM_CONNECT_FAILED, String.valueOf(cause.getMessage()));
     }
 
-    private void sendError(int status, String body, boolean close) {
-        sendError(status, body, close, null);
-    }
-
-    /** {@code extra}: headers of the answer itself (a filter's Retry-After or CORS headers), set after the reset. */
-    private void sendError(int status, String body, boolean close, MultiMap extra) {
-        if (response.ended() || response.closed()) {
+    /** A backend refused a tunnel's upgrade with an ordinary answer, relayed whole. */
+    void tunnelRefused(Claim claim, int code, MultiMap upstreamHeaders, ByteBuf body) {
+        claim.release();
+        if (done) {
+            body.release();
             return;
         }
-        if (response.headWritten()) {
-            response.reset();
-            return;
+        status = code;
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        Forwarding.copyEndToEnd(upstreamHeaders, out, false);
+        Forwarding.addVia(upstreamHeaders, out, "1.1");
+        if (!out.contains(Forwarding.X_REQUEST_ID)) {
+            out.set(Forwarding.X_REQUEST_ID, requestId);
         }
-        response.headers().clear();
-        if (extra != null) {
-            response.headers().addAll(extra);
+        for (int i = route.filters.size() - 1; i >= 0; i--) {
+            route.filters.get(i).onResponse(this, out);
         }
-        response.setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .putHeader(Forwarding.X_REQUEST_ID, requestId);
-        if (handler.listener.compression()) {
-            response.putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        if (handler.hsts != null) {
+            out.set(HttpsRedirect.STRICT_TRANSPORT_SECURITY, handler.hsts);
         }
-        if (route != null) {
-            for (int i = Math.min(filtersPassed, route.filters.size()) - 1; i >= 0; i--) {
-                route.filters.get(i).onResponse(this, response.headers());
-            }
-        }
-        if (close && request.version() != HttpVersion.HTTP_2) {
-            response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-            response.end(body).onComplete(v -> request.connection().close());
-        } else {
-            response.end(body);
-        }
-    }
-
-    // ---- WebSocket ------------------------------------------------------------------------------------------
-
-    /** An Upgrade tunnel: the handshake is forwarded, then bytes flow both ways until either side closes. */
-    private final class Tunnel {
-        void start() {
-            Backend b = route.pool.select(Exchange.this);
-            if (b == null) {
-                fail(ProxyError.NO_HEALTHY_BACKEND, "no backend for upgrade");
-                return;
-            }
-            Attempt a = begin(b);
-            current = a;
-            handler.clients.client(route.pool).request(target(b, HttpMethod.GET))
-                    .compose(up -> {
-                        a.upstream = up;
-                        // Failures arrive through connect() and then the two sockets' handlers.
-                        up.exceptionHandler(err -> { });
-                        prepareHeaders(up);
-                        up.headers().set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
-                        up.headers().set(HttpHeaders.UPGRADE, request.getHeader(HttpHeaders.UPGRADE));
-                        return up.connect();
-                    })
-                    .onComplete(ar -> {
-                        if (ar.failed()) {
-                            attemptFailed(a, ProxyError.UPSTREAM_CONNECT_FAILED, ar.cause());
-                            return;
-                        }
-                        HttpClientResponse res = ar.result();
-                        if (res.statusCode() != 101) {
-                            // The backend refused the upgrade: relay its answer as an ordinary response.
-                            upstreamResponse(a, res);
-                            return;
-                        }
-                        response.setStatusCode(101);
-                        MultiMap out = response.headers();
-                        for (var e : res.headers()) {
-                            String n = e.getKey().toLowerCase(Locale.ROOT);
-                            if (!n.equals("content-length") && !n.equals("transfer-encoding")) {
-                                out.add(e.getKey(), e.getValue());
-                            }
-                        }
-                        NetSocket upstreamSocket = res.netSocket();
-                        request.toNetSocket().onComplete(ds -> {
-                            if (ds.failed()) {
-                                upstreamSocket.close();
-                                complete();
-                                return;
-                            }
-                            splice(ds.result(), upstreamSocket, b);
-                        });
-                    });
-        }
-
-        private void splice(NetSocket downstream, NetSocket upstreamSocket, Backend b) {
-            pump(downstream, upstreamSocket);
-            pump(upstreamSocket, downstream);
-            downstream.closeHandler(v -> {
-                upstreamSocket.close();
-                complete();
-            });
-            upstreamSocket.closeHandler(v -> {
-                downstream.close();
-                complete();
-            });
-        }
-
-        private void pump(NetSocket from, NetSocket to) {
-            from.handler(buf -> {
-                to.write(buf);
-                if (to.writeQueueFull()) {
-                    from.pause();
-                    to.drainHandler(v -> from.resume());
-                }
-            });
-            from.exceptionHandler(err -> from.close());
-        }
+        bytesOut = body.readableBytes();
+        downstream.answer(code, out, body, false);
+        complete();
     }
 }

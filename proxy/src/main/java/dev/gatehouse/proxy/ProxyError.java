@@ -2,12 +2,12 @@ package dev.gatehouse.proxy;
 
 /**
  * Every way a request can fail inside the proxy, with the status the client gets and a short body. Failures become
- * responses in {@code Exchange.fail} (the Vert.x path) and {@code FastExchange.fail} (the fast path); a filter's
- * rejection carries its own status and body instead.
+ * answers in {@code Exchange.respond}, the one responder; a filter's rejection carries its own status and body.
  */
 enum ProxyError {
     BAD_REQUEST(400, "bad request"),
     NO_ROUTE(404, "no route"),
+    METHOD_NOT_ALLOWED(405, "method not allowed"),
     PAYLOAD_TOO_LARGE(413, "payload too large"),
     URI_TOO_LONG(414, "uri too long"),
     EXPECTATION_FAILED(417, "expectation failed"),

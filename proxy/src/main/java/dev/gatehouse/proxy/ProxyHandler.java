@@ -5,32 +5,34 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
- * The entry point of the request path for one listener on one event loop: pins the current snapshot and hands the
- * request to a new {@link Exchange}.
+ * What the engine needs of one listener on one event loop (its settings, upstream connections, health signals and
+ * observers), the deadline sweep of its exchanges, and the entry point for requests through Vert.x's server.
  */
 final class ProxyHandler implements Handler<HttpServerRequest> {
 
     final Vertx vertx;
     final ProxyRuntime runtime;
     final ListenerSettings listener;
+    /** Vert.x clients, for WebSocket tunnels only. */
     final UpstreamClients clients;
+    /** The upstream connections of this event loop: every proxied request goes through them. */
+    final UpstreamChannels channels;
     final HealthSignals health;
+    /** The Strict-Transport-Security value every answer of this listener carries, or null. */
+    final String hsts;
     /** Metrics and the access log; {@link ExchangeObserver#NONE} when nothing observes. */
     final ExchangeObserver observer;
 
     ProxyHandler(Vertx vertx, ProxyRuntime runtime, ListenerSettings listener, UpstreamClients clients,
-                 HealthSignals health) {
-        this(vertx, runtime, listener, clients, health, ExchangeObserver.NONE);
-    }
-
-    ProxyHandler(Vertx vertx, ProxyRuntime runtime, ListenerSettings listener, UpstreamClients clients,
-                 HealthSignals health, ExchangeObserver observer) {
+                 UpstreamChannels channels, HealthSignals health, ExchangeObserver observer, String hsts) {
         this.vertx = vertx;
         this.runtime = runtime;
         this.listener = listener;
         this.clients = clients;
+        this.channels = channels;
         this.health = health;
         this.observer = observer;
+        this.hsts = hsts;
     }
 
     /** Exchanges waiting for an upstream answer, in an intrusive list: no allocation to add or remove. */
@@ -89,10 +91,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         }
     }
 
+    /** A request through Vert.x's server (HTTP/2, or an HTTP/1.x connection the raw transport handed over). */
     @Override
     public void handle(HttpServerRequest request) {
         // Nothing of the body is read until a backend is ready to take it (backpressure from the first byte).
         request.pause();
-        new Exchange(this, request, runtime.current()).start();
+        new VertxDownstream(this, request).start();
     }
 }

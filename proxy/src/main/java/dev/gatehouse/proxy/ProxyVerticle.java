@@ -64,6 +64,8 @@ final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         clients = new UpstreamClients(vertx, eventLoops);
+        io.vertx.core.internal.ContextInternal ctx = (io.vertx.core.internal.ContextInternal) context;
+        channels = new UpstreamChannels((io.vertx.core.internal.VertxInternal) vertx, ctx.nettyEventLoop(), eventLoops);
         List<Future<HttpServer>> bound = new ArrayList<>();
         for (ListenerConfig l : listeners) {
             bound.add(listen(l));
@@ -123,11 +125,12 @@ final class ProxyVerticle extends VerticleBase {
             }
         }
         ListenerSettings settings = ListenerSettings.of(l, compression);
-        ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, health, observer);
+        String hsts = l.isTls() && l.hsts() != null ? l.hsts().headerValue() : null;
+        ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, channels, health, observer, hsts);
         // The guard enforces header-timeout from accept on (slowloris) and strict request framing; max-connections
         // and send-timeout too.
         HttpServer server = ConnectionGuard.createServer(vertx, options, l.headerTimeout().toMillis(),
-                fastPath(l, proxy), limits.get(l.name()));
+                http1(l, proxy), limits.get(l.name()));
         // A redirect listener answers 308 to HTTPS; a TLS listener with hsts adds Strict-Transport-Security.
         server.requestHandler(HttpsRedirect.handler(l, proxy));
         if (metrics != null) {
@@ -155,22 +158,14 @@ final class ProxyVerticle extends VerticleBase {
     }
 
     /**
-     * The fast path's factory for listener {@code l}, or {@code null} where every request needs the full path: a
-     * redirect listener, or one that asks for client certificates (identity headers come from the Vert.x session).
+     * The raw HTTP/1.1 transport's factory for listener {@code l}, or {@code null} where Vert.x serves every request:
+     * a redirect listener.
      */
-    private java.util.function.Supplier<FastPath> fastPath(ListenerConfig l, ProxyHandler proxy) {
-        if (!FastPath.ENABLED || l.isRedirect()
-                || (l.isTls() && l.tls().clientAuth() != dev.gatehouse.config.TlsConfig.ClientAuth.NONE)) {
+    private java.util.function.Supplier<Http1Downstream> http1(ListenerConfig l, ProxyHandler proxy) {
+        if (!Http1Downstream.ENABLED || l.isRedirect()) {
             return null;
         }
-        if (channels == null) {
-            io.vertx.core.internal.ContextInternal ctx = (io.vertx.core.internal.ContextInternal) context;
-            channels = new UpstreamChannels((io.vertx.core.internal.VertxInternal) vertx, ctx.nettyEventLoop(),
-                    eventLoops);
-        }
-        UpstreamChannels upstreams = channels;
-        String hsts = l.isTls() && l.hsts() != null ? l.hsts().headerValue() : null;
-        return () -> new FastPath(proxy, upstreams, hsts);
+        return () -> new Http1Downstream(proxy);
     }
 
     static boolean isTlsFailure(Throwable err) {

@@ -24,8 +24,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The fast path's upstream connections of one event loop: plain-HTTP/1.1 keep-alive channels per backend, registered
- * on the same event loop as the client connections they serve, so a request and its upstream never change thread.
+ * The upstream connections of one event loop: HTTP/1.1 keep-alive channels per backend, registered on the same event
+ * loop as the client connections they serve, so a request and its upstream never change thread. Every request of
+ * every transport goes through them: one pool per backend per event loop.
  * Limits mirror the Vert.x pools: at most the loop's share of {@code max-connections} per backend, at most its share of
  * {@code circuit-breaker.max-pending-requests} waiting for one; past that a request is refused at once.
  *
@@ -46,6 +47,14 @@ final class UpstreamChannels {
     private static final class ResponseDecoder extends HttpResponseDecoder {
         ResponseDecoder() {
             super(8192, 64 * 1024, UpstreamClients.MAX_CHUNK_SIZE);
+        }
+
+        /** The request in flight was a HEAD: its response has no body, whatever its framing headers say. */
+        boolean bodiless;
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+            return bodiless || super.isContentAlwaysEmpty(msg);
         }
 
         /** Bytes past the response just read: a backend that sent more than one answer for one request. */
@@ -265,6 +274,11 @@ final class UpstreamChannels {
 
         void own(Owner o) {
             owner = o;
+        }
+
+        /** Whether the response to the request about to be written has no body (the request is a HEAD). */
+        void bodilessResponse(boolean bodiless) {
+            decoder.bodiless = bodiless;
         }
 
         /** The response was read to its end and the connection may carry another request. */
