@@ -37,13 +37,15 @@ class ArchitectureTest {
      */
     private static final Set<String> VERTX_INTERNALS_USERS = Set.of(
             "ConnectionGuard",  // HttpServerImpl over a hooked NetServerImpl#initChannel; decoder swap
-            "Exchange",         // HttpServerConnection: the HTTP/2 stream state of a paused request
-            "FastExchange",     // HeadersMultiMap; ConnectionBase.REMOTE_ADDRESS_OVERRIDE (PROXY protocol)
-            "FastPath",         // ShutdownEvent (graceful shutdown of a fast-path connection)
+            "Downstream",       // HeadersMultiMap
+            "Exchange",         // HeadersMultiMap
             "Forwarding",       // HeadersMultiMap
+            "Http1Downstream",  // HeadersMultiMap; ShutdownEvent; ConnectionBase.REMOTE_ADDRESS_OVERRIDE
             "Http1Encoding",    // HeadersMultiMap
             "ProxyVerticle",    // ContextInternal/VertxInternal: the verticle's Netty event loop
-            "UpstreamChannels"  // VertxInternal: transport and resolver for raw upstream channels
+            "Tunnel",           // BufferInternal
+            "UpstreamChannels", // VertxInternal: transport and resolver for raw upstream channels
+            "VertxDownstream"   // HttpServerConnection (HTTP/2 stream state); BufferInternal
     );
 
     @Test
