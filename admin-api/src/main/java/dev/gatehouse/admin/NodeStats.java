@@ -6,12 +6,8 @@ import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
 
-/**
- * Cumulative traffic counters of one node at {@link #time()}.
- *
- * @param cache {@code null} when the node runs without a response cache
- */
-public record NodeStats(Instant time, List<Route> routes, List<Listener> listeners, Cache cache) {
+/** Cumulative traffic counters of one node at {@link #time()}. */
+public record NodeStats(Instant time, List<Route> routes, List<Listener> listeners) {
 
     public NodeStats {
         requireNonNull(time, "time");
@@ -25,7 +21,7 @@ public record NodeStats(Instant time, List<Route> routes, List<Listener> listene
      * @param byStatusClass requests by status class ({@code 2xx}, {@code 5xx}, and {@code none} when nothing was sent)
      */
     public record Route(String route, String pool, long requests, Map<String, Long> byStatusClass,
-                        double latencySecondsSum, long cacheHits, long cacheMisses) {
+                        double latencySecondsSum) {
         public Route {
             byStatusClass = Map.copyOf(byStatusClass);
         }
@@ -39,15 +35,5 @@ public record NodeStats(Instant time, List<Route> routes, List<Listener> listene
     /** One listener's connections and requests on this node. */
     public record Listener(String listener, long connectionsAccepted, long connectionsActive, long requests,
                            long requestsActive) {
-    }
-
-    /** The response cache as this node sees it. */
-    public record Cache(long hits, long misses, long stores, long evictions, double entries, double bytes) {
-
-        /** Hits over lookups, {@code NaN} before the first lookup. */
-        public double hitRatio() {
-            long lookups = hits + misses;
-            return lookups == 0 ? Double.NaN : (double) hits / lookups;
-        }
     }
 }

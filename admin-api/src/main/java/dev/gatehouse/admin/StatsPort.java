@@ -10,8 +10,8 @@ import java.util.List;
 @FunctionalInterface
 public interface StatsPort {
 
-    /** A node without a request path: no routes, no listeners, no cache. */
-    StatsPort NONE = () -> new NodeStats(Instant.now(), List.of(), List.of(), null);
+    /** A node without a request path: no routes, no listeners. */
+    StatsPort NONE = () -> new NodeStats(Instant.now(), List.of(), List.of());
 
     /** The counters as of now; cumulative since the node started. */
     NodeStats stats();

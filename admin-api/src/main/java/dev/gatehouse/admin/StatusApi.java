@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Read-mostly views of the node and the cluster: health, members, traffic counters, cache purge, metrics, liveness,
- * readiness.
+ * Read-mostly views of the node and the cluster: health, members, traffic counters, cache purge (501 until a cache
+ * exists), metrics, liveness, readiness.
  */
 final class StatusApi {
 
@@ -86,8 +86,6 @@ final class StatusApi {
             ObjectNode classes = e.putObject("status-classes");
             new java.util.TreeMap<>(r.byStatusClass()).forEach(classes::put);
             e.put("latency-seconds-sum", r.latencySecondsSum());
-            e.put("cache-hits", r.cacheHits());
-            e.put("cache-misses", r.cacheMisses());
         });
         ArrayNode listeners = o.putArray("listeners");
         s.listeners().stream().sorted(java.util.Comparator.comparing(NodeStats.Listener::listener)).forEach(l ->
@@ -97,23 +95,6 @@ final class StatusApi {
                         .put("connections-active", l.connectionsActive())
                         .put("requests", l.requests())
                         .put("requests-active", l.requestsActive()));
-        NodeStats.Cache c = s.cache();
-        if (c == null) {
-            o.putNull("cache");
-        } else {
-            ObjectNode e = o.putObject("cache");
-            e.put("hits", c.hits());
-            e.put("misses", c.misses());
-            if (Double.isNaN(c.hitRatio())) {
-                e.putNull("hit-ratio");
-            } else {
-                e.put("hit-ratio", c.hitRatio());
-            }
-            e.put("stores", c.stores());
-            e.put("evictions", c.evictions());
-            e.put("entries", c.entries());
-            e.put("bytes", c.bytes());
-        }
         return Future.succeededFuture(Reply.json(o));
     }
 
@@ -135,7 +116,10 @@ final class StatusApi {
         });
     }
 
-    /** Exactly one of {@code {"key"}}, {@code {"prefix"}}, {@code {"tag"}}; 501 when the node has no cache. */
+    /**
+     * Exactly one of {@code {"key"}}, {@code {"prefix"}}, {@code {"tag"}}; 501 when the node has no cache, which is
+     * every node until response caching exists (the app wires no {@link CachePort} yet).
+     */
     private Future<Reply> purge(RoutingContext ctx) {
         ObjectNode body = Json.body(ctx);
         Optional<CachePort> cache = ports.cache();
@@ -156,8 +140,8 @@ final class StatusApi {
             throw Problem.badRequest(kind, "expected a non-empty string").exception();
         }
         if (cache.isEmpty()) {
-            throw Problem.of(501, "not-implemented", "No response cache",
-                    "this node runs without a response cache; nothing to purge").exception();
+            throw Problem.of(501, "not-implemented", "Response caching is not available yet",
+                    "this node has no response cache; nothing to purge").exception();
         }
         String v = value.asText();
         Future<Long> purged = switch (kind) {

@@ -84,6 +84,18 @@ class ResourceEndpointsTest {
     }
 
     @Test
+    void aRouteAskingForTheCacheIs400UntilCachingExists() {
+        HttpResponse<Buffer> r = h.write(HttpMethod.PUT, "/api/v1/routes/api",
+                "{\"pool\": \"web\", \"match\": {\"path-prefix\": \"/api/\"}, \"cache\": {\"enabled\": true}}");
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(paths(r)).containsExactly("routes[0].cache.enabled");
+        assertThat(json(r).getJsonArray("errors").getJsonObject(0).getString("message"))
+                .contains("response caching is not available yet");
+        assertThat(h.version()).isEqualTo(1);
+    }
+
+    @Test
     void positionPlacesARouteAndACatchAllLastIsFine() {
         HttpResponse<Buffer> first = h.write(HttpMethod.PUT, "/api/v1/routes/health?position=0",
                 "{\"match\": {\"path-exact\": \"/health\"}, \"pool\": \"web\"}");

@@ -78,6 +78,7 @@ class StatusEndpointsTest {
         HttpResponse<Buffer> r = h.write(HttpMethod.POST, "/api/v1/cache/purge", "{\"tag\": \"users\"}");
         assertThat(r.statusCode()).isEqualTo(501);
         assertThat(r.getHeader("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(json(r).getString("title")).isEqualTo("Response caching is not available yet");
     }
 
     @Test

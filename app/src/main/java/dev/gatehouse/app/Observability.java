@@ -72,17 +72,14 @@ final class Observability implements StatsPort, AutoCloseable {
         List<NodeStats.Route> routes = new ArrayList<>();
         for (ProxyMetrics.RouteCounts r : metrics.routeCounts()) {
             routes.add(new NodeStats.Route(r.route(), r.pool(), r.requests(), r.byStatusClass(),
-                    r.latencySecondsSum(), r.cacheHits(), r.cacheMisses()));
+                    r.latencySecondsSum()));
         }
         List<NodeStats.Listener> listeners = new ArrayList<>();
         for (ProxyMetrics.ListenerCounts l : metrics.listenerCounts()) {
             listeners.add(new NodeStats.Listener(l.listener(), l.acceptedConnections(), l.activeConnections(),
                     l.requests(), l.activeRequests()));
         }
-        ProxyMetrics.CacheCounts c = metrics.cacheCounts();
-        NodeStats.Cache cache = c == null ? null
-                : new NodeStats.Cache(c.hits(), c.misses(), c.stores(), c.evictions(), c.entries(), c.bytes());
-        return new NodeStats(Instant.now(), routes, listeners, cache);
+        return new NodeStats(Instant.now(), routes, listeners);
     }
 
     /** Writes what the access log still holds and closes it. */

@@ -1,6 +1,10 @@
 package dev.gatehouse.config;
 
-/** The cluster-wide response cache. Entries larger than {@code maxEntrySize} are never stored. */
+/**
+ * The {@code cache} section, reserved for the cluster-wide response cache (not built yet). {@link ConfigValidator}
+ * accepts only {@link #DEFAULT}, which earlier versions wrote into every stored configuration, and rejects any
+ * other value, so no file configures a cache that does not exist.
+ */
 public record CacheConfig(DataSize maxSize, DataSize maxEntrySize) {
 
     public static final CacheConfig DEFAULT = new CacheConfig(null, null);

@@ -105,7 +105,7 @@ public final class ConfigParser {
         return reader.problems().stream().noneMatch(p -> p.path().matches("pools(\\[\\d+](\\.name)?)?"));
     }
 
-    /** Parses and validates only the shared part (pools, routes, cache), as the admin API receives it. */
+    /** Parses and validates only the shared part (pools, routes), as the admin API receives it. */
     public static SharedConfig parseShared(String text) {
         return parseShared(tree(text));
     }
@@ -120,7 +120,7 @@ public final class ConfigParser {
         List<ConfigProblem> problems = new ArrayList<>();
         for (ConfigProblem p : reader.problems()) {
             problems.add(NODE_LOCAL_KEYS.contains(p.path()) ? new ConfigProblem(p.path(),
-                    "is node-local (set in each node's file); the shared configuration holds only pools, routes and cache")
+                    "is node-local (set in each node's file); the shared configuration holds only pools and routes")
                     : p);
         }
         if (shared != null) {

@@ -31,6 +31,8 @@ public final class ConfigValidator {
     /** A header field value: visible characters, spaces and tabs; no CR, LF or other control characters. */
     private static final Pattern HEADER_VALUE = Pattern.compile("[\\t\\x20-\\x7e\\x80-\\x{10FFFF}]*");
     private static final Pattern ORIGIN = Pattern.compile("\\*|https?://[^/?#\\s]+");
+    private static final String CACHE_UNAVAILABLE =
+            "response caching is not available yet (remove the cache section; only its defaults are accepted)";
     private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]", "*", "");
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -270,9 +272,14 @@ public final class ConfigValidator {
             route("routes[" + i + "]", s.routes().get(i), routeNames, poolNames.keySet());
         }
         unreachableRoutes(s.routes());
-        if (s.cache().maxEntrySize().bytes() > s.cache().maxSize().bytes()) {
-            add("cache.max-entry-size", s.cache().maxEntrySize() + " is larger than cache.max-size "
-                    + s.cache().maxSize());
+        // Only the defaults earlier versions wrote into every stored configuration pass, so those still load.
+        if (s.cache() != null) {
+            if (!s.cache().maxSize().equals(CacheConfig.DEFAULT.maxSize())) {
+                add("cache.max-size", CACHE_UNAVAILABLE);
+            }
+            if (!s.cache().maxEntrySize().equals(CacheConfig.DEFAULT.maxEntrySize())) {
+                add("cache.max-entry-size", CACHE_UNAVAILABLE);
+            }
         }
     }
 
@@ -354,6 +361,14 @@ public final class ConfigValidator {
 
     private void route(String p, RouteConfig r, Map<String, String> names, Set<String> pools) {
         name(p, r.name(), names, "route");
+        if (r.cache() != null) {
+            if (r.cache().enabled()) {
+                add(p + ".cache.enabled", CACHE_UNAVAILABLE);
+            }
+            if (!r.cache().defaultTtl().isZero()) {
+                add(p + ".cache.default-ttl", CACHE_UNAVAILABLE);
+            }
+        }
         if (r.pool() == null) {
             add(p + ".pool", "required");
         } else if (poolNamesKnown && !pools.contains(r.pool())) {

@@ -25,12 +25,11 @@ public record GatehouseConfig(
         listeners = listeners == null ? List.of() : List.copyOf(listeners);
         pools = pools == null ? List.of() : List.copyOf(pools);
         routes = routes == null ? List.of() : List.copyOf(routes);
-        cache = cache == null ? CacheConfig.DEFAULT : cache;
         accessLog = accessLog == null ? AccessLogConfig.OFF : accessLog;
         metrics = metrics == null ? MetricsConfig.DEFAULT : metrics;
     }
 
-    /** The cluster-wide part of this file: pools, routes and cache. */
+    /** The cluster-wide part of this file: pools, routes (and the reserved {@code cache} section). */
     public SharedConfig shared() {
         return new SharedConfig(pools, routes, cache);
     }

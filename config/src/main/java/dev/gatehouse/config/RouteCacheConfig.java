@@ -2,7 +2,10 @@ package dev.gatehouse.config;
 
 import java.time.Duration;
 
-/** Whether responses of a route go to the cluster cache, and the TTL when the origin gives none. */
+/**
+ * A route's {@code cache} section, reserved for the response cache (not built yet). {@link ConfigValidator}
+ * accepts only {@link #DISABLED}, which earlier versions wrote into every stored route, and rejects the rest.
+ */
 public record RouteCacheConfig(Boolean enabled, Duration defaultTtl) {
 
     public static final RouteCacheConfig DISABLED = new RouteCacheConfig(false, null);

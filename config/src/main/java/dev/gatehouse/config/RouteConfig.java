@@ -14,6 +14,7 @@ import java.util.List;
  * @param compression   gzip/brotli for compressible responses the client accepts
  * @param hedge         request hedging for idempotent bodiless requests; {@code null} = off
  * @param accessLog     whether the node's access log records this route's requests (default true)
+ * @param cache         {@code null} when absent; response caching is not available yet (see {@link RouteCacheConfig})
  */
 public record RouteConfig(
         String name,
@@ -33,7 +34,6 @@ public record RouteConfig(
         match = match == null ? MatchConfig.ANY : match;
         timeout = timeout == null ? Duration.ofSeconds(30) : timeout;
         retries = retries == null ? RetryConfig.DEFAULT : retries;
-        cache = cache == null ? RouteCacheConfig.DISABLED : cache;
         filters = filters == null ? List.of() : List.copyOf(filters);
         compression = compression == null ? Boolean.FALSE : compression;
         accessLog = accessLog == null ? Boolean.TRUE : accessLog;

@@ -3,17 +3,20 @@ package dev.gatehouse.config;
 import java.util.List;
 import java.util.Optional;
 
-/** The part of the configuration shared by every node of a cluster and edited through the admin API. */
+/**
+ * The part of the configuration shared by every node of a cluster and edited through the admin API.
+ *
+ * @param cache {@code null} when absent; response caching is not available yet (see {@link CacheConfig})
+ */
 public record SharedConfig(List<PoolConfig> pools, List<RouteConfig> routes, CacheConfig cache) {
 
     public SharedConfig {
         pools = pools == null ? List.of() : List.copyOf(pools);
         routes = routes == null ? List.of() : List.copyOf(routes);
-        cache = cache == null ? CacheConfig.DEFAULT : cache;
     }
 
     public static SharedConfig empty() {
-        return new SharedConfig(List.of(), List.of(), CacheConfig.DEFAULT);
+        return new SharedConfig(List.of(), List.of(), null);
     }
 
     public Optional<PoolConfig> pool(String name) {

@@ -164,8 +164,7 @@ class ConfigParserTest {
                     { "name": "api", "balancer": "least-request",
                       "backends": [ { "url": "http://10.0.0.1:8080" }, { "url": "http://10.0.0.2:8080", "weight": 2 } ] }
                   ],
-                  "routes": [ { "name": "api", "match": { "path-prefix": "/api/" }, "pool": "api", "timeout": "5s" } ],
-                  "cache": { "max-size": "64MB", "max-entry-size": "1MB" }
+                  "routes": [ { "name": "api", "match": { "path-prefix": "/api/" }, "pool": "api", "timeout": "5s" } ]
                 }
                 """;
 
@@ -176,7 +175,7 @@ class ConfigParserTest {
             assertThat(p.backends()).extracting(BackendConfig::weight).containsExactly(1, 2);
         });
         assertThat(shared.route("api")).get().extracting(RouteConfig::timeout).isEqualTo(Duration.ofSeconds(5));
-        assertThat(shared.cache()).isEqualTo(new CacheConfig(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1)));
+        assertThat(shared.cache()).as("absent").isNull();
     }
 
     @Test
@@ -197,7 +196,7 @@ class ConfigParserTest {
 
         assertThat(problems).extracting(ConfigProblem::path).containsExactly("listeners", "admin");
         hasProblem(problems, "listeners", "is node-local");
-        hasProblem(problems, "admin", "only pools, routes and cache");
+        hasProblem(problems, "admin", "only pools and routes");
     }
 
     @Test

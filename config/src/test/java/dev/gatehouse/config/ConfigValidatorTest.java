@@ -44,7 +44,7 @@ class ConfigValidatorTest {
                 "routes[0].timeout",
                 "routes[1].match.path-prefix",
                 "routes[1].pool",
-                "cache.max-entry-size");
+                "cache.max-size");
     }
 
     @Test
@@ -749,9 +749,29 @@ class ConfigValidatorTest {
     class NodeLocal {
 
         @Test
-        void cacheEntryLargerThanCache() {
-            onlyProblem(tail("cache: { max-size: 8MB, max-entry-size: 16MB }\n"), "cache.max-entry-size",
-                    "16MB is larger than cache.max-size 8MB");
+        void cacheIsRejectedUntilCachingExists() {
+            List<ConfigProblem> problems = problems(tail("cache: { max-size: 8MB, max-entry-size: 16MB }\n"));
+
+            assertThat(problems).extracting(ConfigProblem::path).containsExactly("cache.max-size", "cache.max-entry-size");
+            assertThat(problems).allSatisfy(p -> assertThat(p.message()).contains("response caching is not available yet"));
+        }
+
+        @Test
+        void routeCacheIsRejectedUntilCachingExists() {
+            List<ConfigProblem> problems = problems(withRoute("cache: { enabled: true, default-ttl: 1m }"));
+
+            assertThat(problems).extracting(ConfigProblem::path)
+                    .containsExactly("routes[0].cache.enabled", "routes[0].cache.default-ttl");
+            assertThat(problems).allSatisfy(p -> assertThat(p.message()).contains("response caching is not available yet"));
+        }
+
+        @Test
+        void cacheDefaultsThatEarlierVersionsStoredStillLoad() {
+            GatehouseConfig c = ConfigParser.parse(yaml(LISTENER, POOL, ROUTE + ", cache: { enabled: false, default-ttl: 0s }",
+                    "cache: { max-size: 256MB, max-entry-size: 8MB }\n"));
+
+            assertThat(c.cache()).isEqualTo(CacheConfig.DEFAULT);
+            assertThat(c.routes().get(0).cache()).isEqualTo(RouteCacheConfig.DISABLED);
         }
 
         @Test

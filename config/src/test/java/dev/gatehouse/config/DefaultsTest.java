@@ -18,9 +18,7 @@ class DefaultsTest {
         assertThat(config.dataDir()).isEqualTo("./data");
         assertThat(config.cluster()).as("standalone").isNull();
         assertThat(config.admin()).isNull();
-        assertThat(config.cache()).isEqualTo(CacheConfig.DEFAULT);
-        assertThat(config.cache().maxSize()).isEqualTo(DataSize.ofMegabytes(256));
-        assertThat(config.cache().maxEntrySize()).isEqualTo(DataSize.ofMegabytes(8));
+        assertThat(config.cache()).as("response caching is not available yet").isNull();
     }
 
     @Test
@@ -85,8 +83,7 @@ class DefaultsTest {
         assertThat(r.retries()).isEqualTo(RetryConfig.DEFAULT);
         assertThat(r.retries().attempts()).isEqualTo(2);
         assertThat(r.retries().on()).containsExactly("connect-failure");
-        assertThat(r.cache()).isEqualTo(RouteCacheConfig.DISABLED);
-        assertThat(r.cache().enabled()).isFalse();
+        assertThat(r.cache()).as("response caching is not available yet").isNull();
         assertThat(r.filters()).isEmpty();
         assertThat(r.maxBodySize()).as("inherits the listener's").isNull();
         assertThat(r.compression()).isFalse();
@@ -112,14 +109,6 @@ class DefaultsTest {
                 Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3, Duration.ZERO));
         assertThat(p.outlierDetection()).isEqualTo(new OutlierDetectionConfig(5, Duration.ofSeconds(10),
                 Duration.ofMinutes(5)));
-    }
-
-    @Test
-    void routeCacheWhenEnabled() {
-        RouteCacheConfig cache = ConfigParser.parse(Configs.withRoute("cache: { enabled: true }")).routes().get(0).cache();
-
-        assertThat(cache.enabled()).isTrue();
-        assertThat(cache.defaultTtl()).as("only what the origin allows").isEqualTo(Duration.ZERO);
     }
 
     @Test

@@ -13,7 +13,7 @@ class GatehouseConfigTest {
     private final GatehouseConfig demo = ConfigParser.parse(resource("valid/minimal.yaml"));
 
     @Test
-    void sharedIsPoolsRoutesAndCache() {
+    void sharedIsPoolsRoutesAndCacheSection() {
         SharedConfig s = full.shared();
 
         assertThat(s.pools()).isEqualTo(full.pools());
@@ -44,7 +44,7 @@ class GatehouseConfigTest {
 
         assertThat(bare.pools()).isEmpty();
         assertThat(bare.routes()).isEmpty();
-        assertThat(bare.cache()).isEqualTo(CacheConfig.DEFAULT);
+        assertThat(bare.cache()).isNull();
         assertThat(bare.listeners()).isEqualTo(full.listeners());
     }
 
@@ -70,7 +70,7 @@ class GatehouseConfigTest {
     @Test
     void emptySharedHasDefaults() {
         assertThat(SharedConfig.empty()).isEqualTo(new SharedConfig(null, null, null));
-        assertThat(SharedConfig.empty().cache()).isEqualTo(CacheConfig.DEFAULT);
+        assertThat(SharedConfig.empty().cache()).isNull();
     }
 
     @Test

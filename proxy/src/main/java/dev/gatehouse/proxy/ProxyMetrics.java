@@ -55,10 +55,6 @@ import static java.util.Objects.requireNonNull;
  *   <tr><td>gatehouse_listener_requests_active</td><td>gauge</td><td>listener</td></tr>
  *   <tr><td>gatehouse_tls_handshakes_total, gatehouse_tls_handshake_failures_total</td><td>counter</td>
  *       <td>listener (and protocol on success)</td></tr>
- *   <tr><td>gatehouse_cache_hits_total, gatehouse_cache_misses_total, gatehouse_cache_stores_total</td>
- *       <td>counter</td><td>route</td></tr>
- *   <tr><td>gatehouse_cache_evictions_total</td><td>counter</td><td></td></tr>
- *   <tr><td>gatehouse_cache_entries, gatehouse_cache_size_bytes</td><td>gauge</td><td></td></tr>
  *   <tr><td>gatehouse_access_log_written_total, gatehouse_access_log_dropped_total</td><td>counter</td><td></td></tr>
  *   <tr><td>gatehouse_config_version</td><td>gauge</td><td></td></tr>
  *   <tr><td>gatehouse_cluster_members</td><td>gauge</td><td></td></tr>
@@ -111,16 +107,12 @@ public final class ProxyMetrics implements ExchangeObserver {
      * @param byStatusClass requests by status class label ({@code 2xx}, {@code 5xx}, …); classes never seen are absent
      */
     public record RouteCounts(String route, String pool, long requests, java.util.Map<String, Long> byStatusClass,
-                              double latencySecondsSum, long cacheHits, long cacheMisses) {
+                              double latencySecondsSum) {
     }
 
     /** Cumulative counters of one listener on this node. */
     public record ListenerCounts(String listener, long acceptedConnections, int activeConnections, long requests,
                                  int activeRequests) {
-    }
-
-    /** Cache totals across routes; present only once a cache has been bound. */
-    public record CacheCounts(long hits, long misses, long stores, long evictions, double entries, double bytes) {
     }
 
     private final MeterRegistry registry;
@@ -137,9 +129,6 @@ public final class ProxyMetrics implements ExchangeObserver {
     private final MultiGauge poolBackends;
     private final MultiGauge poolPanic;
     private final ProxyRuntime runtime;
-    private volatile Counter cacheEvictions;
-    private volatile Supplier<Number> cacheEntries;
-    private volatile Supplier<Number> cacheBytes;
 
     /**
      * Registers the node-wide meters in {@code registry} and follows {@code runtime}: the config version gauge and
@@ -226,14 +215,6 @@ public final class ProxyMetrics implements ExchangeObserver {
                 r.authRejected().increment();
             }
         }
-        String cache = record.cacheStatus();
-        if (cache != null) {
-            if (cache.equals("HIT")) {
-                r.cacheHits().increment();
-            } else if (cache.equals("MISS")) {
-                r.cacheMisses().increment();
-            }
-        }
     }
 
     static int statusClass(int status) {
@@ -279,39 +260,6 @@ public final class ProxyMetrics implements ExchangeObserver {
         listener(listener).tlsFailures.increment();
     }
 
-    // ---- cache (called by the response cache) ----------------------------------------------------------------
-
-    /**
-     * Binds the response cache's size gauges and enables cache statistics; lookups are counted from each
-     * exchange's cache status (HIT/MISS), stores and evictions by {@link #cacheStored} and {@link #cacheEvicted}.
-     */
-    public void bindCache(Supplier<Number> entries, Supplier<Number> bytes) {
-        requireNonNull(entries, "entries");
-        requireNonNull(bytes, "bytes");
-        cacheEvictions = Counter.builder("gatehouse.cache.evictions").description("Entries evicted from the cache")
-                .register(registry);
-        // Supplier gauges hold their supplier strongly: a lambda has no other owner to keep it from the collector.
-        Gauge.builder("gatehouse.cache.entries", entries).strongReference(true)
-                .description("Entries in the response cache").register(registry);
-        Gauge.builder("gatehouse.cache.size", bytes).strongReference(true).baseUnit("bytes")
-                .description("Bytes held by the response cache").register(registry);
-        cacheBytes = bytes;
-        cacheEntries = entries;
-    }
-
-    /** A response of {@code route} was stored in the cache. */
-    public void cacheStored(String route) {
-        route(route, null).cacheStores().increment();
-    }
-
-    /** {@code n} entries were evicted from the cache. */
-    public void cacheEvicted(long n) {
-        Counter c = cacheEvictions;
-        if (c != null) {
-            c.increment(n);
-        }
-    }
-
     // ---- node-level gauges fed by the app --------------------------------------------------------------------
 
     /** Registers {@code gatehouse.cluster.members}: the members the node currently sees. */
@@ -349,8 +297,7 @@ public final class ProxyMetrics implements ExchangeObserver {
                     latency += s.latency.totalTime(TimeUnit.SECONDS);
                 }
             }
-            out.add(new RouteCounts(r.route, r.pool, total, byClass, latency, count(r.cacheHits),
-                    count(r.cacheMisses)));
+            out.add(new RouteCounts(r.route, r.pool, total, byClass, latency));
         }
         return out;
     }
@@ -363,29 +310,6 @@ public final class ProxyMetrics implements ExchangeObserver {
                     (long) l.requests.count(), l.activeRequests.get()));
         }
         return out;
-    }
-
-    /** Cache totals, or {@code null} until a cache is bound with {@link #bindCache}. */
-    public CacheCounts cacheCounts() {
-        Supplier<Number> entries = cacheEntries;
-        if (entries == null) {
-            return null;
-        }
-        long hits = 0;
-        long misses = 0;
-        long stores = 0;
-        for (RouteMeters r : routes.values()) {
-            hits += count(r.cacheHits);
-            misses += count(r.cacheMisses);
-            stores += count(r.cacheStores);
-        }
-        Counter ev = cacheEvictions;
-        return new CacheCounts(hits, misses, stores, ev == null ? 0 : (long) ev.count(),
-                entries.get().doubleValue(), cacheBytes.get().doubleValue());
-    }
-
-    private static long count(Counter c) {
-        return c == null ? 0 : (long) c.count();
     }
 
     // ---- meter caches ----------------------------------------------------------------------------------------
@@ -514,9 +438,6 @@ public final class ProxyMetrics implements ExchangeObserver {
         private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile Counter rateLimited;
         private volatile Counter authRejected;
-        private volatile Counter cacheHits;
-        private volatile Counter cacheMisses;
-        private volatile Counter cacheStores;
 
         RouteMeters(String route, String pool) {
             this.route = route;
@@ -588,51 +509,6 @@ public final class ProxyMetrics implements ExchangeObserver {
                                 .tags("route", route).register(registry));
                     }
                     c = authRejected;
-                }
-            }
-            return c;
-        }
-
-        Counter cacheHits() {
-            Counter c = cacheHits;
-            if (c == null) {
-                synchronized (this) {
-                    if (cacheHits == null) {
-                        cacheHits = keep(Counter.builder("gatehouse.cache.hits")
-                                .description("Requests answered from the cache").tags("route", route)
-                                .register(registry));
-                    }
-                    c = cacheHits;
-                }
-            }
-            return c;
-        }
-
-        Counter cacheMisses() {
-            Counter c = cacheMisses;
-            if (c == null) {
-                synchronized (this) {
-                    if (cacheMisses == null) {
-                        cacheMisses = keep(Counter.builder("gatehouse.cache.misses")
-                                .description("Cacheable requests not found in the cache").tags("route", route)
-                                .register(registry));
-                    }
-                    c = cacheMisses;
-                }
-            }
-            return c;
-        }
-
-        Counter cacheStores() {
-            Counter c = cacheStores;
-            if (c == null) {
-                synchronized (this) {
-                    if (cacheStores == null) {
-                        cacheStores = keep(Counter.builder("gatehouse.cache.stores")
-                                .description("Responses stored in the cache").tags("route", route)
-                                .register(registry));
-                    }
-                    c = cacheStores;
                 }
             }
             return c;

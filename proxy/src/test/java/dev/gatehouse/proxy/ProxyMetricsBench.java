@@ -76,7 +76,7 @@ public class ProxyMetricsBench {
     private static ExchangeRecord record(String route, String pool, int status, long nanos) {
         return new ExchangeRecord(System.currentTimeMillis(), nanos, "public", "4bf92f3577b34da6a3ce929d0e0e4736",
                 "127.0.0.1", "GET", "/a/users/42", "HTTP/1.1", route, pool, route == null ? null : "127.0.0.1:9001",
-                status, 0, 1024, route == null ? 0 : 1, null, null, "wrk", TRACEPARENT);
+                status, 0, 1024, route == null ? 0 : 1, null, "wrk", TRACEPARENT);
     }
 
     @TearDown(Level.Trial)

@@ -49,7 +49,7 @@ class ProxyMetricsTest {
     static ExchangeRecord record(String route, String pool, int status, long millis, int attempts) {
         return new ExchangeRecord(System.currentTimeMillis(), millis * 1_000_000, "public", "rid", "192.0.2.7", "GET",
                 "/a/users/42?token=secret", "HTTP/1.1", route, pool, attempts == 0 ? null : "127.0.0.1:9001", status,
-                10, 100, attempts, null, null, "curl", null);
+                10, 100, attempts, null, "curl", null);
     }
 
     private void send(int n, String route, String pool, int status, long millis) {
@@ -220,28 +220,10 @@ class ProxyMetricsTest {
     }
 
     @Test
-    void cacheCountersAppearOnceACacheIsBound() {
-        assertThat(metrics.cacheCounts()).isNull();
-        metrics.bindCache(() -> 3, () -> 4096);
-        ExchangeRecord hit = new ExchangeRecord(0, 1, "public", "r", "c", "GET", "/a/x", "HTTP/1.1", "a", "web", null,
-                200, 0, 5, 0, "HIT", null, null, null);
-        ExchangeRecord miss = new ExchangeRecord(0, 1, "public", "r", "c", "GET", "/a/x", "HTTP/1.1", "a", "web",
-                "127.0.0.1:9001", 200, 0, 5, 1, "MISS", null, null, null);
-        metrics.completed(hit);
-        metrics.completed(hit);
-        metrics.completed(miss);
-        metrics.cacheStored("a");
-        metrics.cacheEvicted(2);
+    void noCacheSeriesUntilACacheExists() {
+        send(3, "a", "web", 200, 3);
 
-        PrometheusText p = scrape();
-
-        assertThat(p.value("gatehouse_cache_hits_total", "route", "a")).isEqualTo(2);
-        assertThat(p.value("gatehouse_cache_misses_total", "route", "a")).isEqualTo(1);
-        assertThat(p.value("gatehouse_cache_stores_total", "route", "a")).isEqualTo(1);
-        assertThat(p.value("gatehouse_cache_evictions_total")).isEqualTo(2);
-        assertThat(p.value("gatehouse_cache_entries")).isEqualTo(3);
-        assertThat(p.value("gatehouse_cache_size_bytes")).isEqualTo(4096);
-        assertThat(metrics.cacheCounts()).isEqualTo(new ProxyMetrics.CacheCounts(2, 1, 1, 2, 3, 4096));
+        assertThat(registry.scrape()).doesNotContain("gatehouse_cache");
     }
 
     @Test
