@@ -1044,7 +1044,7 @@ final class Exchange extends RoutedRequest implements RequestView {
                 handler.listener.name(), requestId, clientAddress(), method.name(), path != null ? path
                 : rawPathOrUri(), downstream.protocol(), route == null ? null : route.name,
                 route == null ? null : route.pool.name, backend == null ? null : backend.id(), s, bytesIn, bytesOut,
-                attempts, null, error, headers.get(HttpHeaders.USER_AGENT), traceparent));
+                attempts, error, headers.get(HttpHeaders.USER_AGENT), traceparent));
     }
 
     private String rawPathOrUri() {

@@ -34,16 +34,4 @@ record ExchangeRecord(
         String error,
         String userAgent,
         String traceparent) {
-
-    /**
-     * The engines' call shape from when the record had a cache status, always {@code null} since no cache exists.
-     * Only until the request-engine rewrite drops that argument from its two call sites (issue 10); delete then.
-     */
-    ExchangeRecord(long startMillis, long durationNanos, String listener, String requestId, String client,
-                   String method, String path, String protocol, String route, String pool, String backend, int status,
-                   long bytesIn, long bytesOut, int attempts, Void noCacheYet, String error, String userAgent,
-                   String traceparent) {
-        this(startMillis, durationNanos, listener, requestId, client, method, path, protocol, route, pool, backend,
-                status, bytesIn, bytesOut, attempts, error, userAgent, traceparent);
-    }
 }
