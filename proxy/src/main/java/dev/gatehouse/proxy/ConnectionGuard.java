@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -20,14 +21,6 @@ import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.impl.Http1xOrH2CHandler;
-import io.vertx.core.http.impl.HttpServerImpl;
-import io.vertx.core.http.impl.VertxHttpRequestDecoder;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.internal.VertxWrapper;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.impl.NetServerImpl;
-import io.vertx.core.net.impl.NetServerInternal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -62,7 +55,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     private boolean firstByteSeen;
 
-    private static final byte[] PREFACE = Http1xOrH2CHandler.HTTP_2_PREFACE.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PREFACE = VertxInternals.HTTP2_PREFACE.getBytes(StandardCharsets.US_ASCII);
     /** "PRI * HTTP/2.0\r\n", the request line of the HTTP/2 client preface. */
     private static final int PREFACE_REQUEST_LINE = 16;
     /** GOAWAY(last stream 0, PROTOCOL_ERROR), after an empty SETTINGS as the server preface must come first. */
@@ -99,22 +92,11 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     /** As above, with the listener's connection cap and send deadline ({@code limits}; {@code null}: none). */
     static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis,
                                    java.util.function.Supplier<Http1Downstream> http1, ConnectionLimits limits) {
-        VertxInternal real = (VertxInternal) vertx;
-        VertxInternal hooked = new VertxWrapper(real) {
-            @Override
-            public NetServerInternal createNetServer(NetServerOptions tcpOptions) {
-                return new NetServerImpl(real, tcpOptions.copy()) {
-                    @Override
-                    protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
-                        super.initChannel(pipeline, ssl);
-                        if (limits == null || limits.admit(pipeline)) {
-                            install(pipeline, new ConnectionGuard(options, headerTimeoutMillis, http1));
-                        }
-                    }
-                };
+        return VertxInternals.hookedServer(vertx, options, (pipeline, ssl) -> {
+            if (limits == null || limits.admit(pipeline)) {
+                install(pipeline, new ConnectionGuard(options, headerTimeoutMillis, http1));
             }
-        };
-        return new HttpServerImpl(hooked, options);
+        });
     }
 
     /**
@@ -159,7 +141,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         // With h2c on, Vert.x adds its HTTP/1 decoder only once the first bytes rule out the HTTP/2 preface. Feed them
         // one at a time until it has decided (the first byte unlike the preface decides), so the decoder is swapped
         // before it parses anything.
-        while (buf.isReadable() && p.get(Http1xOrH2CHandler.class) != null) {
+        while (buf.isReadable() && VertxInternals.sniffingProtocol(p)) {
             if (sniffed >= PREFACE_REQUEST_LINE && buf.getByte(buf.readerIndex()) != PREFACE[sniffed]) {
                 // "PRI * HTTP/2.0" then not the rest of the preface: an HTTP/2 client with a broken preface, a
                 // connection error of type PROTOCOL_ERROR (RFC 9113 §3.4), not an HTTP/1.1 request to answer.
@@ -173,8 +155,8 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             sniffed++;
         }
         boolean settled = false;
-        if (p.get(Http1xOrH2CHandler.class) == null) {
-            VertxHttpRequestDecoder decoder = p.get(VertxHttpRequestDecoder.class);
+        if (!VertxInternals.sniffingProtocol(p)) {
+            ChannelHandler decoder = VertxInternals.http1Decoder(p);
             if (decoder != null) {
                 // Bytes the old decoder already holds are handed on to the new one by replace().
                 p.replace(decoder, "httpDecoder", new StrictRequestDecoder(options, this::headComplete));
@@ -271,7 +253,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
      * one's place (a failed request for a bad head, answered 400/505 in turn by the invalid-request handler; a failed
      * last content for a bad body, which aborts the request in flight), and nothing more is read from the connection.
      */
-    static final class StrictRequestDecoder extends VertxHttpRequestDecoder {
+    static final class StrictRequestDecoder extends VertxInternals.Http1Decoder {
 
         private final Runnable onFirstHead;
         private final Http1RequestValidator validator = new Http1RequestValidator();

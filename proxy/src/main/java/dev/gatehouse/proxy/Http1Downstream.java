@@ -25,7 +25,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
-import io.vertx.core.net.impl.ConnectionBase;
 
 import javax.net.ssl.SSLSession;
 import java.util.ArrayDeque;
@@ -66,7 +65,7 @@ final class Http1Downstream extends ChannelDuplexHandler implements Downstream {
     private Exchange bodyOwner;
     private boolean bodyPaused;
     /** The server's shutdown, once it began. */
-    private io.vertx.core.net.impl.ShutdownEvent shutdown;
+    private Object shutdown;
     /** Something was written since the last flush. */
     private boolean unflushed;
     private String remotePeer;
@@ -274,9 +273,9 @@ final class Http1Downstream extends ChannelDuplexHandler implements Downstream {
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof io.vertx.core.net.impl.ShutdownEvent s && !slow) {
-            shutdown = s;
-            if (active != null && s.timeout() > 0) {
+        if (VertxInternals.isShutdown(evt) && !slow) {
+            shutdown = evt;
+            if (active != null && VertxInternals.shutdownTimeout(evt) > 0) {
                 return;
             }
         }
@@ -356,8 +355,8 @@ final class Http1Downstream extends ChannelDuplexHandler implements Downstream {
     @Override
     public String clientAddress() {
         if (clientAddress == null) {
-            io.vertx.core.net.SocketAddress override = ctx.channel().attr(ConnectionBase.REMOTE_ADDRESS_OVERRIDE).get();
-            clientAddress = override != null && override.host() != null ? override.host() : remotePeer();
+            String proxied = VertxInternals.proxiedSource(ctx.channel());
+            clientAddress = proxied != null ? proxied : remotePeer();
         }
         return clientAddress;
     }

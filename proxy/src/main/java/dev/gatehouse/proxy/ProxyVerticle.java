@@ -64,8 +64,7 @@ final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         clients = new UpstreamClients(vertx, eventLoops);
-        io.vertx.core.internal.ContextInternal ctx = (io.vertx.core.internal.ContextInternal) context;
-        channels = new UpstreamChannels((io.vertx.core.internal.VertxInternal) vertx, ctx.nettyEventLoop(), eventLoops);
+        channels = new UpstreamChannels(vertx, VertxInternals.eventLoop(context), eventLoops);
         List<Future<HttpServer>> bound = new ArrayList<>();
         for (ListenerConfig l : listeners) {
             bound.add(listen(l));

@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetSocket;
 
 import java.util.Locale;
@@ -65,7 +64,7 @@ final class Tunnel {
                     if (res.statusCode() != 101) {
                         MultiMap headers = res.headers();
                         res.body().onComplete(body -> exchange.tunnelRefused(claim, res.statusCode(), headers,
-                                body.succeeded() ? ((BufferInternal) body.result()).getByteBuf()
+                                body.succeeded() ? VertxInternals.byteBuf(body.result())
                                         : Unpooled.EMPTY_BUFFER));
                         return;
                     }

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
-import io.vertx.core.internal.VertxInternal;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -78,13 +77,10 @@ final class UpstreamChannels {
     private final Map<Backend, Slot> slots = new IdentityHashMap<>();
     private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
 
-    UpstreamChannels(VertxInternal vertx, EventLoop loop, int eventLoops) {
+    UpstreamChannels(io.vertx.core.Vertx vertx, EventLoop loop, int eventLoops) {
         this.loop = loop;
         this.eventLoops = Math.max(1, eventLoops);
-        this.bootstrap = new Bootstrap()
-                .group(loop)
-                .channelFactory(vertx.transport().channelFactory(false))
-                .resolver(vertx.nameResolver().nettyAddressResolverGroup())
+        this.bootstrap = VertxInternals.bootstrap(vertx, loop)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true);
         // Idle keep-alive connections past the pool's idle-timeout are closed once a second.

@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 
@@ -93,10 +92,8 @@ final class VertxDownstream implements Downstream {
      * as an empty chunked body, and chunked requests are never retried.
      */
     private static boolean remoteEnded(HttpServerRequest request) {
-        if (!(request.connection() instanceof io.vertx.core.http.impl.HttpServerConnection c)) {
-            return false;
-        }
-        Http2ConnectionHandler h2 = c.channelHandlerContext().pipeline().get(Http2ConnectionHandler.class);
+        io.netty.channel.ChannelPipeline p = VertxInternals.pipeline(request.connection());
+        Http2ConnectionHandler h2 = p == null ? null : p.get(Http2ConnectionHandler.class);
         Http2Stream stream = h2 == null ? null : h2.connection().stream(request.streamId());
         return stream != null
                 && (stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE || stream.state() == Http2Stream.State.CLOSED);
@@ -105,8 +102,8 @@ final class VertxDownstream implements Downstream {
     /** The client's request failed mid-way: its connection is going, or its body broke the chunk grammar. */
     private void requestFailed(Throwable err) {
         if (err instanceof Http1RequestValidator.Violation && !response.headWritten() && !response.ended()
-                && request.connection() instanceof io.vertx.core.http.impl.HttpServerConnection c
-                && ConnectionGuard.answerBadRequest(c.channelHandlerContext().pipeline())) {
+                && VertxInternals.pipeline(request.connection()) != null
+                && ConnectionGuard.answerBadRequest(VertxInternals.pipeline(request.connection()))) {
             // Vert.x closes the connection right after this handler: the 400 went out below its response.
             exchange.badBody();
             return;
@@ -189,7 +186,7 @@ final class VertxDownstream implements Downstream {
         if (!handlersSet) {
             handlersSet = true;
             Exchange e = exchange;
-            request.handler(buf -> e.requestBody(((BufferInternal) buf).getByteBuf(), false));
+            request.handler(buf -> e.requestBody(VertxInternals.byteBuf(buf), false));
             request.endHandler(v -> e.requestBody(Unpooled.EMPTY_BUFFER, true));
         }
         if (read != reading) {
