@@ -334,11 +334,13 @@ class JwtFilterTest {
         String ok = sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r1\"}", claims(now() + 60));
         TestRequest first = bearer(ok).client("192.0.2.1");
         assertThat(f.onRequest(first)).isNull();
+        assertThat(first.claims()).as("claims for later filters").isNotNull();
         assertThat(first.claims().getString("sub")).isEqualTo("alice");
         assertThat(first.claims().getString("iss")).isEqualTo("https://id.example.com");
         // The scheme is case-insensitive and space around the token is ignored.
         TestRequest lower = TestRequest.withHeaders("Authorization", "bearer  " + ok + " ").client("192.0.2.2");
         assertThat(f.onRequest(lower)).isNull();
+        assertThat(lower.claims()).as("claims for later filters").isNotNull();
         assertThat(lower.claims().getString("sub")).isEqualTo("alice");
 
         // A rate limit keyed by the subject counts alice once, whichever address she comes from.
@@ -346,7 +348,7 @@ class JwtFilterTest {
         RateLimitFilter limit = new RateLimitFilter(new FilterConfig.RateLimit("jwt:sub", Rate.parse("1/m"), 1, "node"),
                 () -> 1, clock::get);
         assertThat(limit.onRequest(first)).isNull();
-        assertThat(limit.onRequest(lower).status()).isEqualTo(429);
+        assertThat(limit.onRequest(lower)).isNotNull().extracting(ProxyFilter.Rejection::status).isEqualTo(429);
     }
 
     @Test
@@ -391,6 +393,7 @@ class JwtFilterTest {
         JwtFilter f = filter(jwks(rsaJwk(rsa, "r1", null)));
         TestRequest r = bearer(sign(rsa.getPrivate(), "{\"alg\":\"RS256\"}", claims(now() + 60)));
         assertThat(f.onRequest(r)).isNull();
+        assertThat(r.claims()).as("claims for later filters").isNotNull();
         assertThat(r.claims().getString("sub")).isEqualTo("alice");
     }
 
@@ -411,6 +414,7 @@ class JwtFilterTest {
         TestRequest r = bearer(sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r1\"}", claims(now() + 60)))
                 .vertx(vertx);
         assertThat(Await.result(f.onRequestAsync(r))).isNull();
+        assertThat(r.claims()).as("claims for later filters").isNotNull();
         assertThat(r.claims().getString("sub")).isEqualTo("alice");
         assertThat(hits.get()).isEqualTo(1);
 

@@ -51,10 +51,12 @@ class RateLimitFilterTest {
         assertThat(r.status()).isEqualTo(429);
         assertThat(r.body()).isEqualTo("too many requests\n");
         assertThat(r.headers().get("Retry-After")).as("a whole token at 1/m").isEqualTo("60");
-        now.addAndGet(45 * SECOND);
-        assertThat(f.onRequest(from("192.0.2.1")).headers().get("Retry-After")).as("3/4 of a token refilled")
+        now.addAndGet(45 * SECOND + SECOND / 2);
+        assertThat(f.onRequest(from("192.0.2.1")).headers().get("Retry-After")).as("14.5 s to go, rounded up")
                 .isEqualTo("15");
-        now.addAndGet(15 * SECOND);
+        now.addAndGet(14 * SECOND);
+        assertThat(f.onRequest(from("192.0.2.1")).headers().get("Retry-After")).isEqualTo("1");
+        now.addAndGet(SECOND / 2);
         assertThat(f.onRequest(from("192.0.2.1"))).isNull();
         // A fast rate still says at least one second: Retry-After counts whole seconds.
         RateLimitFilter fast = filter("client-ip", "100/s", 1, null);
