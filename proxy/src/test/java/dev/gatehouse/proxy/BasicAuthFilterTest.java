@@ -2,8 +2,13 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.FilterConfig;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -12,13 +17,28 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Basic auth directly, with its own small bcrypt pool and no event loop (results complete on the pool thread). */
+/**
+ * Basic auth with its own small bcrypt pool: directly with no event loop (results complete on the pool thread), and
+ * through requests on a real Vert.x event loop as the engine calls it.
+ */
 class BasicAuthFilterTest {
 
+    static Vertx vertx;
     final BcryptPool pool = new BcryptPool(1, 2);
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopVertx() {
+        Await.result(vertx.close());
+    }
 
     @AfterEach
     void stop() {
@@ -115,5 +135,120 @@ class BasicAuthFilterTest {
         assertThat(await(queued1)).isNull();
         assertThat(await(queued2).status()).isEqualTo(401);
         assertThat(await(f.check(basic("alice", "guess"), null)).status()).isEqualTo(401);
+    }
+
+    /** The answer of {@code onRequestAsync}, asked from an event loop as the engine asks it. */
+    record Answer(ProxyFilter.Rejection rejection, Thread askedOn, Thread answeredOn) {
+    }
+
+    static Answer ask(BasicAuthFilter f, TestRequest request) {
+        Promise<Answer> done = Promise.promise();
+        vertx.runOnContext(v -> {
+            Thread asking = Thread.currentThread();
+            f.onRequestAsync(request.vertx(vertx)).onComplete(ar -> {
+                if (ar.failed()) {
+                    done.fail(ar.cause());
+                } else {
+                    done.complete(new Answer(ar.result(), asking, Thread.currentThread()));
+                }
+            });
+        });
+        return Await.result(done.future());
+    }
+
+    static TestRequest authorization(String value) {
+        return TestRequest.withHeaders("Authorization", value);
+    }
+
+    @Test
+    void theRightPasswordPassesOnAPoolThreadAndTheAnswerComesBackOnTheAskingEventLoop() {
+        BasicAuthFilter f = filter(4);
+        assertThat(f.async()).isTrue();
+        Answer a = ask(f, authorization(basic("alice", "s3cret")));
+        assertThat(a.rejection()).isNull();
+        assertThat(f.bcryptRuns.sum()).isEqualTo(1);
+        assertThat(a.askedOn().getName()).startsWith("vert.x-eventloop-thread-");
+        assertThat(a.answeredOn()).isSameAs(a.askedOn());
+        // The scheme is case-insensitive.
+        assertThat(ask(f, authorization("basic " + basic("alice", "s3cret").substring(6))).rejection()).isNull();
+    }
+
+    @Test
+    void aWrongPasswordIsUnauthorizedWithTheRealmsChallenge() {
+        BasicAuthFilter f = new BasicAuthFilter(new FilterConfig.Basic("o\"ps", List.of(
+                new FilterConfig.BasicUser("alice", hash("s3cret", 4)))), pool);
+        for (String password : new String[] {"guess", "", "S3CRET", "s3cret ", "s3cre"}) {
+            Answer a = ask(f, authorization(basic("alice", password)));
+            assertThat(a.rejection()).as(password).isNotNull();
+            assertThat(a.rejection().status()).isEqualTo(401);
+            assertThat(a.rejection().body()).isEqualTo("unauthorized\n");
+            // A quote in the realm cannot break out of the challenge's quoted string.
+            assertThat(a.rejection().headers().get("WWW-Authenticate"))
+                    .isEqualTo("Basic realm=\"ops\", charset=\"UTF-8\"");
+            assertThat(a.answeredOn()).isSameAs(a.askedOn());
+        }
+        assertThat(f.bcryptRuns.sum()).isEqualTo(5);
+        // User names are case-sensitive: ALICE is unknown, checked against the dummy hash.
+        assertThat(ask(f, authorization(basic("ALICE", "s3cret"))).rejection().status()).isEqualTo(401);
+        assertThat(f.bcryptRuns.sum()).isEqualTo(6);
+    }
+
+    @Test
+    void thePasswordIsEverythingAfterTheFirstColonInUtf8() {
+        BasicAuthFilter f = new BasicAuthFilter(new FilterConfig.Basic(null, List.of(
+                new FilterConfig.BasicUser("bob", hash("pa:ss:", 4)),
+                new FilterConfig.BasicUser("zoë", hash("pässwörd ✓", 4)))), pool);
+        assertThat(ask(f, authorization(basic("bob", "pa:ss:"))).rejection()).isNull();
+        assertThat(ask(f, authorization(basic("bob", "pa"))).rejection()).isNotNull();
+        assertThat(ask(f, authorization(basic("zoë", "pässwörd ✓"))).rejection()).isNull();
+        assertThat(ask(f, authorization(basic("zoe", "pässwörd ✓"))).rejection()).isNotNull();
+        assertThat(ask(f, TestRequest.get()).rejection().headers().get("WWW-Authenticate"))
+                .as("the default realm").isEqualTo("Basic realm=\"gatehouse\", charset=\"UTF-8\"");
+    }
+
+    @Test
+    void malformedOrMissingCredentialsAreRefusedWithoutBcrypt() {
+        BasicAuthFilter f = filter(4);
+        String noColon = "Basic " + Base64.getEncoder().encodeToString("alices3cret".getBytes(StandardCharsets.UTF_8));
+        for (TestRequest r : new TestRequest[] {TestRequest.get(), authorization(""), authorization("Basic"),
+                authorization("Basic "), authorization("Basic !!!"), authorization(noColon),
+                authorization("Bearer " + basic("alice", "s3cret").substring(6)),
+                authorization(basic("alice", "s3cret").replace("Basic ", "Basic\t")),
+                // The right credentials in another header do not count.
+                TestRequest.withHeaders("Proxy-Authorization", basic("alice", "s3cret"))}) {
+            Answer a = ask(f, r);
+            assertThat(a.rejection()).as(r.header("Authorization")).isNotNull();
+            assertThat(a.rejection().status()).isEqualTo(401);
+            assertThat(a.rejection().headers().get("WWW-Authenticate")).startsWith("Basic realm=");
+        }
+        assertThat(f.bcryptRuns.sum()).isZero();
+    }
+
+    @Test
+    void onlyTheVerifiedPairIsRememberedAndOnlyByThisFilter() {
+        BasicAuthFilter f = filter(4);
+        assertThat(ask(f, authorization(basic("alice", "s3cret"))).rejection()).isNull();
+        assertThat(ask(f, authorization(basic("alice", "s3cret"))).rejection()).isNull();
+        assertThat(f.bcryptRuns.sum()).as("the second request was answered from memory").isEqualTo(1);
+        // A wrong password for a user verified a moment ago is checked again, and refused.
+        assertThat(ask(f, authorization(basic("alice", "guess"))).rejection().status()).isEqualTo(401);
+        assertThat(f.bcryptRuns.sum()).isEqualTo(2);
+        // Refusals are not remembered: the same wrong pair costs bcrypt each time.
+        assertThat(ask(f, authorization(basic("alice", "guess"))).rejection().status()).isEqualTo(401);
+        assertThat(f.bcryptRuns.sum()).isEqualTo(3);
+        // A new filter (any change to its config) starts with no memory.
+        BasicAuthFilter fresh = filter(4);
+        assertThat(ask(fresh, authorization(basic("alice", "s3cret"))).rejection()).isNull();
+        assertThat(fresh.bcryptRuns.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void theAuthorizationHeaderNeverGoesUpstream() {
+        BasicAuthFilter f = filter(4);
+        MultiMap upstream = MultiMap.caseInsensitiveMultiMap().add("authorization", basic("alice", "s3cret"))
+                .add("Accept", "*/*");
+        f.onUpstreamRequest(authorization(basic("alice", "s3cret")), upstream);
+        assertThat(upstream.contains("Authorization")).isFalse();
+        assertThat(upstream.get("Accept")).isEqualTo("*/*");
     }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Header rules directly on header maps: they read nothing of the exchange. */
+/** Header rules directly on header maps: they read nothing of the request. */
 class HeaderRulesFilterTest {
 
     private static MultiMap headers(String... pairs) {
@@ -27,7 +27,7 @@ class HeaderRulesFilterTest {
     @Test
     void requestRulesRemoveThenSetOnTheWayUpstream() {
         MultiMap h = headers("cookie", "a=1", "X-Debug", "1", "X-Env", "dev", "x-env", "test", "Accept", "*/*");
-        filter.onUpstreamRequest(null, h);
+        filter.onUpstreamRequest(TestRequest.get(), h);
         // Removal ignores case; set replaces every earlier value with one.
         assertThat(h.contains("Cookie")).isFalse();
         assertThat(h.contains("X-Debug")).isFalse();
@@ -38,12 +38,12 @@ class HeaderRulesFilterTest {
     @Test
     void responseRulesApplyOnlyOnTheWayBack() {
         MultiMap up = headers("Server", "backend/1.0");
-        filter.onUpstreamRequest(null, up);
+        filter.onUpstreamRequest(TestRequest.get(), up);
         assertThat(up.get("Server")).isEqualTo("backend/1.0");
         assertThat(up.contains("Strict-Transport-Security")).isFalse();
 
         MultiMap down = headers("server", "backend/1.0", "Cookie", "kept");
-        filter.onResponse(null, down);
+        filter.onResponse(TestRequest.get(), down);
         assertThat(down.contains("Server")).isFalse();
         assertThat(down.get("Strict-Transport-Security")).isEqualTo("max-age=60");
         assertThat(down.get("Cookie")).as("request rules do not touch responses").isEqualTo("kept");
@@ -56,11 +56,32 @@ class HeaderRulesFilterTest {
                 new FilterConfig.HeaderRules(Map.of("X-Forwarded-User", "anonymous"), List.of("X-Forwarded-User")),
                 null));
         MultiMap h = headers("X-Forwarded-User", "admin", "X-Forwarded-User", "root");
-        f.onUpstreamRequest(null, h);
+        f.onUpstreamRequest(TestRequest.get(), h);
         assertThat(h.getAll("x-forwarded-user")).containsExactly("anonymous");
 
         MultiMap down = headers("A", "1");
-        f.onResponse(null, down);
+        f.onResponse(TestRequest.get(), down);
         assertThat(down.names()).containsExactly("A");
+    }
+
+    @Test
+    void aResponseRuleReplacesTheBackendsValueAndLetsRequestsThrough() {
+        MultiMap down = headers("Strict-Transport-Security", "max-age=0", "strict-transport-security", "max-age=1");
+        filter.onResponse(TestRequest.get(), down);
+        assertThat(down.getAll("Strict-Transport-Security")).containsExactly("max-age=60");
+        // Header rules never answer a request themselves.
+        assertThat(filter.onRequest(TestRequest.get())).isNull();
+        assertThat(filter.async()).isFalse();
+    }
+
+    @Test
+    void noRulesChangeNothing() {
+        HeaderRulesFilter f = new HeaderRulesFilter(new FilterConfig.Headers(null, null));
+        MultiMap up = headers("Cookie", "a=1", "X-Env", "dev");
+        f.onUpstreamRequest(TestRequest.get(), up);
+        assertThat(up.size()).isEqualTo(2);
+        MultiMap down = headers("Server", "b");
+        f.onResponse(TestRequest.get(), down);
+        assertThat(down.get("Server")).isEqualTo("b");
     }
 }

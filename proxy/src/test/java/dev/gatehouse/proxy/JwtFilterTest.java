@@ -1,6 +1,8 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.FilterConfig;
+import dev.gatehouse.config.Rate;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** JWT verification and JWKS sources directly. */
+/** JWT verification and JWKS sources, directly and through requests. */
 class JwtFilterTest {
 
     static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
@@ -291,5 +293,153 @@ class JwtFilterTest {
         });
         f.close();
         assertThat(source.refreshForUnknownKey(vertx)).isNull();
+    }
+
+    static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    static TestRequest bearer(String token) {
+        return TestRequest.withHeaders("Authorization", "Bearer " + token);
+    }
+
+    /** Asserts the 401 a refused request gets, and that it left no claims behind. */
+    static void assertRefused(ProxyFilter.Rejection r, TestRequest request, String error) {
+        assertThat(r).isNotNull();
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.body()).isEqualTo("unauthorized\n");
+        assertThat(r.headers().get("WWW-Authenticate")).isEqualTo(error == null ? "Bearer realm=\"gatehouse\""
+                : "Bearer realm=\"gatehouse\", error=\"" + error + "\"");
+        assertThat(request.claims()).isNull();
+    }
+
+    @Test
+    void aRequestWithoutABearerTokenIsChallengedWithoutAnError() throws Exception {
+        JwtFilter f = filter(jwks(rsaJwk(rsa, "r1", null)));
+        assertThat(f.async()).as("keys from a file need no waiting").isFalse();
+        String ok = sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r1\"}", claims(now() + 60));
+        for (TestRequest r : new TestRequest[] {TestRequest.get(),
+                TestRequest.withHeaders("Authorization", "Basic YWxpY2U6czNjcmV0"),
+                TestRequest.withHeaders("Authorization", ok),
+                TestRequest.withHeaders("Authorization", "Bearer"),
+                // The token in another header does not count.
+                TestRequest.withHeaders("X-Token", "Bearer " + ok)}) {
+            assertRefused(f.onRequest(r), r, null);
+        }
+    }
+
+    @Test
+    void aValidTokenSetsItsClaimsForTheFiltersAfterIt() throws Exception {
+        JwtFilter f = filter(jwks(rsaJwk(rsa, "r1", null)));
+        String ok = sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r1\"}", claims(now() + 60));
+        TestRequest first = bearer(ok).client("192.0.2.1");
+        assertThat(f.onRequest(first)).isNull();
+        assertThat(first.claims()).as("claims for later filters").isNotNull();
+        assertThat(first.claims().getString("sub")).isEqualTo("alice");
+        assertThat(first.claims().getString("iss")).isEqualTo("https://id.example.com");
+        // The scheme is case-insensitive and space around the token is ignored.
+        TestRequest lower = TestRequest.withHeaders("Authorization", "bearer  " + ok + " ").client("192.0.2.2");
+        assertThat(f.onRequest(lower)).isNull();
+        assertThat(lower.claims()).as("claims for later filters").isNotNull();
+        assertThat(lower.claims().getString("sub")).isEqualTo("alice");
+
+        // A rate limit keyed by the subject counts alice once, whichever address she comes from.
+        AtomicLong clock = new AtomicLong();
+        RateLimitFilter limit = new RateLimitFilter(new FilterConfig.RateLimit("jwt:sub", Rate.parse("1/m"), 1, "node"),
+                () -> 1, clock::get);
+        assertThat(limit.onRequest(first)).isNull();
+        assertThat(limit.onRequest(lower)).isNotNull().extracting(ProxyFilter.Rejection::status).isEqualTo(429);
+    }
+
+    @Test
+    void garbledExpiredEarlyWronglySignedOrMisaddressedTokensAreInvalid() throws Exception {
+        JwtFilter f = filter(jwks(rsaJwk(rsa, "r1", null), ecJwk(ec256, "e1", "P-256", 32)));
+        long now = now();
+        String h = "{\"alg\":\"RS256\",\"kid\":\"r1\"}";
+        String c = claims(now + 600);
+        String ok = sign(rsa.getPrivate(), h, c);
+        String[] p = ok.split("\\.");
+        String nbfClaims = "{\"iss\":\"https://id.example.com\",\"aud\":\"api\",\"exp\":" + (now + 600)
+                + ",\"nbf\":" + (now + 300) + "}";
+        java.util.Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("garbled", "not-a-jwt");
+        bad.put("garbled base64", p[0] + ".%%%." + p[2]);
+        bad.put("claims altered after signing", p[0] + "." + b64(claims(now + 600).replace("alice", "admin")) + "."
+                + p[2]);
+        bad.put("expired an hour ago", sign(rsa.getPrivate(), h, claims(now - 3600)));
+        bad.put("not before five minutes from now", sign(rsa.getPrivate(), h, nbfClaims));
+        bad.put("alg none", b64("{\"alg\":\"none\",\"kid\":\"r1\"}") + "." + b64(c) + ".");
+        bad.put("an RSA alg on the EC key", sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"e1\"}", c));
+        bad.put("an alg not offered", b64("{\"alg\":\"PS256\",\"kid\":\"r1\"}") + "." + b64(c) + "." + p[2]);
+        bad.put("signed by another key", sign(rsa2.getPrivate(), h, c));
+        bad.put("an unknown kid", sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r9\"}", c));
+        bad.put("no kid with two keys", sign(rsa.getPrivate(), "{\"alg\":\"RS256\"}", c));
+        bad.put("another issuer", sign(rsa.getPrivate(), h, c.replace("id.example.com", "id.evil.example")));
+        bad.put("another audience", sign(rsa.getPrivate(), h, c.replace("\"api\"", "\"billing\"")));
+        bad.forEach((what, token) -> {
+            TestRequest r = bearer(token);
+            ProxyFilter.Rejection rejection = f.onRequest(r);
+            assertThat(rejection).as(what).isNotNull();
+            assertRefused(rejection, r, "invalid_token");
+        });
+        // The same key and claims, correctly signed, pass: each case above fails for its own reason.
+        assertThat(f.onRequest(bearer(ok))).isNull();
+        assertThat(f.onRequest(bearer(sign(ec256.getPrivate(), "{\"alg\":\"ES256\",\"kid\":\"e1\"}", c))))
+                .isNull();
+    }
+
+    @Test
+    void aTokenWithoutKidUsesASingleKeySet() throws Exception {
+        JwtFilter f = filter(jwks(rsaJwk(rsa, "r1", null)));
+        TestRequest r = bearer(sign(rsa.getPrivate(), "{\"alg\":\"RS256\"}", claims(now() + 60)));
+        assertThat(f.onRequest(r)).isNull();
+        assertThat(r.claims()).as("claims for later filters").isNotNull();
+        assertThat(r.claims().getString("sub")).isEqualTo("alice");
+    }
+
+    @Test
+    void anUnknownKidWaitsForTheJwksUrlToBeFetchedAndResumes() throws Exception {
+        vertx = Vertx.vertx();
+        AtomicInteger hits = new AtomicInteger();
+        HttpServer server = Await.result(vertx.createHttpServer().requestHandler(req -> {
+            hits.incrementAndGet();
+            req.response().putHeader("Content-Type", "application/json").end(jwks(rsaJwk(rsa, "r1", null)));
+        }).listen(0, "127.0.0.1"));
+        AtomicLong clock = new AtomicLong();
+        JwksSource source = new JwksSource("http://127.0.0.1:" + server.actualPort() + "/jwks", clock::get);
+        JwtFilter f = new JwtFilter(new FilterConfig.Jwt("https://id.example.com", "api", "unused", null), source);
+        assertThat(f.async()).isTrue();
+
+        // Nothing fetched yet: the request waits for the fetch, then passes with its claims set.
+        TestRequest r = bearer(sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r1\"}", claims(now() + 60)))
+                .vertx(vertx);
+        assertThat(Await.result(f.onRequestAsync(r))).isNull();
+        assertThat(r.claims()).as("claims for later filters").isNotNull();
+        assertThat(r.claims().getString("sub")).isEqualTo("alice");
+        assertThat(hits.get()).isEqualTo(1);
+
+        // A known key answers at once, without a fetch.
+        TestRequest again = bearer(sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r1\"}",
+                claims(now() + 60))).vertx(vertx);
+        Future<ProxyFilter.Rejection> known = f.onRequestAsync(again);
+        assertThat(known.isComplete()).isTrue();
+        assertThat(known.result()).isNull();
+
+        // A made-up kid within 30 s of the last fetch is refused at once: no fetch per forged token.
+        TestRequest forged = bearer(sign(rsa2.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r2\"}",
+                claims(now() + 60))).vertx(vertx);
+        Future<ProxyFilter.Rejection> refused = f.onRequestAsync(forged);
+        assertThat(refused.isComplete()).isTrue();
+        assertRefused(refused.result(), forged, "invalid_token");
+        // After 30 s it fetches again; the key is still not there, so still refused.
+        clock.addAndGet(JwksSource.MIN_INTERVAL_NANOS);
+        assertRefused(Await.result(f.onRequestAsync(forged)), forged, "invalid_token");
+        assertThat(hits.get()).isEqualTo(2);
+
+        // No token: challenged at once, no fetch.
+        TestRequest none = TestRequest.get().vertx(vertx);
+        assertRefused(Await.result(f.onRequestAsync(none)), none, null);
+        assertThat(hits.get()).isEqualTo(2);
+        f.close();
     }
 }
