@@ -440,7 +440,7 @@ done
 
 # probe PORT WORKLOAD: the response head (status line and headers, CR removed) of one request of that workload
 probe() {
-    local port=$1 w=$2 method=GET extra= body= line
+    local port=$1 w=$2 method=GET extra='' body='' line
     case $w in
         filters) extra="Origin: $CORS_ORIGIN"$'\r\n' ;;
         jwt) extra="Authorization: Bearer $JWT_TOKEN"$'\r\n' ;;
@@ -546,9 +546,15 @@ ratio() {        # A B -> A/B with two decimals, or - without a B
 }
 
 SUMMARY=$TMP/summary.txt
+against_plain=0   # the rps/plain and CPU/plain columns, only when there is something besides plain
+(( ${#WORKLOADS[@]} > 1 )) && against_plain=1
+row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAIN ERRORS
+    printf '%-7s %-8s %-14s %10s %9s %11s %9s' "${@:1:7}"
+    (( against_plain )) && printf ' %10s %10s' "$8" "$9"
+    printf ' %7s\n' "${10}"
+}
 {
-    printf '%-7s %-8s %-14s %10s %9s %11s %9s %10s %10s %7s\n' size workload proxy "req/s" "p99 ms" "CPU µs/req" \
-        "vs nginx" "rps/plain" "CPU/plain" errors
+    row size workload proxy "req/s" "p99 ms" "CPU µs/req" "vs nginx" "rps/plain" "CPU/plain" errors
     for size in "${SIZE_LIST[@]}"; do
         for workload in "${WORKLOADS[@]}"; do
             ref=
@@ -561,8 +567,8 @@ SUMMARY=$TMP/summary.txt
                 errs=$(col "$size" "$workload" "$proxy" 10 | awk '{t += $1} END {print t + 0}')
                 plain_rps=$(col "$size" plain "$proxy" 5 | median)
                 plain_cpu=$(col "$size" plain "$proxy" 9 | median)
-                printf '%-7s %-8s %-14s %10.0f %9.3f %11.1f %9s %10s %10s %7s\n' "$(size_label "$size")" "$workload" \
-                    "$proxy" "$rps" "$p99" "$cpu" "$(ratio "$rps" "$ref")" "$(ratio "$rps" "$plain_rps")" \
+                row "$(size_label "$size")" "$workload" "$proxy" "$(printf '%.0f' "$rps")" "$(printf '%.3f' "$p99")" \
+                    "$(printf '%.1f' "$cpu")" "$(ratio "$rps" "$ref")" "$(ratio "$rps" "$plain_rps")" \
                     "$(ratio "$cpu" "$plain_cpu")" "$errs"
             done
         done
@@ -592,8 +598,8 @@ SUMMARY=$TMP/summary.txt
 } >"$RESULTS"
 
 echo
-echo "medians over $ROUNDS round(s), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION (vs nginx: same workload;"
-echo "rps/plain, CPU/plain: the same proxy's plain route):"
+echo "medians over $ROUNDS round(s), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION (vs nginx: same workload$(
+    (( against_plain )) && echo "; rps/plain, CPU/plain: against the same proxy's plain route")):"
 cat "$SUMMARY"
 echo
 echo "raw results: ${RESULTS#"$ROOT"/}"
