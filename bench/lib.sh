@@ -170,11 +170,12 @@ start_backends() {
 }
 
 # BACKEND_KIND=static: one nginx (one worker) serving files from disk on the backend ports, the fastest backend
-# there is, so the proxy's own cost is not hidden behind a slow backend. Files: bytes/<n> for 16 and every size.
+# there is, so the proxy's own cost is not hidden behind a slow backend. Files: bytes/<n> for 0, 16 and every size;
+# a POST to them gets the file too (its body read and dropped), as the demo backends answer it.
 start_static_backends() {
     local root=$TMP/static conf=$TMP/backend-nginx.conf size p
     mkdir -p "$root/bytes" "$TMP/backend-nginx-tmp" && chmod 777 "$TMP/backend-nginx-tmp"
-    for size in 16 "${SIZE_LIST[@]}"; do
+    for size in 0 16 "${SIZE_LIST[@]}"; do
         head -c "$size" /dev/zero | tr '\0' 'x' >"$root/bytes/$size"
     done
     echo ok >"$root/health"
@@ -193,7 +194,7 @@ start_static_backends() {
             echo "    ${t}_temp_path $TMP/backend-nginx-tmp/$t;"
         done
         for p in "${BACKENDS[@]}"; do
-            echo "    server { listen 127.0.0.1:$p; root $root; }"
+            echo "    server { listen 127.0.0.1:$p; root $root; location /bytes/ { error_page 405 =200 \$uri; } }"
         done
         echo "}"
     } >"$conf"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks nginx, HAProxy and Gatehouse as reverse proxies in front of the same three demo backends, with wrk,
-# in interleaved rounds; prints medians per proxy and body size and writes the raw results to bench/results/.
+# in interleaved rounds; prints medians per proxy, workload and body size and writes the raw results to
+# bench/results/. Workloads besides the plain route (filters, jwt, chunked, head) are chosen with --only.
 # See bench/README.md. Everything binds 127.0.0.1.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -27,7 +28,7 @@ BACKEND_JAVA_OPTS=${BACKEND_JAVA_OPTS:--Xms256m -Xmx512m}
 usage() {
     cat <<EOF
 usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 2s] [--proxy-warmup 20s] [--sizes 1024,65536]
-                    [--only nginx,haproxy,gatehouse,vertx-floor] [--connections 64] [--threads 2]
+                    [--only PROXY,...,WORKLOAD,...] [--connections 64] [--threads 2]
                     [--backend-ports 18101,18102,18103] [--nginx-port 18081] [--haproxy-port 18082]
                     [--gatehouse-port 18083] [--vertx-floor-port 18084] [--admin-port 18090]
                     [--cluster-port 18570]
@@ -36,12 +37,23 @@ Runs 'wrk -t2 -c64 -d<duration> --latency' against each proxy for each body size
 interleaved rounds, and prints the median req/s, p99 latency and proxy CPU microseconds per request.
 Sizes take bytes or a K/KB/KiB or M/MB/MiB suffix.
 
+--only takes proxies and workloads, in any mix (default: nginx,haproxy,gatehouse and plain):
+  proxies    nginx haproxy gatehouse gatehouse-base (needs BASELINE_JAR) vertx-floor
+  workloads  plain    GET /bytes/<size> on a route without filters (always run: the others are read against it)
+             filters  GET /filters/bytes/<size>, a route with a headers and a cors filter, allowed Origin sent
+             jwt      GET /jwt/bytes/<size>, a route with a jwt filter (RS256, local JWKS file), valid token sent
+             chunked  POST /bytes/<size> with a 128-byte body in two chunks (Transfer-Encoding: chunked)
+             head     HEAD /bytes/0 (wrk cannot read a HEAD response that announces a body length)
+  filters and jwt run on gatehouse and gatehouse-base only; chunked and head on all but vertx-floor.
+
 Environment: the options above as ROUNDS, DURATION, WARMUP, SIZES, ONLY, WRK_CONNECTIONS, WRK_THREADS,
 BACKEND_PORTS, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT; also
   GATEHOUSE_JAVA_OPTS  JVM flags for Gatehouse (default: $GATEHOUSE_JAVA_OPTS)
   BACKEND_JAVA_OPTS    JVM flags for the demo backends (default: $BACKEND_JAVA_OPTS)
   GATEHOUSE_CP         classpath for the demo backends (default: app/target/gatehouse.jar, or the loadtest
                        module's classes and dependencies when the jar is absent and Gatehouse is not run)
+  BASELINE_JAR         an earlier build's gatehouse.jar, run as the proxy gatehouse-base
+  BACKEND_KIND=static  nginx static-file backends instead of the demo backends
   KEEP_TMP=1           keep the temporary directory with configs and logs
 EOF
 }
@@ -57,20 +69,61 @@ parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --proxy-warmup
 check_round_options
 check_wrk_options
 
-PROXIES=()
+ALL_PROXIES=(nginx haproxy gatehouse gatehouse-base vertx-floor)   # fixed order: nginx is the reference
+ALL_WORKLOADS=(plain filters jwt chunked head)                     # plain first: the others are read against it
+
+in_list() {      # WORD LIST...
+    local w=$1
+    shift
+    [[ " $* " == *" $w "* ]]
+}
+
+# the workloads each proxy can serve: filters and jwt are Gatehouse route filters; vertx-floor forwards plain GETs
+serves() {       # PROXY WORKLOAD
+    case $2 in
+        plain) return 0 ;;
+        filters | jwt) [[ $1 == gatehouse || $1 == gatehouse-base ]] ;;
+        chunked | head) [[ $1 != vertx-floor ]] ;;
+        *) return 1 ;;
+    esac
+}
+
 IFS=',' read -r -a wanted <<<"$ONLY"
-for p in nginx haproxy gatehouse gatehouse-base vertx-floor; do   # fixed order: nginx is the reference
-    for w in "${wanted[@]}"; do
-        [[ $w == "$p" ]] && PROXIES+=("$p")
-    done
-done
+named_proxies=()
+named_workloads=()
 for w in "${wanted[@]}"; do
-    [[ $w == nginx || $w == haproxy || $w == gatehouse || $w == gatehouse-base || $w == vertx-floor ]] \
-        || die "--only: unknown proxy '$w' (expected: nginx, haproxy, gatehouse, gatehouse-base, vertx-floor)"
+    if in_list "$w" "${ALL_PROXIES[@]}"; then
+        named_proxies+=("$w")
+    elif in_list "$w" "${ALL_WORKLOADS[@]}"; then
+        named_workloads+=("$w")
+    else
+        die "--only: unknown name '$w' (proxies: ${ALL_PROXIES[*]}; workloads: ${ALL_WORKLOADS[*]})"
+    fi
     [[ $w != gatehouse-base || -f ${BASELINE_JAR:-} ]] \
         || die "--only gatehouse-base: set BASELINE_JAR to an earlier build's gatehouse.jar"
 done
-(( ${#PROXIES[@]} > 0 )) || die "--only: no proxy selected"
+(( ${#named_proxies[@]} > 0 )) || named_proxies=(nginx haproxy gatehouse)
+PROXIES=()
+for p in "${ALL_PROXIES[@]}"; do
+    in_list "$p" "${named_proxies[@]}" && PROXIES+=("$p")
+done
+WORKLOADS=(plain)
+for w in "${ALL_WORKLOADS[@]:1}"; do
+    in_list "$w" "${named_workloads[@]}" || continue
+    served=0
+    for p in "${PROXIES[@]}"; do
+        serves "$p" "$w" && served=1
+    done
+    (( served )) || die "--only $w: none of ${PROXIES[*]} serves it (filters, jwt: gatehouse, gatehouse-base)"
+    WORKLOADS+=("$w")
+done
+# the (workload, proxy) pairs measured each round, workload-major
+PAIRS=()
+for w in "${WORKLOADS[@]}"; do
+    for p in "${PROXIES[@]}"; do
+        serves "$p" "$w" && PAIRS+=("$w $p")
+    done
+done
 
 size_bytes() {   # 1024 | 1k | 1KB | 1KiB | 2M ... -> bytes
     local s=${1^^}
@@ -98,11 +151,23 @@ split_backend_ports
 check_ports "${BACKENDS[@]}" "$NGINX_PORT" "$HAPROXY_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" \
     "$GATEHOUSE_CLUSTER_PORT"
 
+seconds() {      # 10s | 2m | 1h | 0 -> seconds
+    case $1 in
+        *h) echo $(( ${1%h} * 3600 )) ;;
+        *m) echo $(( ${1%m} * 60 )) ;;
+        *s) echo "${1%s}" ;;
+        *) echo "$1" ;;
+    esac
+}
+
 # ---- tools ---------------------------------------------------------------------------------------------------
 
 need_pkgs=()
 command -v wrk >/dev/null || need_pkgs+=(wrk)
+in_list jwt "${WORKLOADS[@]}" && ! command -v openssl >/dev/null && need_pkgs+=(openssl)
 [[ " ${PROXIES[*]} " == *" nginx "* ]] && ! command -v nginx >/dev/null && ! [[ -x /usr/sbin/nginx ]] && need_pkgs+=(nginx)
+[[ ${BACKEND_KIND:-demo} == static ]] && ! command -v nginx >/dev/null && ! [[ -x /usr/sbin/nginx ]] \
+    && ! in_list nginx "${need_pkgs[@]}" && need_pkgs+=(nginx)
 [[ " ${PROXIES[*]} " == *" haproxy "* ]] && ! command -v haproxy >/dev/null && ! [[ -x /usr/sbin/haproxy ]] && need_pkgs+=(haproxy)
 if (( ${#need_pkgs[@]} > 0 )); then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
@@ -121,6 +186,78 @@ CLK_TCK=$(getconf CLK_TCK) || die "getconf CLK_TCK failed"
 
 make_tmp gatehouse-bench
 chmod 711 "$TMP"   # nginx workers may run as an unprivileged user
+
+# ---- workloads: wrk scripts, the JWT key and token ---------------------------------------------------------
+
+CORS_ORIGIN=https://app.example.com
+JWT_ISSUER=https://bench.gatehouse.test
+JWT_AUDIENCE=bench
+# the chunked workload's body (as its wrk script writes it too): 128 bytes in two chunks
+CHUNKED_BODY=$'40\r\n'$(printf 'a%.0s' {1..64})$'\r\n40\r\n'$(printf 'b%.0s' {1..64})$'\r\n0\r\n\r\n'
+
+b64url() {
+    openssl base64 -A | tr '+/' '-_' | tr -d '='
+}
+
+# An RSA-2048 key, its public half as a JWKS file ($TMP/jwks.json) and a token signed with it (RS256, valid for a
+# day) in JWT_TOKEN. openssl only: no JWT library needed.
+make_jwt() {
+    local key=$TMP/jwt-key.pem n now header claims signature
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:65537 -out "$key" \
+        2>/dev/null || die "openssl genpkey failed"
+    n=$(openssl rsa -in "$key" -noout -modulus | sed 's/^Modulus=//') || die "openssl rsa -modulus failed"
+    n=$(printf '%b' "$(sed 's/../\\x&/g' <<<"$n")" | b64url)
+    printf '{"keys":[{"kty":"RSA","kid":"bench","use":"sig","alg":"RS256","n":"%s","e":"AQAB"}]}\n' "$n" \
+        >"$TMP/jwks.json"
+    now=$(date +%s)
+    header=$(printf '{"alg":"RS256","typ":"JWT","kid":"bench"}' | b64url)
+    claims=$(printf '{"iss":"%s","aud":"%s","sub":"bench","iat":%d,"exp":%d}' "$JWT_ISSUER" "$JWT_AUDIENCE" \
+        "$now" $(( now + 86400 )) | b64url)
+    signature=$(printf '%s.%s' "$header" "$claims" | openssl dgst -sha256 -sign "$key" -binary | b64url) \
+        || die "openssl dgst -sign failed"
+    JWT_TOKEN=$header.$claims.$signature
+}
+
+# $TMP/wrk-<workload>.lua for each workload but plain. wrk sends one fixed request per workload (no Lua runs per
+# request), so wrk costs the same whichever the workload.
+write_wrk_scripts() {
+    local w
+    for w in "${WORKLOADS[@]}"; do
+        [[ $w == plain ]] && continue
+        case $w in
+            filters) echo "wrk.headers[\"Origin\"] = \"$CORS_ORIGIN\"" ;;
+            jwt) echo "wrk.headers[\"Authorization\"] = \"Bearer $JWT_TOKEN\"" ;;
+            chunked)
+                # wrk.format would add Content-Length for wrk.body: frame the body ourselves after the head
+                echo 'wrk.method = "POST"'
+                echo 'wrk.headers["Transfer-Encoding"] = "chunked"'
+                echo 'wrk.headers["Content-Type"] = "application/octet-stream"'
+                echo 'local body = "40\r\n" .. string.rep("a", 64) .. "\r\n40\r\n" .. string.rep("b", 64) .. "\r\n0\r\n\r\n"'
+                echo 'local format = wrk.format'
+                echo 'wrk.format = function(method, path, headers, _) return format(method, path, headers, nil) .. body end'
+                ;;
+            head) echo 'wrk.method = "HEAD"' ;;
+        esac >"$TMP/wrk-$w.lua"
+    done
+}
+
+workload_path() {    # WORKLOAD SIZE -> the request path
+    case $1 in
+        filters) echo "/filters/bytes/$2" ;;
+        jwt) echo "/jwt/bytes/$2" ;;
+        head) echo "/bytes/0" ;;   # wrk's parser would wait for the body a HEAD response announces
+        *) echo "/bytes/$2" ;;
+    esac
+}
+
+wrk_args() {         # WORKLOAD SIZE: sets the array WRK_ARGS to the script option (if any) and the URL's path
+    WRK_ARGS=()
+    [[ $1 == plain ]] || WRK_ARGS=(-s "$TMP/wrk-$1.lua")
+    WRK_PATH=$(workload_path "$1" "$2")
+}
+
+in_list jwt "${WORKLOADS[@]}" && make_jwt
+write_wrk_scripts
 
 # ---- classpath for the demo backends -----------------------------------------------------------------------
 
@@ -165,6 +302,17 @@ start_backends "$BACKEND_CP"
 echo "bench: backends ready on ${BACKEND_PORTS} (pid $BACKENDS_PID)"
 nonzero "$WARMUP" && echo "bench: warming up the backends (JIT) directly, $WARMUP per backend and size"
 warm_up_backends "${SIZE_LIST[@]}"
+if nonzero "$WARMUP"; then   # and their POST and HEAD answers, when a workload sends them
+    for w in chunked head; do
+        in_list "$w" "${WORKLOADS[@]}" || continue
+        for size in "${SIZE_LIST[@]}"; do
+            wrk_args "$w" "$size"
+            for p in "${BACKENDS[@]}"; do
+                run_wrk "$WARMUP" "${WRK_ARGS[@]}" "http://127.0.0.1:$p$WRK_PATH" >/dev/null 2>&1
+            done
+        done
+    done
+fi
 
 start_nginx() {
     local conf=$TMP/nginx.conf
@@ -244,13 +392,32 @@ start_gatehouse_jar() {
             echo "      - { url: http://127.0.0.1:$p }"
         done
         echo "routes:"
-        echo "  - name: all"
-        echo "    match: { path-prefix: / }"
+        echo "  - name: plain"
+        echo "    match: { path-prefix: /bytes/ }"
         echo "    pool: bench"
+        if in_list filters "${WORKLOADS[@]}"; then
+            echo "  - name: filters"
+            echo "    match: { path-prefix: /filters/ }"
+            echo "    pool: bench"
+            echo "    prefix-rewrite: /"
+            echo "    filters:"
+            echo "      - { type: headers, request: { set: { X-Env: bench }, remove: [X-Debug] }, response: { set: { X-Frame-Options: DENY } } }"
+            echo "      - { type: cors, origins: [\"$CORS_ORIGIN\"], methods: [GET, POST], headers: [Authorization], max-age: 10m }"
+        fi
+        if in_list jwt "${WORKLOADS[@]}"; then
+            echo "  - name: jwt"
+            echo "    match: { path-prefix: /jwt/ }"
+            echo "    pool: bench"
+            echo "    prefix-rewrite: /"
+            echo "    filters:"
+            echo "      - { type: jwt, issuer: \"$JWT_ISSUER\", audience: $JWT_AUDIENCE, jwks: $TMP/jwks.json }"
+        fi
         echo "admin:"
         echo "  host: 127.0.0.1"
         echo "  port: $GATEHOUSE_ADMIN_PORT"
     } >"$conf"
+    java -jar "$jar" validate --config "$conf" >"$TMP/$name-validate.log" 2>&1 \
+        || { cat "$TMP/$name-validate.log" >&2; die "$name ($jar) rejected $conf"; }
     # shellcheck disable=SC2086
     java $GATEHOUSE_JAVA_OPTS -jar "$jar" run --config "$conf" >"$TMP/$name.log" 2>&1 &
     PID[$name]=$!
@@ -271,6 +438,42 @@ for p in "${PROXIES[@]}"; do
     echo "bench: $p ready on 127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
 done
 
+# probe PORT WORKLOAD: the response head (status line and headers, CR removed) of one request of that workload
+probe() {
+    local port=$1 w=$2 method=GET extra='' body='' line
+    case $w in
+        filters) extra="Origin: $CORS_ORIGIN"$'\r\n' ;;
+        jwt) extra="Authorization: Bearer $JWT_TOKEN"$'\r\n' ;;
+        chunked) method=POST extra=$'Transfer-Encoding: chunked\r\n' body=$CHUNKED_BODY ;;
+        head) method=HEAD ;;
+    esac
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+        printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n%sConnection: close\r\n\r\n%s' "$method" \
+            "$(workload_path "$w" 16)" "$port" "$extra" "$body" >&3
+        while IFS= read -r -t 5 line <&3; do
+            line=${line%$'\r'}
+            [[ -z $line ]] && break
+            printf '%s\n' "$line"
+        done
+    ) 2>/dev/null
+}
+
+# Every workload gets its 200 from every proxy that runs it before anything is measured (a 401 from jwt or a
+# missing CORS header means the workload measures something else); filters must show both filters at work.
+for pair in "${PAIRS[@]}"; do
+    read -r w p <<<"$pair"
+    head=$(probe "${PORT[$p]}" "$w")
+    ok=1
+    [[ $(awk 'NR == 1 {print $2}' <<<"$head") == 200 ]] || ok=0
+    if [[ $w == filters ]]; then
+        grep -qix "access-control-allow-origin: $CORS_ORIGIN" <<<"$head" || ok=0
+        grep -qix 'x-frame-options: DENY' <<<"$head" || ok=0
+    fi
+    (( ok )) || { printf '%s\n' "$head" >&2; die "workload $w on $p: not the expected 200 (response head above)"; }
+done
+echo "bench: workloads ${WORKLOADS[*]} answer 200 on every proxy that runs them"
+
 # ---- run ---------------------------------------------------------------------------------------------------
 
 mkdir -p "$ROOT/bench/results"
@@ -280,45 +483,53 @@ ROWS=$TMP/rows.tsv
 : >"$ROWS"
 : >"$TMP/wrk-all.txt"
 
+runs=$(( ${#SIZE_LIST[@]} * ROUNDS * ${#PAIRS[@]} ))
+warm_s=0
+nonzero "$PROXY_WARMUP" && warm_s=$(( ${#SIZE_LIST[@]} * ${#PAIRS[@]} * $(seconds "$PROXY_WARMUP") ))
+total_s=$(( warm_s + runs * ( $(seconds "$WARMUP") + $(seconds "$DURATION") ) ))
+echo "bench: about $(( (total_s + 59) / 60 )) min from here (${#PAIRS[@]} workload/proxy pairs, ${#SIZE_LIST[@]} size(s), $ROUNDS round(s))"
+
 # A JVM reaches steady state only after its JIT has compiled the hot path: every proxy gets the same long
-# warm-up at every size once, before any measured run (for nginx and HAProxy it changes nothing).
+# warm-up for every workload at every size once, before any measured run (for nginx and HAProxy it changes nothing).
 if nonzero "$PROXY_WARMUP"; then
-    echo "bench: warming up each proxy for $PROXY_WARMUP per size before measuring"
+    echo "bench: warming up each proxy for $PROXY_WARMUP per workload and size before measuring"
     for size in "${SIZE_LIST[@]}"; do
-        for proxy in "${PROXIES[@]}"; do
-            run_wrk "$PROXY_WARMUP" "http://127.0.0.1:${PORT[$proxy]}/bytes/$size" >/dev/null 2>&1
+        for pair in "${PAIRS[@]}"; do
+            read -r workload proxy <<<"$pair"
+            wrk_args "$workload" "$size"
+            run_wrk "$PROXY_WARMUP" "${WRK_ARGS[@]}" "http://127.0.0.1:${PORT[$proxy]}$WRK_PATH" >/dev/null 2>&1
         done
     done
 fi
 
-runs=$(( ${#SIZE_LIST[@]} * ROUNDS * ${#PROXIES[@]} ))
 echo "bench: $runs runs of wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency (warm-up $WARMUP each)"
 n=0
+count=${#PAIRS[@]}
+stride=$(( count / ROUNDS > 1 ? count / ROUNDS : 1 ))   # each round starts elsewhere in the list
 for size in "${SIZE_LIST[@]}"; do
-    url_path="/bytes/$size"
     for (( r = 0; r < ROUNDS; r++ )); do
-        count=${#PROXIES[@]}
         for (( k = 0; k < count; k++ )); do
-            proxy=${PROXIES[$(( (k + r) % count ))]}     # rotate the order each round
-            url="http://127.0.0.1:${PORT[$proxy]}$url_path"
+            read -r workload proxy <<<"${PAIRS[$(( (k + r * stride) % count ))]}"   # rotate the order each round
+            wrk_args "$workload" "$size"
+            url="http://127.0.0.1:${PORT[$proxy]}$WRK_PATH"
             n=$(( n + 1 ))
-            nonzero "$WARMUP" && run_wrk "$WARMUP" "$url" >/dev/null 2>&1
+            nonzero "$WARMUP" && run_wrk "$WARMUP" "${WRK_ARGS[@]}" "$url" >/dev/null 2>&1
             before=$(cpu_ticks "${PID[$proxy]}")
-            out=$(run_wrk "$DURATION" --latency "$url" 2>&1)
+            out=$(run_wrk "$DURATION" --latency "${WRK_ARGS[@]}" "$url" 2>&1)
             after=$(cpu_ticks "${PID[$proxy]}")
             kill -0 "${PID[$proxy]}" 2>/dev/null || { echo "$out" >&2; die "$proxy died during the run (see $TMP/$proxy.log)"; }
             {
-                echo "### round $(( r + 1 )) $proxy $(size_label "$size")"
+                echo "### round $(( r + 1 )) $workload $proxy $(size_label "$size")"
                 echo "$out"
                 echo
             } >>"$TMP/wrk-all.txt"
             parse_wrk "$out" || { echo "$out" >&2; die "could not parse wrk's output"; }
             cpu_s=$(awk -v t=$(( after - before )) -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}')
             cpu_us=$(cpu_us_per_req "$before" "$after" "$requests")
-            printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( r + 1 ))" "$size" "$proxy" "$rps" "$p99" \
-                "$requests" "$cpu_s" "$cpu_us" "$(( ${non2xx:-0} + ${sockerr:-0} ))" >>"$ROWS"
-            printf 'bench: [%d/%d] round %d %-11s %-6s %10s req/s  p99 %8s ms  %6s CPU µs/req%s\n' "$n" "$runs" \
-                "$(( r + 1 ))" "$proxy" "$(size_label "$size")" "$rps" "$p99" "$cpu_us" \
+            printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( r + 1 ))" "$size" "$workload" "$proxy" "$rps" \
+                "$p99" "$requests" "$cpu_s" "$cpu_us" "$(( ${non2xx:-0} + ${sockerr:-0} ))" >>"$ROWS"
+            printf 'bench: [%d/%d] round %d %-7s %-14s %-6s %10s req/s  p99 %8s ms  %6s CPU µs/req%s\n' "$n" \
+                "$runs" "$(( r + 1 ))" "$workload" "$proxy" "$(size_label "$size")" "$rps" "$p99" "$cpu_us" \
                 "$( (( ${non2xx:-0} + ${sockerr:-0} > 0 )) && echo "  ERRORS: non-2xx ${non2xx:-0}, socket ${sockerr:-0}")"
         done
     done
@@ -326,23 +537,40 @@ done
 
 # ---- summary -----------------------------------------------------------------------------------------------
 
+# col SIZE WORKLOAD PROXY COLUMN: that column of the matching rows
+col() {
+    awk -F'\t' -v s="$1" -v w="$2" -v p="$3" -v c="$4" '$2 == s && $3 == w && $4 == p {print $c}' "$ROWS"
+}
+ratio() {        # A B -> A/B with two decimals, or - without a B
+    awk -v a="$1" -v b="$2" 'BEGIN {if (b == "" || b == "nan" || b == 0) print "-"; else printf "%.2f", a / b}'
+}
+
 SUMMARY=$TMP/summary.txt
+against_plain=0   # the rps/plain and CPU/plain columns, only when there is something besides plain
+(( ${#WORKLOADS[@]} > 1 )) && against_plain=1
+row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAIN ERRORS
+    printf '%-7s %-8s %-14s %10s %9s %11s %9s' "${@:1:7}"
+    (( against_plain )) && printf ' %10s %10s' "$8" "$9"
+    printf ' %7s\n' "${10}"
+}
 {
-    printf '%-8s %-12s %10s %10s %14s %10s %8s\n' size proxy "req/s" "p99 ms" "CPU µs/req" "vs nginx" errors
+    row size workload proxy "req/s" "p99 ms" "CPU µs/req" "vs nginx" "rps/plain" "CPU/plain" errors
     for size in "${SIZE_LIST[@]}"; do
-        ref=
-        if [[ " ${PROXIES[*]} " == *" nginx "* ]]; then
-            ref=$(awk -F'\t' -v s="$size" '$2 == s && $3 == "nginx" {print $4}' "$ROWS" | median)
-        fi
-        for proxy in "${PROXIES[@]}"; do
-            col() { awk -F'\t' -v s="$size" -v p="$proxy" -v c="$1" '$2 == s && $3 == p {print $c}' "$ROWS"; }
-            rps=$(col 4 | median)
-            p99=$(col 5 | median)
-            cpu=$(col 8 | median)
-            errs=$(col 9 | awk '{t += $1} END {print t + 0}')
-            ratio=$(awk -v a="$rps" -v b="$ref" 'BEGIN {if (b == "" || b == 0) print "-"; else printf "%.2f", a / b}')
-            printf '%-8s %-12s %10.0f %10.3f %13.1f %10s %8s\n' "$(size_label "$size")" "$proxy" "$rps" "$p99" \
-                "$cpu" "$ratio" "$errs"
+        for workload in "${WORKLOADS[@]}"; do
+            ref=
+            serves nginx "$workload" && in_list nginx "${PROXIES[@]}" && ref=$(col "$size" "$workload" nginx 5 | median)
+            for proxy in "${PROXIES[@]}"; do
+                serves "$proxy" "$workload" || continue
+                rps=$(col "$size" "$workload" "$proxy" 5 | median)
+                p99=$(col "$size" "$workload" "$proxy" 6 | median)
+                cpu=$(col "$size" "$workload" "$proxy" 9 | median)
+                errs=$(col "$size" "$workload" "$proxy" 10 | awk '{t += $1} END {print t + 0}')
+                plain_rps=$(col "$size" plain "$proxy" 5 | median)
+                plain_cpu=$(col "$size" plain "$proxy" 9 | median)
+                row "$(size_label "$size")" "$workload" "$proxy" "$(printf '%.0f' "$rps")" "$(printf '%.3f' "$p99")" \
+                    "$(printf '%.1f' "$cpu")" "$(ratio "$rps" "$ref")" "$(ratio "$rps" "$plain_rps")" \
+                    "$(ratio "$cpu" "$plain_cpu")" "$errs"
+            done
         done
     done
 } >"$SUMMARY"
@@ -351,15 +579,18 @@ SUMMARY=$TMP/summary.txt
     echo "# Gatehouse proxy benchmark $STAMP"
     echo "# host $(uname -srm), $(nproc) cores; $(nginx -v 2>&1 | head -1 || true); $(haproxy -v 2>/dev/null | head -1 || true)"
     echo "# $(java -version 2>&1 | head -1); wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency, warm-up $WARMUP, rounds: $ROUNDS"
-    echo "# backends 127.0.0.1:{$BACKEND_PORTS}; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
-    echo "# medians over rounds (CPU = utime+stime of the proxy's processes / requests)"
+    echo "# backends ${BACKEND_KIND:-demo} 127.0.0.1:{$BACKEND_PORTS}; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
+    [[ -n ${BASELINE_JAR:-} ]] && in_list gatehouse-base "${PROXIES[@]}" && echo "# gatehouse-base: $BASELINE_JAR"
+    echo "# workloads: ${WORKLOADS[*]}"
+    echo "# medians over rounds (CPU = utime+stime of the proxy's processes / requests); vs nginx: req/s against"
+    echo "# nginx on the same workload; rps/plain, CPU/plain: against the same proxy's plain route"
     cat "$SUMMARY"
     echo
-    printf '# round\tsize\tproxy\treq/s\tp99_ms\trequests\tcpu_s\tcpu_us_per_req\terrors\n'
+    printf '# round\tsize\tworkload\tproxy\treq/s\tp99_ms\trequests\tcpu_s\tcpu_us_per_req\terrors\n'
     cat "$ROWS"
     echo
     echo "# configs"
-    for f in "$TMP"/nginx.conf "$TMP"/haproxy.cfg "$TMP"/gatehouse.yaml; do
+    for f in "$TMP"/nginx.conf "$TMP"/haproxy.cfg "$TMP"/gatehouse.yaml "$TMP"/gatehouse-base.yaml "$TMP"/wrk-*.lua; do
         [[ -f $f ]] && { echo "## $(basename "$f")"; cat "$f"; echo; }
     done
     echo "# wrk output"
@@ -367,7 +598,8 @@ SUMMARY=$TMP/summary.txt
 } >"$RESULTS"
 
 echo
-echo "medians over $ROUNDS round(s) (nginx = 1.00), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION:"
+echo "medians over $ROUNDS round(s), wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION (vs nginx: same workload$(
+    (( against_plain )) && echo "; rps/plain, CPU/plain: against the same proxy's plain route")):"
 cat "$SUMMARY"
 echo
 echo "raw results: ${RESULTS#"$ROOT"/}"

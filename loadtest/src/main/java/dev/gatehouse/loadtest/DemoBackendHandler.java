@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <pre>
  * GET  /health              200 "ok", or 503 "sick" after POST /admin/sick (POST /admin/well undoes it)
  * GET  /bytes/{n}           exactly n bytes, application/octet-stream; ?chunked=1 streams in 16 KiB chunks
+ * POST /bytes/{n}           the same, once the request body (dropped) has been read: bench/run.sh's chunked upload
  * GET  /delay/{ms}          answers after ms milliseconds (at most 60 s)
  * GET  /status/{code}       answers with that status (200..599)
  * POST|PUT /echo            streams the request body back, with backpressure
@@ -65,7 +66,8 @@ final class DemoBackendHandler implements Handler<HttpServerRequest> {
                 text(resp, 200, well ? "ok" : "sick");
             });
         } else if (path.startsWith("/bytes/")) {
-            requireMethod(req, get, "GET, HEAD", () -> bytes(req, resp, path.substring("/bytes/".length())));
+            requireMethod(req, get || method == HttpMethod.POST, "GET, HEAD, POST",
+                    () -> bytes(req, resp, path.substring("/bytes/".length())));
         } else if (path.startsWith("/delay/")) {
             delay(req, resp, path.substring("/delay/".length()));
         } else if (path.startsWith("/status/")) {
@@ -100,6 +102,11 @@ final class DemoBackendHandler implements Handler<HttpServerRequest> {
     }
 
     private void bytes(HttpServerRequest req, HttpServerResponse resp, String arg) {
+        if (req.method() == HttpMethod.POST && !req.isEnded()) {
+            // no data handler: Vert.x drops the body; answer once it is all read, as an upload handler would
+            req.end().onSuccess(v -> bytes(req, resp, arg));
+            return;
+        }
         long n = parseLong(arg);
         if (n < 0) {
             text(resp, 400, "/bytes/{n}: \"" + arg + "\" is not a byte count (expected: a whole number >= 0)");
