@@ -296,9 +296,8 @@ final class VertxDownstream implements Downstream {
 
     @Override
     public void finished(Exchange e, boolean close) {
-        if (close && !response.ended() && !response.closed()) {
-            response.reset();
-        }
+        // Nothing left to do: an answer that closes did so (answer), a cut-off response was reset (abort), and a
+        // stream the client or the codec reset (a malformed body: RST_STREAM(PROTOCOL_ERROR)) keeps that reset.
     }
 
     @Override
