@@ -2,7 +2,7 @@ package dev.gatehouse.app;
 
 import dev.gatehouse.admin.BackendStatus;
 import dev.gatehouse.admin.HealthPort;
-import dev.gatehouse.proxy.ProxyRuntime;
+import dev.gatehouse.proxy.route.ProxyRuntime;
 import dev.gatehouse.proxy.balance.BackendState;
 import io.vertx.core.Future;
 

@@ -7,7 +7,7 @@ import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
 import dev.gatehouse.proxy.GatehouseProxy;
-import dev.gatehouse.proxy.ProxyRuntime;
+import dev.gatehouse.proxy.route.ProxyRuntime;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;

@@ -4,9 +4,9 @@ import com.hazelcast.core.HazelcastInstance;
 import dev.gatehouse.admin.NodeStats;
 import dev.gatehouse.admin.StatsPort;
 import dev.gatehouse.config.GatehouseConfig;
-import dev.gatehouse.proxy.AccessLog;
-import dev.gatehouse.proxy.ProxyMetrics;
-import dev.gatehouse.proxy.ProxyRuntime;
+import dev.gatehouse.proxy.observe.AccessLog;
+import dev.gatehouse.proxy.observe.ProxyMetrics;
+import dev.gatehouse.proxy.route.ProxyRuntime;
 
 import java.time.Instant;
 import java.util.ArrayList;

@@ -17,7 +17,7 @@ import dev.gatehouse.admin.VersionedConfig;
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.ConfigWriter;
 import dev.gatehouse.config.SharedConfig;
-import dev.gatehouse.proxy.ProxyRuntime;
+import dev.gatehouse.proxy.route.ProxyRuntime;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;

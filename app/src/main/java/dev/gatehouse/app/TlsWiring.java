@@ -4,8 +4,8 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigProblem;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
-import dev.gatehouse.proxy.ListenerTls;
-import dev.gatehouse.proxy.ServerTls;
+import dev.gatehouse.proxy.listener.ListenerTls;
+import dev.gatehouse.proxy.listener.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.net.ServerSSLOptions;
 

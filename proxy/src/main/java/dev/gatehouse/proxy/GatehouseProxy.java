@@ -1,5 +1,17 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.route.FilterUpkeepVerticle;
+import dev.gatehouse.proxy.health.HealthCheckVerticle;
+import dev.gatehouse.proxy.health.HealthSignals;
+import dev.gatehouse.proxy.health.OutlierDetector;
+import dev.gatehouse.proxy.listener.ConnectionLimits;
+import dev.gatehouse.proxy.listener.ListenerTls;
+import dev.gatehouse.proxy.listener.ProxyVerticle;
+import dev.gatehouse.proxy.observe.AccessLog;
+import dev.gatehouse.proxy.observe.ExchangeObserver;
+import dev.gatehouse.proxy.observe.ProxyMetrics;
+import dev.gatehouse.proxy.route.ProxyRuntime;
+
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.RouteConfig;
 import io.vertx.core.DeploymentOptions;

@@ -34,7 +34,7 @@ class ArchitectureTest {
      * The one adapter over Vert.x internals (issue 10): every other class reaches them through it, so a Vert.x upgrade
      * that breaks one breaks this class, which {@link VertxInternalsTest} checks.
      */
-    private static final Set<String> VERTX_INTERNALS_USERS = Set.of("VertxInternals");
+    private static final Set<String> VERTX_INTERNALS_USERS = Set.of("dev.gatehouse.proxy.vertx.VertxInternals");
 
     /** Vert.x's header map, which its codecs encode directly: used as a plain data type (see VertxInternals). */
     private static final String HEADERS_MULTI_MAP = "io.vertx.core.http.impl.headers.HeadersMultiMap";
@@ -53,6 +53,43 @@ class ArchitectureTest {
             }
         }
         return false;
+    }
+
+    /**
+     * The proxy's packages by role, and who may use whom: listeners and transports drive the engine; the engine runs
+     * routes, filters, the upstream pool, health signals and observers; nothing below calls back up. One direction,
+     * so each package can be read (and replaced) from the bottom up.
+     */
+    @Test
+    void rolePackagesDependOneWay() {
+        com.tngtech.archunit.library.Architectures.layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("Proxy").definedBy("dev.gatehouse.proxy")
+                .layer("Listener").definedBy("dev.gatehouse.proxy.listener..")
+                .layer("Engine").definedBy("dev.gatehouse.proxy.engine..")
+                .layer("Health").definedBy("dev.gatehouse.proxy.health..")
+                .layer("Observe").definedBy("dev.gatehouse.proxy.observe..")
+                .layer("Route").definedBy("dev.gatehouse.proxy.route..")
+                .layer("Filter").definedBy("dev.gatehouse.proxy.filter..")
+                .layer("Upstream").definedBy("dev.gatehouse.proxy.upstream..")
+                .layer("Balance").definedBy("dev.gatehouse.proxy.balance..")
+                .layer("Vertx").definedBy("dev.gatehouse.proxy.vertx..")
+                .whereLayer("Listener").mayOnlyBeAccessedByLayers("Proxy")
+                .whereLayer("Engine").mayOnlyBeAccessedByLayers("Proxy", "Listener")
+                .whereLayer("Health").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine")
+                .whereLayer("Observe").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine")
+                .whereLayer("Route").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine", "Health", "Observe")
+                .whereLayer("Filter").mayOnlyBeAccessedByLayers("Proxy", "Engine", "Route")
+                .whereLayer("Upstream").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine", "Health", "Route")
+                .whereLayer("Vertx").mayOnlyBeAccessedByLayers("Listener", "Upstream")
+                .because("issue 10: a house that shows its architecture, one direction between role packages")
+                .check(PROXY);
+    }
+
+    @Test
+    void rolePackagesAreFreeOfCycles() {
+        com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()
+                .matching("dev.gatehouse.proxy.(*)..").should().beFreeOfCycles()
+                .check(PROXY);
     }
 
     @Test
@@ -102,7 +139,8 @@ class ArchitectureTest {
     private static String topLevelSimpleName(JavaClass c) {
         String name = c.getName().substring(c.getPackageName().length() + 1);
         int nested = name.indexOf('$');
-        return c.getPackageName().equals("dev.gatehouse.proxy") ? (nested < 0 ? name : name.substring(0, nested))
-                : c.getName(); // classes of sub-packages are listed by full name
+        String top = nested < 0 ? name : name.substring(0, nested);
+        // Classes of sub-packages are listed by full name.
+        return c.getPackageName().equals("dev.gatehouse.proxy") ? top : c.getPackageName() + "." + top;
     }
 }

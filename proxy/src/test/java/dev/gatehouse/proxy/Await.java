@@ -5,12 +5,12 @@ import io.vertx.core.Future;
 import java.util.concurrent.TimeUnit;
 
 /** Blocks a test thread (never an event loop) on a future, with a deadline. */
-final class Await {
+public final class Await {
 
     private Await() {
     }
 
-    static <T> T result(Future<T> future) {
+    public static <T> T result(Future<T> future) {
         try {
             return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {

@@ -1,5 +1,7 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.route.ProxyRuntime;
+
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.SharedConfig;
 import dev.gatehouse.proxy.balance.BackendState;

@@ -1,5 +1,7 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.listener.Http1Downstream;
+
 import io.vertx.core.MultiMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,11 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.filter.BasicAuthFilter;
+import dev.gatehouse.proxy.filter.JwtFilterTest;
+import dev.gatehouse.proxy.filter.ProxyFilter;
+import dev.gatehouse.proxy.filter.RateLimitFilter;
+import dev.gatehouse.proxy.route.ProxyRuntime;
+
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.ConfigProblem;

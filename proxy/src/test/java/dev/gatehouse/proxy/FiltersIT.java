@@ -13,7 +13,7 @@ import java.util.HexFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The built-in filters on real requests: ip-filter, headers, cors, api-key, rate-limit. */
-class FiltersIT {
+public class FiltersIT {
 
     ProxyHarness h;
 
@@ -147,7 +147,7 @@ class FiltersIT {
         return input + "." + B64.encodeToString(s.sign());
     }
 
-    static String unsigned(java.math.BigInteger v) {
+    public static String unsigned(java.math.BigInteger v) {
         byte[] b = v.toByteArray();
         if (b[0] == 0) {
             b = java.util.Arrays.copyOfRange(b, 1, b.length);

@@ -1,5 +1,8 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.health.OutlierDetector;
+import dev.gatehouse.proxy.observe.ProxyMetrics;
+
 import io.vertx.core.http.HttpServerRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

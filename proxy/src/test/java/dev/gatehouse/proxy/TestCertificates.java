@@ -16,13 +16,13 @@ import java.time.Duration;
  * A test CA in a directory and leaves signed by it, written as PEM files in whichever key format a test needs.
  * Everything is generated at test time with the {@code tls} module.
  */
-final class TestCertificates {
+public final class TestCertificates {
 
     /** How a private key is written. */
     enum KeyFormat { PKCS8, PKCS1_RSA, SEC1_EC, SEC1_EC_WITH_PARAMETERS, ENCRYPTED_PKCS8 }
 
     /** A written certificate: its files and the material (for comparing what is served). */
-    record Written(Path cert, Path key, Path passwordFile, TlsMaterial material) {
+    public record Written(Path cert, Path key, Path passwordFile, TlsMaterial material) {
         /** The YAML flow mapping of a {@code certificates} entry for these files. */
         String yaml() {
             return "{ cert: \"" + cert + "\", key: \"" + key + "\""
@@ -42,22 +42,22 @@ final class TestCertificates {
     }
 
     /** A new CA named {@code caName}, its certificate written to {@code dir}. */
-    static TestCertificates in(Path dir, String caName) {
+    public static TestCertificates in(Path dir, String caName) {
         return new TestCertificates(dir, caName);
     }
 
     /** An EC P-256 leaf for {@code host} (SAN; localhost also gets 127.0.0.1), key as PKCS#8. */
-    Written leaf(String fileBase, String host) {
+    public Written leaf(String fileBase, String host) {
         return leaf(fileBase, host, KeyType.EC_P256, KeyFormat.PKCS8);
     }
 
-    Written leaf(String fileBase, String host, KeyType type, KeyFormat format) {
+    public Written leaf(String fileBase, String host, KeyType type, KeyFormat format) {
         TlsMaterial m = SelfSignedCertificates.generateLeaf(ca, host, Duration.ofDays(30), type);
         return write(fileBase, m, format);
     }
 
     /** An EC P-256 leaf for {@code host} valid for {@code validity}, key as PKCS#8. */
-    Written leaf(String fileBase, String host, Duration validity) {
+    public Written leaf(String fileBase, String host, Duration validity) {
         return write(fileBase, SelfSignedCertificates.generateLeaf(ca, host, validity, KeyType.EC_P256), KeyFormat.PKCS8);
     }
 

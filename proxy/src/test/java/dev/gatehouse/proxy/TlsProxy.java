@@ -1,5 +1,8 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.listener.ServerTls;
+import dev.gatehouse.proxy.route.ProxyRuntime;
+
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.GatehouseConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,5 +1,7 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.listener.ServerTls;
+
 import dev.gatehouse.proxy.TestCertificates.Written;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.proxy.listener.ServerTls;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

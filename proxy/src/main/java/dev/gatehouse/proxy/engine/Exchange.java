@@ -1,0 +1,1137 @@
+package dev.gatehouse.proxy.engine;
+
+import dev.gatehouse.proxy.observe.ExchangeObserver;
+import dev.gatehouse.proxy.observe.ExchangeRecord;
+import dev.gatehouse.proxy.upstream.Http1Encoding;
+import dev.gatehouse.proxy.filter.ProxyFilter;
+import dev.gatehouse.proxy.upstream.UpstreamChannels;
+
+import dev.gatehouse.proxy.route.ListenerSettings;
+
+import dev.gatehouse.proxy.filter.RequestView;
+import dev.gatehouse.proxy.route.RuntimeSnapshot;
+
+import dev.gatehouse.proxy.balance.Backend;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * The request engine: one request's whole trip through the proxy, the same for every transport. Its phases run in a
+ * fixed order: request checks → route → request filters → backend selection → upstream request (retries, hedging,
+ * deadlines, passive health) → response head through the response filters → streamed body → log and metrics. The
+ * client side is a {@link Downstream} (raw HTTP/1.1, or Vert.x for HTTP/2); the upstream side is always an
+ * {@link UpstreamChannels} connection (HTTP/1.1 over TCP or TLS, one pool per backend per event loop).
+ *
+ * <p>Every answer the proxy makes itself (an error, a filter's rejection) goes through {@link #respond}: it runs the
+ * response side of the filters the request passed, carries the request id, and is logged like a proxied answer. The
+ * connection rule after such an answer is one: a malformed or refused request (400, 413, 414), or one whose body was
+ * not read to its end, closes the connection; any other keeps it.
+ *
+ * <p>Lives on the event loop of its connection and is never shared: no locking. Implements {@link RequestView} for
+ * the filters and, through {@link RoutedRequest}, the balancer's selection, so neither allocates.
+ */
+public final class Exchange extends RoutedRequest implements RequestView {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+    /** Body pieces past this much wait with the client's reading paused until an upstream connection takes them. */
+    private static final int MAX_QUEUED_BODY = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    final ProxyHandler handler;
+    final Downstream downstream;
+    private final RuntimeSnapshot snapshot;
+    private final long startNanos;
+    private final HttpMethod method;
+    private final MultiMap headers;
+    private String requestId;
+    private String path;
+    private String upstreamUri;
+    private String hostHeader;
+    private String peer;
+    private String traceparent;
+    private boolean traceContinued;
+    private JsonObject claims;
+
+    /** How many of the route's filters let the request through: the proxy's own answers pass back through them. */
+    private int filtersPassed;
+
+    private Backend backend;
+    /** The try whose response is (or will be) sent; a hedge may run beside it until one answers. */
+    private Attempt current;
+    private Attempt hedge;
+    private ProxyError lastError = ProxyError.NO_HEALTHY_BACKEND;
+    private boolean staleRetried;
+
+    // The request body: its framing, what waits for an upstream connection, how far it got.
+    private long contentLength = -1;
+    private boolean hasBody;
+    private boolean chunkedUp;
+    private boolean expectContinue;
+    private long bodyLimit;
+    private long bytesIn;
+    private boolean bodyEnded = true;
+    /** Body bytes went upstream: the request can no longer be retried. */
+    private boolean bodySent;
+    private ArrayDeque<ByteBuf> queuedBody;
+    private int queuedBytes;
+
+    // The response.
+    private boolean responseStarted;
+    private boolean skippingInterim;
+    private int status;
+    private long bytesOut;
+    private String errorName;
+    private boolean clientGone;
+    /** The connection must close after this exchange (the response was cut off, or the request was refused). */
+    private boolean closeAfter;
+
+    // Deadlines, checked by the handler's sweep instead of a timer per request (one periodic timer per loop).
+    private long deadlineNanos = Long.MAX_VALUE;
+    private long attemptDeadlineNanos = Long.MAX_VALUE;
+    private long hedgeAtNanos = Long.MAX_VALUE;
+
+    public Exchange(ProxyHandler handler, Downstream downstream) {
+        this.handler = handler;
+        this.downstream = downstream;
+        this.snapshot = handler.runtime.current();
+        this.startNanos = System.nanoTime();
+        this.method = downstream.method();
+        this.headers = downstream.headers();
+    }
+
+    // ---- phase 1-3: request checks, route, filters ----------------------------------------------------------
+
+    public void start() {
+        handler.observer.requestStarted(handler.listener);
+        requestId = Forwarding.requestId(headers.get(Forwarding.X_REQUEST_ID));
+        String problem = downstream.framingProblem();
+        if (problem != null) {
+            fail(ProxyError.BAD_REQUEST, problem);
+            return;
+        }
+        contentLength = downstream.contentLength();
+        hasBody = downstream.bodyFollows();
+        bodyEnded = !hasBody;
+        chunkedUp = hasBody && contentLength < 0;
+        String uri = downstream.uri();
+        if (uri.length() > handler.listener.maxUriLength()) {
+            // The decoder's line limit leaves room for method and version; the target limit is exact here.
+            fail(ProxyError.URI_TOO_LONG, "uri of " + uri.length() + " chars");
+            return;
+        }
+        if (method == HttpMethod.CONNECT) {
+            fail(ProxyError.METHOD_NOT_ALLOWED, "CONNECT");
+            return;
+        }
+        String authority = downstream.authority();
+        HostAndPort parsed = authority == null ? null : HostAndPort.parseAuthority(authority, -1);
+        if (parsed == null && !"HTTP/1.0".equals(downstream.protocol())) {
+            fail(ProxyError.BAD_REQUEST, authority == null ? "missing Host" : "bad Host");
+            return;
+        }
+        hostHeader = authority;
+        String host = parsed == null ? null : normalizeHost(parsed.host());
+        String rawPath = rawPath(uri);
+        if (rawPath == null) {
+            fail(ProxyError.BAD_REQUEST, "bad request target");
+            return;
+        }
+        if (rawPath.equals("*")) {
+            path = "*";
+        } else {
+            path = handler.listener.path().normalize(rawPath);
+            if (path == null) {
+                fail(ProxyError.BAD_REQUEST, "path: " + handler.listener.path().problem(rawPath));
+                return;
+            }
+        }
+        route = snapshot.routes().match(host, path, method, headers);
+        if (route == null) {
+            fail(ProxyError.NO_ROUTE, "no route for " + host + path);
+            return;
+        }
+        runFilters(0);
+    }
+
+    /** The path of a request target: origin form up to the query, the path of an absolute form, or "*"; else null. */
+    static String rawPath(String uri) {
+        if (uri.isEmpty()) {
+            return null;
+        }
+        int start;
+        if (uri.charAt(0) == '/') {
+            start = 0;
+        } else if (uri.equals("*")) {
+            return "*";
+        } else {
+            int scheme = uri.indexOf("://");
+            if (scheme <= 0) {
+                return null;
+            }
+            start = uri.indexOf('/', scheme + 3);
+            if (start < 0) {
+                return "/"; // an absolute form with an empty path
+            }
+        }
+        int q = uri.indexOf('?', start);
+        int hash = uri.indexOf('#', start);
+        int end = q < 0 ? uri.length() : q;
+        if (hash >= 0 && hash < end) {
+            end = hash;
+        }
+        return uri.substring(start, end);
+    }
+
+    /** The query of a request target including its '?', or "". */
+    private static String query(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? "" : uri.substring(q);
+    }
+
+    /**
+     * Request filters in order from {@code from}. Synchronous ones run inline; an asynchronous one (a bcrypt check on
+     * a worker, a JWKS fetch) suspends the chain, which resumes on this event loop when it answers.
+     */
+    private void runFilters(int from) {
+        List<ProxyFilter> filters = route.filters;
+        for (int i = from; i < filters.size(); i++) {
+            ProxyFilter f = filters.get(i);
+            filtersPassed = i;
+            if (f.async()) {
+                int next = i + 1;
+                f.onRequestAsync(this).onComplete(ar -> {
+                    if (done) {
+                        return;
+                    }
+                    if (ar.failed()) {
+                        fail(ProxyError.INTERNAL, "filter failed: " + ar.cause());
+                    } else if (ar.result() != null) {
+                        reject(ar.result());
+                    } else {
+                        runFilters(next);
+                    }
+                });
+                return;
+            }
+            ProxyFilter.Rejection r = f.onRequest(this);
+            if (r != null) {
+                reject(r);
+                return;
+            }
+        }
+        filtersPassed = filters.size();
+        proceed();
+    }
+
+    /** Past the filters: limits, then the upstream request (or a WebSocket tunnel). */
+    private void proceed() {
+        bodyLimit = route.maxBodyBytes >= 0 ? route.maxBodyBytes : handler.listener.maxBodyBytes();
+        if (bodyLimit > 0 && contentLength > bodyLimit) {
+            fail(ProxyError.PAYLOAD_TOO_LARGE, "content-length " + contentLength + " > " + bodyLimit);
+            return;
+        }
+        String expect = headers.get(HttpHeaders.EXPECT);
+        if (expect != null) {
+            if (!expect.equalsIgnoreCase("100-continue")) {
+                fail(ProxyError.EXPECTATION_FAILED, "expect " + expect);
+                return;
+            }
+            expectContinue = hasBody;
+        }
+        String uri = downstream.uri();
+        String originForm = uri.charAt(0) == '/' || uri.equals("*") ? uri : path + query(uri);
+        upstreamUri = route.upstreamUri(path, originForm);
+        if (upstreamUri == null) {
+            fail(ProxyError.BAD_REQUEST, "prefix-rewrite would leave its prefix");
+            return;
+        }
+        if (isWebSocketUpgrade()) {
+            if (!downstream.tunnel(this)) {
+                fail(ProxyError.BAD_REQUEST, "upgrade not available on this connection");
+            }
+            return;
+        }
+        deadlineNanos = startNanos + route.timeoutMillis * 1_000_000L;
+        handler.track(this);
+        attempt();
+    }
+
+    private boolean isWebSocketUpgrade() {
+        String upgrade = headers.get(HttpHeaders.UPGRADE);
+        return upgrade != null && upgrade.equalsIgnoreCase("websocket")
+                && Forwarding.connectionTokens(headers.getAll(HttpHeaders.CONNECTION)).contains("upgrade");
+    }
+
+    // ---- the view filters and the balancer read -------------------------------------------------------------
+
+    @Override
+    public HttpMethod method() {
+        return method;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public String header(CharSequence name) {
+        return headers.get(name);
+    }
+
+    @Override
+    public MultiMap headers() {
+        return headers;
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
+    }
+
+    @Override
+    public Vertx vertx() {
+        return handler.vertx;
+    }
+
+    @Override
+    public JsonObject claims() {
+        return claims;
+    }
+
+    @Override
+    public void claims(JsonObject claims) {
+        this.claims = claims;
+    }
+
+    @Override
+    public String clientAddress() {
+        if (peer == null) {
+            peer = downstream.clientAddress();
+            if (peer == null) {
+                peer = "unknown";
+            }
+        }
+        return peer;
+    }
+
+    @Override
+    String cookie(String name) {
+        for (String header : headers.getAll(HttpHeaders.COOKIE)) {
+            for (io.netty.handler.codec.http.cookie.Cookie c
+                    : io.netty.handler.codec.http.cookie.ServerCookieDecoder.LAX.decode(header)) {
+                if (c.name().equals(name)) {
+                    return c.value();
+                }
+            }
+        }
+        return null;
+    }
+
+    public String hostHeader() {
+        return hostHeader;
+    }
+
+    RuntimeSnapshot snapshot() {
+        return snapshot;
+    }
+
+    // ---- phase 4-5: backend selection and the upstream request ----------------------------------------------
+
+    /** One upstream try: its backend, its connection once it has one, and whether it still holds the backend. */
+    final class Attempt extends Claim implements UpstreamChannels.Waiter, UpstreamChannels.Connection.Owner {
+        UpstreamChannels.Connection connection;
+        boolean reused;
+        boolean waiting = true;
+        /** The backend's response lets the connection carry another request. */
+        boolean keepAlive;
+        /** This try's connection has the request head; body pieces go straight to it. */
+        boolean bodyFlowing;
+        /** The upstream request has not been sent to its end: its connection can never be reused. */
+        boolean bodyOpen;
+
+        Attempt(Backend backend, boolean retry) {
+            super(backend, retry);
+        }
+
+        /** Stops this try; its connection, mid-exchange, is closed rather than reused. */
+        void abandon() {
+            abandoned = true;
+            release();
+            if (waiting) {
+                waiting = false;
+                handler.channels.cancel(backend, this);
+            }
+            if (connection != null) {
+                UpstreamChannels.Connection c = connection;
+                connection = null;
+                c.discard();
+            }
+        }
+
+        @Override
+        public void connected(UpstreamChannels.Connection c, boolean wasReused) {
+            waiting = false;
+            if (done || abandoned) {
+                c.release();
+                return;
+            }
+            connection = c;
+            reused = wasReused;
+            c.own(this);
+            send(this, c);
+        }
+
+        @Override
+        public void connectFailed(Throwable cause) {
+            waiting = false;
+            attemptFailed(this, ProxyError.UPSTREAM_CONNECT_FAILED, cause);
+        }
+
+        @Override
+        public void overloaded() {
+            waiting = false;
+            release();
+            if (!done && !abandoned) {
+                fail(ProxyError.OVERLOADED, "pending requests to " + backend + " at their limit");
+            }
+        }
+
+        @Override
+        public void upstreamRead(Object msg) {
+            Exchange.this.upstreamRead(this, msg);
+        }
+
+        @Override
+        public void upstreamReadComplete() {
+            if (this == current && !done) {
+                downstream.flush();
+            }
+        }
+
+        @Override
+        public void upstreamClosed() {
+            if (connection == null) {
+                return;
+            }
+            connection = null;
+            attemptFailed(this, ProxyError.UPSTREAM_RESET, new java.io.IOException("connection closed by backend"));
+        }
+
+        @Override
+        public void upstreamWritable() {
+            if (this == current && !bodyEnded && !done && bodyFlowing && connection != null
+                    && connection.channel.isWritable()) {
+                downstream.readBody(true);
+            }
+        }
+    }
+
+    private void attempt() {
+        skippingInterim = false;
+        Backend b = pick();
+        if (b == null) {
+            fail(skippedFull ? ProxyError.OVERLOADED : attempts == 0 ? ProxyError.NO_HEALTHY_BACKEND : lastError,
+                    "no backend left to try");
+            return;
+        }
+        current = start(b);
+        if (route.hedgeDelayNanos > 0 && !hasBody && isIdempotent(method) && hedge == null) {
+            hedgeAtNanos = System.nanoTime() + route.hedgeDelayNanos;
+        }
+    }
+
+    private Attempt start(Backend b) {
+        boolean retry = tryOn(b);
+        backend = b;
+        handler.observer.upstreamAttempt(route.name, b, retry);
+        Attempt a = new Attempt(b, retry);
+        attemptDeadlineNanos = route.perTryTimeoutNanos > 0 ? System.nanoTime() + route.perTryTimeoutNanos
+                : Long.MAX_VALUE;
+        handler.channels.acquire(route.pool, b, a);
+        return a;
+    }
+
+    /** Writes the upstream request: the client's end-to-end headers plus forwarding, Via, request id and trace. */
+    private void send(Attempt a, UpstreamChannels.Connection c) {
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        if (headers instanceof HeadersMultiMap h) {
+            Forwarding.copyEndToEnd(h, out, true);
+        } else {
+            Forwarding.copyEndToEnd(headers, out, true);
+        }
+        if (hostHeader != null) {
+            out.set(HttpHeaders.HOST, hostHeader);
+        }
+        // Framing from the parsed message, never the client's bytes: the body's length, chunked, or nothing.
+        if (contentLength >= 0) {
+            out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
+        } else if (chunkedUp) {
+            out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED);
+        }
+        // X-Client-Cert-* from the client never pass; they are set only from a verified client certificate.
+        ClientIdentity.apply(downstream.sslSession(), out);
+        ListenerSettings l = handler.listener;
+        Forwarding.addForwarding(headers, out, clientAddress(), l.trusted(downstream.remotePeer()), l.scheme(),
+                hostHeader);
+        Forwarding.addVia(headers, out, downstream.viaProtocol());
+        out.set(Forwarding.X_REQUEST_ID, requestId);
+        if (traceparent == null) {
+            // W3C trace context: the proxy is a hop of the trace; the same span for every attempt.
+            TraceContext t = TraceContext.continueOrStart(headers.get(TraceContext.TRACEPARENT));
+            traceparent = t.traceparent();
+            traceContinued = t.continued();
+        }
+        out.set(TraceContext.TRACEPARENT, traceparent);
+        if (!traceContinued) {
+            out.remove(TraceContext.TRACESTATE);
+        }
+        List<ProxyFilter> filters = route.filters;
+        for (int i = 0; i < filters.size(); i++) {
+            filters.get(i).onUpstreamRequest(this, out);
+        }
+        c.bodilessResponse(method == HttpMethod.HEAD);
+        Channel ch = c.channel;
+        ByteBuf up = Http1Encoding.request(ch.alloc(), method.toNetty(), upstreamUri, out);
+        // A failed write fires exceptionCaught, which closes the connection; the close fails the try.
+        if (!hasBody) {
+            ch.writeAndFlush(up, ch.voidPromise());
+            return;
+        }
+        ch.write(up, ch.voidPromise());
+        a.bodyOpen = true;
+        a.bodyFlowing = true;
+        bodySent = true;
+        if (queuedBody != null) {
+            ByteBuf b;
+            while ((b = queuedBody.poll()) != null) {
+                writeBodyPiece(ch, b);
+            }
+            queuedBytes = 0;
+        }
+        if (bodyEnded) {
+            endBody(a, ch);
+        }
+        ch.flush();
+        if (expectContinue) {
+            expectContinue = false;
+            downstream.sendContinue();
+        }
+        if (!bodyEnded) {
+            downstream.readBody(ch.isWritable());
+        }
+    }
+
+    private void writeBodyPiece(Channel ch, ByteBuf b) {
+        if (chunkedUp) {
+            ch.write(Unpooled.copiedBuffer(Integer.toHexString(b.readableBytes()), StandardCharsets.US_ASCII),
+                    ch.voidPromise());
+            ch.write(Unpooled.wrappedBuffer(CRLF), ch.voidPromise());
+            ch.write(b, ch.voidPromise());
+            ch.write(Unpooled.wrappedBuffer(CRLF), ch.voidPromise());
+        } else {
+            ch.write(b, ch.voidPromise());
+        }
+    }
+
+    private void endBody(Attempt a, Channel ch) {
+        if (chunkedUp) {
+            ch.write(Unpooled.wrappedBuffer(LAST_CHUNK), ch.voidPromise());
+        }
+        a.bodyOpen = false;
+    }
+
+    /**
+     * A piece of the request body from the client ({@code last}: the end, possibly empty). It goes straight upstream
+     * once a connection has the head, else it waits (reading pauses past {@link #MAX_QUEUED_BODY}). False when the
+     * exchange is over: the caller drops it.
+     */
+    public boolean requestBody(ByteBuf b, boolean last) {
+        if (done || bodyEnded) {
+            return false;
+        }
+        int n = b.readableBytes();
+        bytesIn += n;
+        if (contentLength >= 0 && bytesIn > contentLength) {
+            // More body than the declared length (an HTTP/2 client can send that): never let it reach a backend.
+            b.release();
+            fail(ProxyError.BAD_REQUEST, "body longer than content-length");
+            return true;
+        }
+        if (bodyLimit > 0 && bytesIn > bodyLimit) {
+            b.release();
+            fail(ProxyError.PAYLOAD_TOO_LARGE, "body over " + bodyLimit);
+            return true;
+        }
+        if (last) {
+            if (contentLength >= 0 && bytesIn != contentLength) {
+                b.release();
+                fail(ProxyError.BAD_REQUEST, "body shorter than content-length");
+                return true;
+            }
+            bodyEnded = true;
+        }
+        Attempt a = current;
+        if (a != null && a.bodyFlowing && a.connection != null) {
+            Channel ch = a.connection.channel;
+            if (n > 0) {
+                writeBodyPiece(ch, b);
+            } else {
+                b.release();
+            }
+            if (last) {
+                endBody(a, ch);
+            }
+            ch.flush();
+            if (!last && !ch.isWritable()) {
+                downstream.readBody(false);
+            }
+            return true;
+        }
+        if (n == 0) {
+            b.release();
+            return true;
+        }
+        if (queuedBody == null) {
+            queuedBody = new ArrayDeque<>(4);
+        }
+        queuedBody.add(b);
+        queuedBytes += n;
+        if (!last && queuedBytes >= MAX_QUEUED_BODY) {
+            downstream.readBody(false);
+        }
+        return true;
+    }
+
+    // ---- phase 6: the response ------------------------------------------------------------------------------
+
+    private void upstreamRead(Attempt a, Object msg) {
+        if (done || a.abandoned || a.connection == null) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse res) {
+            if (!res.decoderResult().isSuccess()) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                handler.health.failure(a.backend, "protocol error");
+                protocolError(a, "bad response from backend");
+                return;
+            }
+            int code = res.status().code();
+            if (code == 101) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                protocolError(a, "101 to a request that asked for no upgrade");
+                return;
+            }
+            if (code < 200) {
+                skippingInterim = true;
+            } else if (!responseHead(a, res)) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
+        }
+        if (msg instanceof HttpContent content) {
+            if (skippingInterim) {
+                skippingInterim = !(content instanceof LastHttpContent);
+                content.release();
+                return;
+            }
+            if (a != current) {
+                content.release();
+                return;
+            }
+            if (content instanceof LastHttpContent last) {
+                responseEnd(a, last);
+                return;
+            }
+            bytesOut += content.content().readableBytes();
+            downstream.body(content.content());
+            if (!downstream.writable()) {
+                // Backpressure: the client is slower than the backend; stop reading until it drains.
+                a.connection.channel.config().setAutoRead(false);
+            }
+        }
+    }
+
+    private void protocolError(Attempt a, String detail) {
+        Attempt other = otherInFlight(a);
+        a.abandon();
+        if (other != null) {
+            current = other;
+            hedge = null;
+            return;
+        }
+        fail(ProxyError.UPSTREAM_PROTOCOL, detail);
+    }
+
+    /** The head of the final response; false when it was consumed otherwise (a retry, or another try won). */
+    private boolean responseHead(Attempt a, HttpResponse res) {
+        int code = res.status().code();
+        Backend b = a.backend;
+        if (code >= 500) {
+            handler.health.failure(b, "status " + code);
+        } else {
+            handler.health.success(b);
+        }
+        Attempt other = otherInFlight(a);
+        if (route.retryOnStatus(code) && (other != null || (canRetry() && retryTargetLeft()))) {
+            a.abandon();
+            lastError = ProxyError.UPSTREAM_RESET;
+            if (other != null) {
+                // A hedge is still running: let it answer instead of this retryable status.
+                current = other;
+                hedge = null;
+            } else {
+                retry();
+            }
+            return false;
+        }
+        if (other != null) {
+            // First answer wins: the other try is cut off.
+            other.abandon();
+        }
+        current = a;
+        hedge = null;
+        responseStarted = true;
+        untrack();
+        status = code;
+        HeadersMultiMap in = (HeadersMultiMap) res.headers();
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        Forwarding.copyEndToEnd(in, out, false);
+        Forwarding.addVia(in, out, res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
+        if (!out.contains(Forwarding.X_REQUEST_ID)) {
+            out.set(Forwarding.X_REQUEST_ID, requestId);
+        }
+        List<ProxyFilter> filters = route.filters;
+        for (int i = filters.size() - 1; i >= 0; i--) {
+            filters.get(i).onResponse(this, out);
+        }
+        if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
+                && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
+            // The listener compresses whatever is not marked; identity marks what this route must not touch.
+            out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        }
+        if (handler.hsts != null) {
+            out.set(Forwarding.STRICT_TRANSPORT_SECURITY, handler.hsts);
+        }
+        a.keepAlive = HttpUtil.isKeepAlive(res);
+        downstream.head(code, out, method == HttpMethod.HEAD || code == 204 || code == 304);
+        return true;
+    }
+
+    private void responseEnd(Attempt a, LastHttpContent last) {
+        bytesOut += last.content().readableBytes();
+        downstream.end(last.content(), last.trailingHeaders());
+        downstream.flush();
+        UpstreamChannels.Connection c = a.connection;
+        a.connection = null;
+        if (a.keepAlive && !a.bodyOpen) {
+            c.release();
+        } else {
+            // The backend answered before the whole request went up: the connection holds half a request.
+            a.bodyOpen = false;
+            c.discard();
+        }
+        complete();
+    }
+
+    /** The client can take more: an upstream connection paused for it reads again. */
+    public void downstreamWritable() {
+        Attempt a = current;
+        if (a != null && a.connection != null && !a.connection.channel.config().isAutoRead()) {
+            a.connection.channel.config().setAutoRead(true);
+        }
+    }
+
+    // ---- retries, deadlines -----------------------------------------------------------------------------------
+
+    /** The other try still waiting for an answer (the hedge, or the primary when {@code a} is the hedge). */
+    private Attempt otherInFlight(Attempt a) {
+        Attempt other = a == current ? hedge : current;
+        return other != null && other != a && other.held && !other.abandoned ? other : null;
+    }
+
+    private boolean canRetry() {
+        return attempts < route.attempts && !bodySent && isIdempotent(method) && route.pool.retryWithinBudget();
+    }
+
+    static boolean isIdempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    }
+
+    private void retry() {
+        afterBackoff(handler.vertx, this::attempt);
+    }
+
+    private void attemptFailed(Attempt a, ProxyError error, Throwable cause) {
+        if (done || a.abandoned) {
+            a.release();
+            return;
+        }
+        Backend b = a.backend;
+        if (responseStarted && a == current) {
+            handler.health.failure(b, "reset mid-response");
+            a.release();
+            if (!downstream.headSent()) {
+                // Nothing of the response went out yet: the client gets a clean 502, not a cut-off response.
+                fail(ProxyError.UPSTREAM_RESET, "backend closed after the response head");
+                return;
+            }
+            // The head already went out: all that is left is to cut the client off mid-response.
+            errorName = "RESPONSE_INCOMPLETE";
+            closeAfter = true;
+            downstream.abort();
+            complete();
+            return;
+        }
+        Attempt other = otherInFlight(a);
+        if (error == ProxyError.UPSTREAM_RESET && a.reused && !staleRetried && !bodySent && isIdempotent(method)
+                && other == null) {
+            // A pooled connection the backend had just closed (the keep-alive race): not the backend's failure and
+            // not a try, as nginx treats cached connections; once, so the pick may be this backend again.
+            staleRetried = true;
+            a.release();
+            attempts--;
+            attempt();
+            return;
+        }
+        handler.health.failure(b, error == ProxyError.UPSTREAM_CONNECT_FAILED ? "connect failed" : "reset");
+        a.release();
+        lastError = error;
+        if (other != null) {
+            // The hedge (or the primary) may still answer.
+            current = other;
+            hedge = null;
+            return;
+        }
+        if (retriesOn(error) && canRetry()) {
+            retry();
+            return;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} -> {}: {} ({})", requestId, downstream.uri(), b, error, cause.toString());
+        }
+        fail(error, String.valueOf(cause.getMessage()));
+    }
+
+    @Override
+    void checkDeadlines(long now) {
+        if (done || responseStarted) {
+            untrack();
+            return;
+        }
+        if (now >= deadlineNanos) {
+            if (backend != null) {
+                handler.health.failure(backend, "timeout");
+            }
+            Attempt a = current;
+            Attempt h = hedge;
+            // Answer first: the abandoned tries' closes must not be taken for resets to retry.
+            fail(ProxyError.UPSTREAM_TIMEOUT, "no response within " + route.timeoutMillis + "ms");
+            abandon(a);
+            abandon(h);
+            return;
+        }
+        if (now >= attemptDeadlineNanos && current != null && current.held && !current.abandoned) {
+            // Per-try timeout (retries.on: [timeout]): give up on this backend and try another.
+            attemptDeadlineNanos = Long.MAX_VALUE;
+            Attempt a = current;
+            handler.health.failure(a.backend, "per-try timeout");
+            Attempt other = otherInFlight(a);
+            a.abandon();
+            lastError = ProxyError.UPSTREAM_TIMEOUT;
+            if (other != null) {
+                current = other;
+                hedge = null;
+            } else if (canRetry()) {
+                retry();
+            } else {
+                fail(ProxyError.UPSTREAM_TIMEOUT, "per-try timeout and no retry left");
+            }
+            return;
+        }
+        if (now >= hedgeAtNanos) {
+            hedgeAtNanos = Long.MAX_VALUE;
+            startHedge();
+        }
+    }
+
+    /** Request hedging: the same bodiless request to a second backend; the first answer wins. */
+    private void startHedge() {
+        if (hedge != null || current == null || !current.held || attempts >= route.attempts + 1
+                || !route.pool.retryWithinBudget()) {
+            return;
+        }
+        Backend b = pick();
+        if (b != null) {
+            Attempt primary = current;
+            hedge = start(b);
+            current = primary;
+        }
+    }
+
+    private static void abandon(Attempt a) {
+        if (a != null) {
+            a.abandon();
+        }
+    }
+
+    // ---- the end ----------------------------------------------------------------------------------------------
+
+    /** The request body broke the grammar mid-way: the try is cut off, and the client told when it still can be. */
+    public void badBody() {
+        if (done) {
+            return;
+        }
+        Attempt a = current;
+        Attempt h = hedge;
+        closeAfter = true;
+        if (downstream.headSent()) {
+            errorName = ProxyError.BAD_REQUEST.name();
+            complete();
+        } else {
+            fail(ProxyError.BAD_REQUEST, "malformed request body");
+        }
+        abandon(a);
+        abandon(h);
+    }
+
+    /** The client went away (or its stream was reset): the exchange ends, and any upstream try with it. */
+    public void clientClosed() {
+        if (done) {
+            return;
+        }
+        Attempt a = current;
+        Attempt h = hedge;
+        clientGone = true;
+        // Done first: the closes below are ours, not backend failures to count or retry.
+        complete();
+        abandon(a);
+        abandon(h);
+    }
+
+    /** A failure becomes the client's answer. */
+    public void fail(ProxyError error, String detail) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} {}: {}", requestId, method, downstream.uri(), detail);
+        }
+        boolean refused = error == ProxyError.BAD_REQUEST || error == ProxyError.PAYLOAD_TOO_LARGE
+                || error == ProxyError.URI_TOO_LONG || error == ProxyError.METHOD_NOT_ALLOWED;
+        respond(error.status, error.body, null, error.name(), refused);
+    }
+
+    private void reject(ProxyFilter.Rejection r) {
+        int s = r.status();
+        // An answer that is not an error (a CORS preflight's 204) is logged as the success it is.
+        String name = s < 400 ? null : s == 429 ? "RATE_LIMITED" : s == 401 ? "UNAUTHORIZED"
+                : s == 403 ? "FORBIDDEN" : "REJECTED";
+        respond(s, r.body(), r.headers(), name, false);
+    }
+
+    /**
+     * The one responder: every answer the proxy makes itself. It carries the filter's own headers ({@code extra}), the
+     * request id and HSTS, passes back through the response side of the filters the request passed, and closes the
+     * connection when the request was refused or its body was not read to its end.
+     */
+    void respond(int code, String body, MultiMap extra, String error, boolean refused) {
+        if (done) {
+            return;
+        }
+        errorName = error;
+        if (downstream.headSent()) {
+            // Part of a response already went out: it can only be cut off.
+            closeAfter = true;
+            downstream.abort();
+            complete();
+            return;
+        }
+        status = code;
+        HeadersMultiMap h = HeadersMultiMap.httpHeaders();
+        if (extra != null) {
+            h.addAll(extra);
+        }
+        h.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+        h.set(Forwarding.X_REQUEST_ID, requestId);
+        if (route != null) {
+            List<ProxyFilter> filters = route.filters;
+            for (int i = Math.min(filtersPassed, filters.size()) - 1; i >= 0; i--) {
+                filters.get(i).onResponse(this, h);
+            }
+        }
+        if (handler.listener.compression()) {
+            h.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        }
+        if (handler.hsts != null) {
+            h.set(Forwarding.STRICT_TRANSPORT_SECURITY, handler.hsts);
+        }
+        if (refused || !bodyEnded) {
+            closeAfter = true;
+        }
+        ByteBuf content = body == null || body.isEmpty() || method == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER
+                : ByteBufUtil.writeUtf8(downstream.alloc(), body);
+        bytesOut = content.readableBytes();
+        downstream.answer(code, h, content, closeAfter);
+        complete();
+    }
+
+    private void complete() {
+        if (done) {
+            return;
+        }
+        done = true;
+        if (queuedBody != null) {
+            ByteBuf b;
+            while ((b = queuedBody.poll()) != null) {
+                b.release();
+            }
+        }
+        untrack();
+        Attempt a = current;
+        if (a != null) {
+            if (a.bodyOpen && a.connection != null) {
+                // Answered before the whole request body went upstream: that connection holds half a request.
+                a.abandon();
+            }
+            a.release();
+        }
+        if (hedge != null) {
+            hedge.abandon();
+        }
+        finished();
+        downstream.finished(this, closeAfter || clientGone);
+    }
+
+    /** The body left unread when the exchange ended is read and dropped by the transport. */
+    public boolean bodyEnded() {
+        return bodyEnded;
+    }
+
+    private void untrack() {
+        if (inFlight) {
+            handler.untrack(this);
+        }
+    }
+
+    /** Hands the exchange to the observers (metrics, access log): once, when it is done. */
+    private void finished() {
+        ExchangeObserver observer = handler.observer;
+        if (observer == ExchangeObserver.NONE) {
+            return;
+        }
+        long nanos = System.nanoTime() - startNanos;
+        int s = status;
+        String error = errorName;
+        if (clientGone) {
+            s = 499;
+            error = error == null ? "CLIENT_CLOSED" : error;
+        }
+        if (traceparent == null) {
+            // Answered without a backend: still a trace id to find the request by.
+            traceparent = TraceContext.continueOrStart(headers.get(TraceContext.TRACEPARENT)).traceparent();
+        }
+        observer.completed(new ExchangeRecord(System.currentTimeMillis() - nanos / 1_000_000, nanos,
+                handler.listener.name(), requestId, clientAddress(), method.name(), path != null ? path
+                : rawPathOrUri(), downstream.protocol(), route == null ? null : route.name,
+                route == null ? null : route.pool.name, backend == null ? null : backend.id(), s, bytesIn, bytesOut,
+                attempts, error, headers.get(HttpHeaders.USER_AGENT), traceparent));
+    }
+
+    private String rawPathOrUri() {
+        String p = rawPath(downstream.uri());
+        return p != null ? p : downstream.uri();
+    }
+
+    // ---- for the WebSocket tunnel ---------------------------------------------------------------------------
+
+    /** Records a try on {@code b} for a tunnel: tried list, in-flight count, observers. */
+    public Claim tunnelTry(Backend b) {
+        boolean retry = tryOn(b);
+        backend = b;
+        handler.observer.upstreamAttempt(route.name, b, retry);
+        return new Claim(b, retry);
+    }
+
+    public String upstreamUri() {
+        return upstreamUri;
+    }
+
+    /** The upstream request headers of a tunnel's handshake (the same forwarding as any request). */
+    public void tunnelHeaders(MultiMap out) {
+        Forwarding.copyEndToEnd(headers, out, true);
+        ClientIdentity.apply(downstream.sslSession(), out);
+        ListenerSettings l = handler.listener;
+        Forwarding.addForwarding(headers, out, clientAddress(), l.trusted(downstream.remotePeer()), l.scheme(),
+                hostHeader);
+        Forwarding.addVia(headers, out, downstream.viaProtocol());
+        out.set(Forwarding.X_REQUEST_ID, requestId);
+        for (ProxyFilter f : route.filters) {
+            f.onUpstreamRequest(this, out);
+        }
+    }
+
+    /** A tunnel's handshake was answered 101: the exchange is logged with it, and ends with the tunnel. */
+    public void tunnelOpened(Backend b) {
+        handler.health.success(b);
+        status = 101;
+    }
+
+    /** A tunnel ended (or never opened). */
+    public void tunnelClosed(Claim claim) {
+        claim.release();
+        complete();
+    }
+
+    /** A tunnel's backend could not be reached. */
+    public void tunnelFailed(Claim claim, Throwable cause) {
+        handler.health.failure(claim.backend, "connect failed");
+        claim.release();
+        fail(ProxyError.UPSTREAM_CONNECT_FAILED, String.valueOf(cause.getMessage()));
+    }
+
+    /** A backend refused a tunnel's upgrade with an ordinary answer, relayed whole. */
+    public void tunnelRefused(Claim claim, int code, MultiMap upstreamHeaders, ByteBuf body) {
+        claim.release();
+        if (done) {
+            body.release();
+            return;
+        }
+        status = code;
+        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
+        Forwarding.copyEndToEnd(upstreamHeaders, out, false);
+        Forwarding.addVia(upstreamHeaders, out, "1.1");
+        if (!out.contains(Forwarding.X_REQUEST_ID)) {
+            out.set(Forwarding.X_REQUEST_ID, requestId);
+        }
+        for (int i = route.filters.size() - 1; i >= 0; i--) {
+            route.filters.get(i).onResponse(this, out);
+        }
+        if (handler.hsts != null) {
+            out.set(Forwarding.STRICT_TRANSPORT_SECURITY, handler.hsts);
+        }
+        bytesOut = body.readableBytes();
+        downstream.answer(code, out, body, false);
+        complete();
+    }
+}

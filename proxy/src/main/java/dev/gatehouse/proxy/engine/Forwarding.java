@@ -1,0 +1,244 @@
+package dev.gatehouse.proxy.engine;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Header hygiene between client and backend: hop-by-hop headers (RFC 9110 §7.6.1, plus any the Connection header
+ * names) never cross the proxy in either direction, and forwarding headers are added.
+ */
+public final class Forwarding {
+
+    static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("x-forwarded-for");
+    static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("x-forwarded-proto");
+    static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("x-forwarded-host");
+    static final CharSequence FORWARDED = HttpHeaders.createOptimized("forwarded");
+    static final CharSequence VIA = HttpHeaders.createOptimized("via");
+    public static final CharSequence STRICT_TRANSPORT_SECURITY =
+            HttpHeaders.createOptimized("strict-transport-security");
+    public static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+
+    /** Lower-case names of the hop-by-hop headers; "proxy-connection" is non-standard but still sent. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
+            "transfer-encoding", "upgrade", "trailer", "proxy-authenticate", "proxy-authorization", "http2-settings");
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private Forwarding() {
+    }
+
+    static boolean isHopByHop(String lowerName) {
+        return HOP_BY_HOP.contains(lowerName);
+    }
+
+    /**
+     * Headers the proxy itself sets on requests. A variant spelled with underscores ({@code X_Forwarded_For}) is
+     * dropped too: CGI-style backends (PHP, WSGI, Rack) read {@code X_Client_Cert_Subject} and
+     * {@code X-Client-Cert-Subject} as the same variable, so it would pass as the proxy's own.
+     */
+    private static final Set<String> PROXY_SET = Set.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+            "x-forwarded-port", "x-real-ip", "x-request-id", "x-client-cert-subject", "x-client-cert-fingerprint");
+
+    /**
+     * Copies end-to-end headers from {@code from} to {@code to}. On requests Host is left out (the upstream request
+     * carries the authority separately), so is Expect (the proxy answers 100-continue itself, as nginx does), and so
+     * is Content-Length: the caller writes the upstream framing from the parsed message, never from the client's
+     * bytes. Headers the Connection header names are dropped, but never Content-Length, Transfer-Encoding or Host:
+     * dropping framing there would let a body pass as a second request (smuggling).
+     */
+    static void copyEndToEnd(MultiMap from, MultiMap to, boolean request) {
+        Set<String> named = from.contains(HttpHeaders.CONNECTION)
+                ? connectionTokens(from.getAll(HttpHeaders.CONNECTION)) : Set.of();
+        for (var e : from) {
+            String name = e.getKey();
+            if (passes(name, named, request)) {
+                to.add(name, e.getValue());
+            }
+        }
+    }
+
+    /**
+     * {@link #copyEndToEnd(MultiMap, MultiMap, boolean)} between Vert.x header maps (the fast path's), comparing names
+     * as they are, without a String per header: the same headers are copied.
+     */
+    static void copyEndToEnd(HeadersMultiMap from, HeadersMultiMap to, boolean request) {
+        Set<String> named = Set.of();
+        if (from.contains((CharSequence) HttpHeaders.CONNECTION)) {
+            List<String> connection = from.getAll((CharSequence) HttpHeaders.CONNECTION);
+            named = connection.size() == 1 && isPlainConnection(connection.get(0)) ? Set.of()
+                    : connectionTokens(connection);
+        }
+        for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
+             it.hasNext(); ) {
+            java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (isHopByHop(name) || (request && (io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
+                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
+                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH)))) {
+                continue;
+            }
+            if ((!named.isEmpty() || (request && indexOf(name, '_') >= 0)) && !passes(name.toString(), named, request)) {
+                continue;
+            }
+            to.add(name, e.getValue());
+        }
+    }
+
+    /** Whether a header named {@code name} crosses the proxy (see {@link #copyEndToEnd}). */
+    private static boolean passes(String name, Set<String> named, boolean request) {
+        String lower = lower(name);
+        if (isHopByHop(lower)) {
+            return false;
+        }
+        if (request && (lower.equals("host") || lower.equals("expect") || lower.equals("content-length"))) {
+            return false;
+        }
+        if (!named.isEmpty() && named.contains(lower) && !isFraming(lower)) {
+            return false;
+        }
+        return !(request && lower.indexOf('_') >= 0 && PROXY_SET.contains(lower.replace('_', '-')));
+    }
+
+    private static boolean isFraming(String lower) {
+        return lower.equals("content-length") || lower.equals("transfer-encoding") || lower.equals("host");
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static final io.netty.util.AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream()
+            .map(io.netty.util.AsciiString::of).toArray(io.netty.util.AsciiString[]::new);
+
+    private static boolean isHopByHop(CharSequence name) {
+        for (io.netty.util.AsciiString h : HOP_BY_HOP_NAMES) {
+            if (h.length() == name.length() && h.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Connection: keep-alive / close name no header beyond the hop-by-hop ones. */
+    private static boolean isPlainConnection(CharSequence v) {
+        return io.netty.util.AsciiString.contentEqualsIgnoreCase(v, "keep-alive")
+                || io.netty.util.AsciiString.contentEqualsIgnoreCase(v, "close");
+    }
+
+    public static Set<String> connectionTokens(String connection) {
+        return connectionTokens(List.of(connection));
+    }
+
+    /** The tokens of every Connection field line: each line counts, not only the first. */
+    public static Set<String> connectionTokens(List<String> lines) {
+        if (lines.isEmpty()) {
+            return Set.of();
+        }
+        java.util.HashSet<String> out = new java.util.HashSet<>();
+        for (String line : lines) {
+            for (String t : line.split(",")) {
+                String s = t.trim().toLowerCase(Locale.ROOT);
+                if (!s.isEmpty()) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every field line of {@code name}, combined as one list value (RFC 9110 §5.3); {@code null} when absent. */
+    static String combined(MultiMap in, CharSequence name) {
+        String first = in.get(name);
+        if (first == null) {
+            return null; // the common case: no list allocated
+        }
+        List<String> all = in.getAll(name);
+        return all.size() == 1 ? first : String.join(", ", all);
+    }
+
+    private static String lower(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                return name.toLowerCase(Locale.ROOT);
+            }
+        }
+        return name;
+    }
+
+    /**
+     * Sets X-Forwarded-For/-Proto/-Host and Forwarded. Incoming values are kept and extended only when the
+     * peer is a trusted proxy; from anyone else they are replaced, so a client cannot spoof its address.
+     */
+    static void addForwarding(MultiMap in, MultiMap out, String peer, boolean trusted, String proto, String host) {
+        String xff = trusted ? combined(in, X_FORWARDED_FOR) : null;
+        out.set(X_FORWARDED_FOR, xff == null ? peer : xff + ", " + peer);
+        String xfp = trusted ? in.get(X_FORWARDED_PROTO) : null;
+        out.set(X_FORWARDED_PROTO, xfp == null ? proto : xfp);
+        String xfh = trusted ? in.get(X_FORWARDED_HOST) : null;
+        if (xfh != null) {
+            out.set(X_FORWARDED_HOST, xfh);
+        } else if (host != null) {
+            out.set(X_FORWARDED_HOST, host);
+        } else {
+            out.remove(X_FORWARDED_HOST);
+        }
+        String fwd = trusted ? combined(in, FORWARDED) : null;
+        StringBuilder sb = new StringBuilder(64);
+        if (fwd != null) {
+            sb.append(fwd).append(", ");
+        }
+        sb.append("for=");
+        if (peer.indexOf(':') >= 0) {
+            sb.append("\"[").append(peer).append("]\"");
+        } else {
+            sb.append(peer);
+        }
+        sb.append(";proto=").append(proto);
+        if (host != null) {
+            sb.append(";host=\"").append(host.replace("\"", "")).append('"');
+        }
+        out.set(FORWARDED, sb.toString());
+    }
+
+    /** Via is end to end: an existing value is extended, not replaced. */
+    static void addVia(MultiMap in, MultiMap out, String protocol) {
+        String via = combined(in, VIA);
+        String mine = protocol + " gatehouse";
+        out.set(VIA, via == null ? mine : via + ", " + mine);
+    }
+
+    /** The incoming request id when it is sane (printable, at most 128 chars), else a new random one. */
+    public static String requestId(String incoming) {
+        if (incoming != null && !incoming.isEmpty() && incoming.length() <= 128) {
+            boolean ok = true;
+            for (int i = 0; i < incoming.length() && ok; i++) {
+                char c = incoming.charAt(i);
+                ok = c > 0x20 && c < 0x7f;
+            }
+            if (ok) {
+                return incoming;
+            }
+        }
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long a = r.nextLong();
+        long b = r.nextLong();
+        char[] out = new char[32];
+        for (int i = 0; i < 16; i++) {
+            out[i] = HEX[(int) (a >>> (60 - i * 4)) & 0xf];
+            out[16 + i] = HEX[(int) (b >>> (60 - i * 4)) & 0xf];
+        }
+        return new String(out);
+    }
+}

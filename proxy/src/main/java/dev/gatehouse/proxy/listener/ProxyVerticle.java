@@ -1,0 +1,213 @@
+package dev.gatehouse.proxy.listener;
+
+import dev.gatehouse.proxy.route.ListenerSettings;
+import dev.gatehouse.proxy.engine.ProxyHandler;
+import dev.gatehouse.proxy.health.HealthSignals;
+import dev.gatehouse.proxy.observe.ExchangeObserver;
+import dev.gatehouse.proxy.observe.ProxyMetrics;
+import dev.gatehouse.proxy.route.ProxyRuntime;
+import dev.gatehouse.proxy.upstream.UpstreamChannels;
+import dev.gatehouse.proxy.upstream.UpstreamClients;
+import dev.gatehouse.proxy.vertx.VertxInternals;
+
+import dev.gatehouse.config.ListenerConfig;
+import io.netty.handler.codec.compression.StandardCompressionOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The listeners of one event loop. One instance is deployed per event loop; Vert.x spreads accepted connections
+ * across the instances that bind the same address.
+ */
+public final class ProxyVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyVerticle.class);
+
+    private final ProxyRuntime runtime;
+    private final List<ListenerConfig> listeners;
+    private final boolean compression;
+    private final int eventLoops;
+    private final HealthSignals health;
+    private final ListenerTls tls;
+    private final ExchangeObserver observer;
+    private final ProxyMetrics metrics;
+    private final Map<String, ConnectionLimits> limits;
+    private final List<HttpServer> servers = new ArrayList<>();
+    private UpstreamClients clients;
+    private UpstreamChannels channels;
+    private volatile long graceMillis;
+
+    public ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
+                  ListenerTls tls) {
+        this(runtime, listeners, compression, eventLoops, health, tls, ExchangeObserver.NONE, null,
+                ConnectionLimits.of(listeners, null));
+    }
+
+    /**
+     * @param observer sees every exchange (metrics, access log)
+     * @param metrics  counts connections per listener; {@code null} for none
+     * @param limits   each listener's connection cap and send deadline, by name, shared by all instances
+     */
+    public ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
+                  ListenerTls tls, ExchangeObserver observer, ProxyMetrics metrics,
+                  Map<String, ConnectionLimits> limits) {
+        this.runtime = runtime;
+        this.listeners = listeners;
+        this.compression = compression;
+        this.eventLoops = eventLoops;
+        this.health = health;
+        this.tls = tls;
+        this.observer = observer;
+        this.metrics = metrics;
+        this.limits = limits;
+    }
+
+    @Override
+    public Future<?> start() {
+        clients = new UpstreamClients(vertx, eventLoops);
+        channels = new UpstreamChannels(vertx, VertxInternals.eventLoop(context), eventLoops);
+        List<Future<HttpServer>> bound = new ArrayList<>();
+        for (ListenerConfig l : listeners) {
+            bound.add(listen(l));
+        }
+        return Future.all(bound);
+    }
+
+    /** Makes {@link #stop()} let requests in flight finish for up to {@code grace}. */
+    public void shutdownGrace(java.time.Duration grace) {
+        graceMillis = grace.toMillis();
+    }
+
+    /** The port each listener actually bound (resolves port 0). */
+    public Map<String, Integer> actualPorts() {
+        Map<String, Integer> out = new HashMap<>();
+        for (int i = 0; i < servers.size(); i++) {
+            out.put(listeners.get(i).name(), servers.get(i).actualPort());
+        }
+        return out;
+    }
+
+    private Future<HttpServer> listen(ListenerConfig l) {
+        int port = l.port();
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(l.host())
+                .setPort(port)
+                .setMaxHeaderSize(l.maxHeaderSize().bytesAsInt())
+                // The request line is method + target + version; the target limit is enforced exactly later.
+                .setMaxInitialLineLength(l.maxUriLength().bytesAsInt() + 32)
+                .setIdleTimeout((int) Math.max(1, l.idleTimeout().toSeconds()))
+                .setTcpNoDelay(true)
+                .setTcpQuickAck(true)
+                .setTcpFastOpen(true)
+                .setHttp2ClearTextEnabled(l.http2())
+                .setUseProxyProtocol(l.proxyProtocol())
+                .setHandle100ContinueAutomatically(false)
+                .setDecompressionSupported(false)
+                .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE);
+        if (compression) {
+            options.setCompressionSupported(true)
+                    .setCompressionContentSizeThreshold(256)
+                    .addCompressor(StandardCompressionOptions.gzip());
+            if (Brotli.available()) {
+                options.addCompressor(StandardCompressionOptions.brotli());
+            }
+        }
+        if (l.isTls()) {
+            if (tls == null) {
+                // Never serve plain HTTP on a port configured for HTTPS.
+                return Future.failedFuture(new IllegalStateException("listener " + l.name()
+                        + " has tls but no TLS material was loaded for it"));
+            }
+            options.setSsl(true).setUseAlpn(true);
+            tls.configure(l, options);
+            if (!l.http2()) {
+                options.setAlpnVersions(List.of(io.vertx.core.http.HttpVersion.HTTP_1_1));
+            }
+        }
+        ListenerSettings settings = ListenerSettings.of(l, compression);
+        String hsts = l.isTls() && l.hsts() != null ? l.hsts().headerValue() : null;
+        ProxyHandler proxy = new ProxyHandler(vertx, runtime, settings, clients, channels, health, observer, hsts);
+        // The guard enforces header-timeout from accept on (slowloris) and strict request framing; max-connections
+        // and send-timeout too.
+        HttpServer server = ConnectionGuard.createServer(vertx, options, l.headerTimeout().toMillis(),
+                http1(l, proxy), limits.get(l.name()));
+        // A redirect listener answers 308 to HTTPS; a TLS listener with hsts adds Strict-Transport-Security.
+        server.requestHandler(HttpsRedirect.handler(l, request -> {
+            // Through Vert.x's server (HTTP/2, or an HTTP/1.x connection the raw transport handed over). Nothing of
+            // the body is read until a backend is ready to take it (backpressure from the first byte).
+            request.pause();
+            new VertxDownstream(proxy, request).start();
+        }));
+        if (metrics != null) {
+            String name = l.name();
+            server.connectionHandler(conn -> {
+                metrics.connectionOpened(name);
+                if (conn.isSsl() && conn.sslSession() != null) {
+                    metrics.tlsHandshake(name, conn.sslSession().getProtocol());
+                }
+                conn.closeHandler(v -> metrics.connectionClosed(name));
+            });
+            if (l.isTls()) {
+                // Handshakes that fail never become connections; Vert.x reports them here.
+                server.exceptionHandler(err -> {
+                    if (isTlsFailure(err)) {
+                        metrics.tlsHandshakeFailed(name);
+                    }
+                });
+            }
+        }
+        server.invalidRequestHandler(req -> InvalidRequests.handle(req));
+        servers.add(server);
+        return server.listen().onSuccess(s ->
+                LOG.debug("listener {} bound {}:{}", l.name(), l.host(), s.actualPort()));
+    }
+
+    /**
+     * The raw HTTP/1.1 transport's factory for listener {@code l}, or {@code null} where Vert.x serves every request:
+     * a redirect listener.
+     */
+    private java.util.function.Supplier<Http1Downstream> http1(ListenerConfig l, ProxyHandler proxy) {
+        if (!Http1Downstream.ENABLED || l.isRedirect()) {
+            return null;
+        }
+        return () -> new Http1Downstream(proxy);
+    }
+
+    static boolean isTlsFailure(Throwable err) {
+        for (Throwable t = err; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public Future<?> stop() {
+        List<Future<Void>> closing = new ArrayList<>();
+        long grace = graceMillis;
+        for (HttpServer s : servers) {
+            // Graceful: each connection closes once its request in flight is answered (the fast path holds the
+            // shutdown back until its own is), else when the grace runs out.
+            closing.add(grace > 0 ? s.shutdown(grace, java.util.concurrent.TimeUnit.MILLISECONDS) : s.close());
+        }
+        // Upstream connections go last: requests still being answered need theirs.
+        return Future.all(closing).andThen(ar -> {
+            if (clients != null) {
+                clients.close();
+            }
+            if (channels != null) {
+                channels.close();
+            }
+        });
+    }
+}

@@ -1,0 +1,354 @@
+package dev.gatehouse.proxy.upstream;
+
+import dev.gatehouse.proxy.balance.BackendPool;
+import dev.gatehouse.proxy.vertx.VertxInternals;
+
+import dev.gatehouse.proxy.balance.Backend;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The upstream connections of one event loop: HTTP/1.1 keep-alive channels per backend, registered on the same event
+ * loop as the client connections they serve, so a request and its upstream never change thread. Every request of
+ * every transport goes through them: one pool per backend per event loop.
+ * Limits mirror the Vert.x pools: at most the loop's share of {@code max-connections} per backend, at most its share of
+ * {@code circuit-breaker.max-pending-requests} waiting for one; past that a request is refused at once.
+ *
+ * <p>Not thread-safe: used only from its event loop.
+ */
+public final class UpstreamChannels {
+
+    /** Told when a connection is ready for it, or why none will be. */
+    public interface Waiter {
+        void connected(Connection connection, boolean reused);
+
+        void connectFailed(Throwable cause);
+
+        void overloaded();
+    }
+
+    /** Upstream response heads with Vert.x's header map, so the proxy copies and encodes them without conversion. */
+    private static final class ResponseDecoder extends HttpResponseDecoder {
+        ResponseDecoder() {
+            super(8192, 64 * 1024, UpstreamClients.MAX_CHUNK_SIZE);
+        }
+
+        /** The request in flight was a HEAD: its response has no body, whatever its framing headers say. */
+        boolean bodiless;
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+            return bodiless || super.isContentAlwaysEmpty(msg);
+        }
+
+        /** Bytes past the response just read: a backend that sent more than one answer for one request. */
+        boolean holdsInput() {
+            return actualReadableBytes() > 0;
+        }
+
+        @Override
+        protected HttpMessage createMessage(String[] initialLine) {
+            return new DefaultHttpResponse(HttpVersion.valueOf(initialLine[0]),
+                    HttpResponseStatus.valueOf(Integer.parseInt(initialLine[1]), initialLine[2]),
+                    HeadersMultiMap.httpHeaders());
+        }
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamChannels.class);
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final int eventLoops;
+    private final Map<Backend, Slot> slots = new IdentityHashMap<>();
+    private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
+
+    public UpstreamChannels(io.vertx.core.Vertx vertx, EventLoop loop, int eventLoops) {
+        this.loop = loop;
+        this.eventLoops = Math.max(1, eventLoops);
+        this.bootstrap = VertxInternals.bootstrap(vertx, loop)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+        // Idle keep-alive connections past the pool's idle-timeout are closed once a second.
+        this.sweeper = loop.scheduleAtFixedRate(this::closeExpired, 1, 1, TimeUnit.SECONDS);
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /** Hands {@code waiter} a connection to {@code backend}: an idle one, a new one, or its turn in the queue. */
+    public void acquire(BackendPool pool, Backend backend, Waiter waiter) {
+        Slot slot = slots.get(backend);
+        if (slot == null) {
+            slot = new Slot(backend);
+            slots.put(backend, slot);
+        }
+        slot.configure(pool);
+        Connection idle = slot.takeIdle();
+        if (idle != null) {
+            waiter.connected(idle, true);
+        } else if (slot.open < slot.maxOpen) {
+            slot.connect(waiter);
+        } else if (slot.waiters.size() < slot.maxWaiting) {
+            slot.waiters.add(waiter);
+        } else {
+            waiter.overloaded();
+        }
+    }
+
+    /** Withdraws a waiter that gave up (timeout, client gone) before it got a connection. */
+    public void cancel(Backend backend, Waiter waiter) {
+        Slot slot = slots.get(backend);
+        if (slot != null) {
+            slot.waiters.remove(waiter);
+        }
+    }
+
+    private void closeExpired() {
+        long now = System.nanoTime();
+        for (Iterator<Slot> it = slots.values().iterator(); it.hasNext(); ) {
+            Slot slot = it.next();
+            slot.closeExpired(now);
+            if (slot.open == 0 && slot.waiters.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    public void close() {
+        sweeper.cancel(false);
+        for (Slot slot : slots.values()) {
+            for (Connection c : slot.idle) {
+                c.channel.close();
+            }
+            slot.idle.clear();
+        }
+        slots.clear();
+    }
+
+    /** The connections to one backend on this loop. */
+    private final class Slot {
+        final Backend backend;
+        final ArrayDeque<Connection> idle = new ArrayDeque<>();
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        int open;
+        int maxOpen = 1;
+        int maxWaiting = 1;
+        long idleTimeoutNanos;
+        int connectTimeoutMillis;
+        private dev.gatehouse.config.PoolConfig config;
+
+        Slot(Backend backend) {
+            this.backend = backend;
+        }
+
+        void configure(BackendPool pool) {
+            if (config == pool.config) {
+                return; // the same pool version as last time: the limits stand
+            }
+            config = pool.config;
+            maxOpen = Math.max(1, (pool.config.maxConnections() + eventLoops - 1) / eventLoops);
+            maxWaiting = Math.max(1, (pool.config.circuitBreaker().maxPendingRequests() + eventLoops - 1) / eventLoops);
+            idleTimeoutNanos = pool.config.idleTimeout().toNanos();
+            connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, pool.config.connectTimeout().toMillis());
+        }
+
+        /** The most recently used idle connection still open and fresh (warm in the caches), or null. */
+        Connection takeIdle() {
+            long now = System.nanoTime();
+            Connection c;
+            while ((c = idle.pollLast()) != null) {
+                if (c.channel.isActive() && now - c.idleSince < idleTimeoutNanos) {
+                    return c;
+                }
+                c.channel.close();
+            }
+            return null;
+        }
+
+        void connect(Waiter waiter) {
+            open++;
+            ChannelFuture f = bootstrap.clone()
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(InetSocketAddress.createUnresolved(backend.host(), backend.port()));
+            f.addListener(done -> {
+                if (!done.isSuccess()) {
+                    open--;
+                    waiter.connectFailed(done.cause());
+                    serveNextWaiter();
+                    return;
+                }
+                Channel ch = f.channel();
+                ResponseDecoder decoder = new ResponseDecoder();
+                Connection c = new Connection(this, ch, decoder);
+                // Requests go out already encoded (Http1Encoding): no encoder in the pipeline.
+                ch.pipeline().addLast("decoder", decoder).addLast("gatehouse", c);
+                waiter.connected(c, false);
+            });
+        }
+
+        /** After a connection closed or failed: a queued waiter may connect now. */
+        void serveNextWaiter() {
+            Waiter next = waiters.poll();
+            if (next != null) {
+                connect(next);
+            }
+        }
+
+        public void release(Connection c) {
+            Waiter next = waiters.poll();
+            if (next != null) {
+                next.connected(c, true);
+                return;
+            }
+            c.idleSince = System.nanoTime();
+            idle.addLast(c);
+        }
+
+        void closed(Connection c) {
+            open--;
+            idle.remove(c);
+            serveNextWaiter();
+        }
+
+        void closeExpired(long now) {
+            Connection c;
+            while ((c = idle.peekFirst()) != null && now - c.idleSince >= idleTimeoutNanos) {
+                idle.pollFirst();
+                c.channel.close();
+            }
+        }
+    }
+
+    /**
+     * One upstream channel; it forwards what arrives to its current owner (the attempt using it). An idle connection
+     * has no owner: anything arriving then is a protocol error and closes it.
+     */
+    public static final class Connection extends ChannelInboundHandlerAdapter {
+
+        /** Receives one upstream response. */
+        public interface Owner {
+            void upstreamRead(Object msg);
+
+            void upstreamReadComplete();
+
+            void upstreamClosed();
+
+            /** The connection can take more writes again. */
+            void upstreamWritable();
+        }
+
+        private final Slot slot;
+        public final Channel channel;
+        private Owner owner;
+        private long idleSince;
+        private boolean closed;
+
+        private final ResponseDecoder decoder;
+
+        private Connection(Slot slot, Channel channel, ResponseDecoder decoder) {
+            this.slot = slot;
+            this.channel = channel;
+            this.decoder = decoder;
+        }
+
+        public void own(Owner o) {
+            owner = o;
+        }
+
+        /** Whether the response to the request about to be written has no body (the request is a HEAD). */
+        public void bodilessResponse(boolean bodiless) {
+            decoder.bodiless = bodiless;
+        }
+
+        /** The response was read to its end and the connection may carry another request. */
+        public void release() {
+            owner = null;
+            if (closed || !channel.isActive()) {
+                return;
+            }
+            if (decoder.holdsInput()) {
+                // More than the response arrived: pooled, it would answer the next client's request (a crossed
+                // response). The connection goes instead.
+                discard();
+                return;
+            }
+            if (!channel.config().isAutoRead()) {
+                channel.config().setAutoRead(true);
+            }
+            slot.release(this);
+        }
+
+        /** The connection may not be reused (abandoned mid-response, or the backend asked to close). */
+        public void discard() {
+            owner = null;
+            channel.close();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Owner o = owner;
+            if (o == null) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            o.upstreamRead(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Owner o = owner;
+            if (o != null) {
+                o.upstreamReadComplete();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!closed) {
+                closed = true;
+                slot.closed(this);
+            }
+            Owner o = owner;
+            owner = null;
+            if (o != null) {
+                o.upstreamClosed();
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Owner o = owner;
+            if (o != null && ctx.channel().isWritable()) {
+                o.upstreamWritable();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("upstream {}: {}", ctx.channel(), cause.toString());
+            // A reset or a protocol error: the close that follows tells the owner.
+            ctx.close();
+        }
+    }
+}
