@@ -71,7 +71,8 @@ final class UpstreamTls {
         return problems;
     }
 
-    private static CertificateFiles clientFiles(UpstreamTlsConfig t) {
+    /** The client certificate files of a {@code tls} section (cert and key set). */
+    static CertificateFiles clientFiles(UpstreamTlsConfig t) {
         return TlsTermination.files(t.cert(), t.key(), t.keyPasswordFile(), t.keyPasswordEnv());
     }
 
