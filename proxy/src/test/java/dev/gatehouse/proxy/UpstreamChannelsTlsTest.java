@@ -66,6 +66,9 @@ class UpstreamChannelsTlsTest {
     private static TlsBackend otherName;
     private static TlsBackend internal;
     private static TlsBackend mtls;
+    /** Each used by one test only, which counts its connections: no late accept of another test's can land there. */
+    private static TlsBackend reuse;
+    private static TlsBackend untouched;
     private static NetServer silent;
 
     private UpstreamSsl ssl;
@@ -91,6 +94,8 @@ class UpstreamChannelsTlsTest {
         otherName = backend(backendPki.leaf("backend-other", "other.test"), false);
         internal = backend(backendPki.leaf("backend-internal", "api.internal"), false);
         mtls = backend(backendPki.leaf("backend-mtls", "localhost"), true);
+        reuse = backend(backendPki.leaf("backend-reuse", "localhost"), false);
+        untouched = backend(backendPki.leaf("backend-untouched", "localhost"), false);
         // Accepts TCP and never answers: a handshake that does not finish.
         silent = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0))
                 .connectHandler(s -> { });
@@ -135,9 +140,6 @@ class UpstreamChannelsTlsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        for (TlsBackend b : List.of(localhost, otherName, internal, mtls)) {
-            b.accepted().set(0);
-        }
         ssl = new UpstreamSsl(vertx);
         channels = onLoop(() -> new UpstreamChannels((VertxInternal) vertx, loop, 2, ssl));
     }
@@ -251,7 +253,7 @@ class UpstreamChannelsTlsTest {
 
     @Test
     void aReleasedTlsConnectionIsReused() throws Exception {
-        BackendPool pool = pool("https://localhost:" + localhost.port(), ca(backendPki));
+        BackendPool pool = pool("https://localhost:" + reuse.port(), ca(backendPki));
         UpstreamChannels.Connection c = connected(acquire(pool));
         exchange(c);
 
@@ -259,7 +261,7 @@ class UpstreamChannelsTlsTest {
         assertThat(connected(second)).isSameAs(c);
         assertThat(second.reused.get()).isTrue();
         assertThat(exchange(c)).isEqualTo("200 sni=localhost;client=null");
-        assertThat(localhost.accepted().get()).isEqualTo(1);
+        assertThat(reuse.accepted().get()).isEqualTo(1);
     }
 
     @Test
@@ -326,7 +328,7 @@ class UpstreamChannelsTlsTest {
     @Test
     void anUnreadableCaFileFailsTheConnectNamingTheFileWithOneWarning() throws Exception {
         Path missing = dir.resolve("missing-ca.pem");
-        BackendPool pool = pool("https://localhost:" + localhost.port(), "tls: { ca: \"" + missing + "\" }");
+        BackendPool pool = pool("https://localhost:" + untouched.port(), "tls: { ca: \"" + missing + "\" }");
         try (LogCapture log = new LogCapture(UpstreamSsl.class)) {
             Throwable first = failed(acquire(pool));
             Throwable second = failed(acquire(pool));
@@ -338,7 +340,7 @@ class UpstreamChannelsTlsTest {
             assertThat(log.warnings().get(0)).contains(missing.toString());
         }
         // Never an unverified fallback: the backend saw no connection at all.
-        assertThat(localhost.accepted().get()).isZero();
+        assertThat(untouched.accepted().get()).isZero();
     }
 
     @Test
