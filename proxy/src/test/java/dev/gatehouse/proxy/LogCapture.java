@@ -10,18 +10,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Captures what a logger writes at WARN, for asserting on operator-facing log lines. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    LogCapture(Class<?> type) {
+    public LogCapture(Class<?> type) {
         logger = (Logger) LoggerFactory.getLogger(type);
         appender.start();
         logger.addAppender(appender);
     }
 
-    List<String> warnings() {
+    public List<String> warnings() {
         synchronized (appender) { // appends happen under this lock, from other threads too
             List<String> out = new ArrayList<>();
             for (ILoggingEvent e : appender.list) {

@@ -19,7 +19,7 @@ import java.time.Duration;
 public final class TestCertificates {
 
     /** How a private key is written. */
-    enum KeyFormat { PKCS8, PKCS1_RSA, SEC1_EC, SEC1_EC_WITH_PARAMETERS, ENCRYPTED_PKCS8 }
+    public enum KeyFormat { PKCS8, PKCS1_RSA, SEC1_EC, SEC1_EC_WITH_PARAMETERS, ENCRYPTED_PKCS8 }
 
     /** A written certificate: its files and the material (for comparing what is served). */
     public record Written(Path cert, Path key, Path passwordFile, TlsMaterial material) {
@@ -32,7 +32,7 @@ public final class TestCertificates {
 
     final Path dir;
     final TlsMaterial ca;
-    final Path caFile;
+    public final Path caFile;
 
     private TestCertificates(Path dir, String caName) {
         this.dir = dir;

@@ -8,6 +8,7 @@ import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.route.ProxyRuntime;
 import dev.gatehouse.proxy.upstream.UpstreamChannels;
 import dev.gatehouse.proxy.upstream.UpstreamClients;
+import dev.gatehouse.proxy.upstream.UpstreamSsl;
 import dev.gatehouse.proxy.vertx.VertxInternals;
 
 import dev.gatehouse.config.ListenerConfig;
@@ -74,7 +75,7 @@ public final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         clients = new UpstreamClients(vertx, eventLoops);
-        channels = new UpstreamChannels(vertx, VertxInternals.eventLoop(context), eventLoops);
+        channels = new UpstreamChannels(vertx, VertxInternals.eventLoop(context), eventLoops, UpstreamSsl.of(vertx));
         List<Future<HttpServer>> bound = new ArrayList<>();
         for (ListenerConfig l : listeners) {
             bound.add(listen(l));

@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 
 import java.net.InetSocketAddress;
@@ -26,9 +28,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The upstream connections of one event loop: HTTP/1.1 keep-alive channels per backend, registered on the same event
- * loop as the client connections they serve, so a request and its upstream never change thread. Every request of
- * every transport goes through them: one pool per backend per event loop.
+ * The upstream connections of one event loop: HTTP/1.1 keep-alive channels per backend (TLS for https backends, see
+ * {@link UpstreamSsl}), registered on the same event loop as the client connections they serve, so a request and its
+ * upstream never change thread. Every request of every transport goes through them: one pool per backend per loop.
  * Limits mirror the Vert.x pools: at most the loop's share of {@code max-connections} per backend, at most its share of
  * {@code circuit-breaker.max-pending-requests} waiting for one; past that a request is refused at once.
  *
@@ -79,9 +81,17 @@ public final class UpstreamChannels {
     private final int eventLoops;
     private final Map<Backend, Slot> slots = new IdentityHashMap<>();
     private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
+    /** TLS contexts for https backends; one instance should be shared by every loop's UpstreamChannels. */
+    private final UpstreamSsl ssl;
 
+    /** With its own TLS context cache; prefer sharing one {@link UpstreamSsl} across loops. */
     public UpstreamChannels(io.vertx.core.Vertx vertx, EventLoop loop, int eventLoops) {
+        this(vertx, loop, eventLoops, new UpstreamSsl(vertx));
+    }
+
+    public UpstreamChannels(io.vertx.core.Vertx vertx, EventLoop loop, int eventLoops, UpstreamSsl ssl) {
         this.loop = loop;
+        this.ssl = java.util.Objects.requireNonNull(ssl, "ssl");
         this.eventLoops = Math.max(1, eventLoops);
         this.bootstrap = VertxInternals.bootstrap(vertx, loop)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -186,6 +196,10 @@ public final class UpstreamChannels {
 
         void connect(Waiter waiter) {
             open++;
+            if (backend.tls()) {
+                connectTls(waiter);
+                return;
+            }
             ChannelFuture f = bootstrap.clone()
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                     .handler(new ChannelInboundHandlerAdapter())
@@ -204,6 +218,87 @@ public final class UpstreamChannels {
                 ch.pipeline().addLast("decoder", decoder).addLast("gatehouse", c);
                 waiter.connected(c, false);
             });
+        }
+
+        /**
+         * A TLS connection: the pool's context (built off the loop the first time), then TCP, then the handshake, all
+         * within connect-timeout. The waiter hears {@code connected} only once the backend is verified; any failure
+         * before that frees the slot as a failed TCP connect does.
+         */
+        private void connectTls(Waiter waiter) {
+            long start = System.nanoTime();
+            dev.gatehouse.config.PoolConfig pool = config;
+            io.vertx.core.Future<SslContext> context = ssl.context(pool);
+            if (context.isComplete()) {
+                connectTls(waiter, pool, context, start);
+            } else {
+                // Completes on a worker or another loop's thread: continue on this one.
+                context.onComplete(ar -> loop.execute(() -> connectTls(waiter, pool, context, start)));
+            }
+        }
+
+        private void connectTls(Waiter waiter, dev.gatehouse.config.PoolConfig pool,
+                                io.vertx.core.Future<SslContext> context, long start) {
+            if (context.failed()) {
+                connectFailed(waiter, context.cause());
+                return;
+            }
+            String serverName = UpstreamSsl.serverName(pool, backend);
+            boolean verify = UpstreamSsl.verifies(pool);
+            long timeoutMillis = Math.max(1, connectTimeoutMillis - TimeUnit.NANOSECONDS.toMillis(
+                    System.nanoTime() - start));
+            ChannelFuture f = bootstrap.clone()
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+                    .handler(new io.netty.channel.ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            SslHandler handler = UpstreamSsl.newHandler(context.result(), ch.alloc(), serverName,
+                                    backend.port(), verify);
+                            handler.setHandshakeTimeoutMillis(0); // the one deadline below covers it
+                            ch.pipeline().addLast("ssl", handler).addLast("handshake", HandshakeErrors.INSTANCE);
+                        }
+                    })
+                    .connect(InetSocketAddress.createUnresolved(backend.host(), backend.port()));
+            // connect-timeout bounds TCP and handshake together.
+            boolean[] timedOut = new boolean[1];
+            io.netty.util.concurrent.ScheduledFuture<?> deadline = loop.schedule(() -> {
+                timedOut[0] = true;
+                f.channel().close();
+            }, timeoutMillis, TimeUnit.MILLISECONDS);
+            f.addListener(done -> {
+                if (!done.isSuccess()) {
+                    deadline.cancel(false);
+                    connectFailed(waiter, timedOut[0] ? timeout() : done.cause());
+                    return;
+                }
+                Channel ch = f.channel();
+                ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(handshake -> {
+                    deadline.cancel(false);
+                    if (!handshake.isSuccess() || !ch.isActive()) {
+                        ch.close();
+                        connectFailed(waiter, timedOut[0] ? timeout() : handshake.cause() != null ? handshake.cause()
+                                : new java.nio.channels.ClosedChannelException());
+                        return;
+                    }
+                    ResponseDecoder decoder = new ResponseDecoder();
+                    Connection c = new Connection(this, ch, decoder);
+                    ch.pipeline().remove("handshake");
+                    ch.pipeline().addLast("decoder", decoder).addLast("gatehouse", c);
+                    waiter.connected(c, false);
+                });
+            });
+        }
+
+        private io.netty.channel.ConnectTimeoutException timeout() {
+            return new io.netty.channel.ConnectTimeoutException("TLS connection to " + backend.id()
+                    + " not established within connect-timeout (" + connectTimeoutMillis + " ms)");
+        }
+
+        /** A connection that never reached its waiter: its place is free for the next one. */
+        private void connectFailed(Waiter waiter, Throwable cause) {
+            open--;
+            waiter.connectFailed(cause);
+            serveNextWaiter();
         }
 
         /** After a connection closed or failed: a queued waiter may connect now. */
@@ -236,6 +331,20 @@ public final class UpstreamChannels {
                 idle.pollFirst();
                 c.channel.close();
             }
+        }
+    }
+
+    /**
+     * Until the handshake is done: its failure reaches the waiter through the handshake future, so the exception
+     * SslHandler also fires stops here instead of being logged as unhandled at the pipeline's tail.
+     */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class HandshakeErrors extends ChannelInboundHandlerAdapter {
+        static final HandshakeErrors INSTANCE = new HandshakeErrors();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("upstream {} before its TLS handshake completed: {}", ctx.channel(), cause.toString());
         }
     }
 
@@ -278,6 +387,11 @@ public final class UpstreamChannels {
         /** Whether the response to the request about to be written has no body (the request is a HEAD). */
         public void bodilessResponse(boolean bodiless) {
             decoder.bodiless = bodiless;
+        }
+
+        /** Whether this connection is TLS (an https backend): requests on it are encrypted by its SslHandler. */
+        boolean tls() {
+            return slot.backend.tls();
         }
 
         /** The response was read to its end and the connection may carry another request. */

@@ -72,7 +72,8 @@ public final class UpstreamTls {
         return problems;
     }
 
-    private static CertificateFiles clientFiles(UpstreamTlsConfig t) {
+    /** The client certificate files of a {@code tls} section (cert and key set). */
+    static CertificateFiles clientFiles(UpstreamTlsConfig t) {
         return TlsTermination.files(t.cert(), t.key(), t.keyPasswordFile(), t.keyPasswordEnv());
     }
 

@@ -186,6 +186,17 @@ class UpstreamChannelsTest {
         return owner;
     }
 
+    /**
+     * The backend's socket of {@code c}, matched by port: a connection of an earlier test may be accepted late (on a
+     * loaded machine) and land in {@link #sockets} after this test's setUp cleared it.
+     */
+    private static NetSocket backendSide(UpstreamChannels.Connection c) {
+        int port = ((java.net.InetSocketAddress) c.channel.localAddress()).getPort();
+        return org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).until(
+                () -> sockets.stream().filter(s -> s.remoteAddress().port() == port).findFirst().orElse(null),
+                java.util.Objects::nonNull);
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -269,7 +280,7 @@ class UpstreamChannelsTest {
         BackendPool pool = pool("", server.actualPort());
         UpstreamChannels.Connection c = acquire(pool).await();
         exchange(c);
-        sockets.get(0).close();
+        backendSide(c).close();
         c.channel.closeFuture().get(2, TimeUnit.SECONDS);
         Waiter next = acquire(pool);
         assertThat(next.await()).isNotSameAs(c);
@@ -282,7 +293,7 @@ class UpstreamChannelsTest {
         UpstreamChannels.Connection c = acquire(pool).await();
         exchange(c);
         // An answer nobody asked for: it would be taken for the next request's response.
-        sockets.get(0).write(Buffer.buffer(OK));
+        backendSide(c).write(Buffer.buffer(OK));
         c.channel.closeFuture().get(2, TimeUnit.SECONDS);
         Waiter next = acquire(pool);
         assertThat(next.await()).isNotSameAs(c);
@@ -350,7 +361,7 @@ class UpstreamChannelsTest {
         });
         // Once the head arrived, the backend cuts the connection.
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).until(() -> !owner.parts.isEmpty());
-        sockets.get(0).close();
+        backendSide(c).close();
         owner.closed.get(2, TimeUnit.SECONDS);
         assertThat(owner.done).isNotDone();
         Waiter next = acquire(pool);
