@@ -28,6 +28,7 @@ final class LoopbackBackend {
     final int port;
     final AtomicInteger open = new AtomicInteger();
     final AtomicInteger mostOpen = new AtomicInteger();
+    final AtomicInteger accepted = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
     private final Vertx vertx;
 
@@ -42,6 +43,7 @@ final class LoopbackBackend {
         }
         HttpServer server = vertx.createHttpServer(o);
         server.connectionHandler(conn -> {
+            accepted.incrementAndGet();
             mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             conn.closeHandler(v -> open.decrementAndGet());
         });
@@ -95,12 +97,13 @@ final class LoopbackBackend {
             case "hang" -> {
                 // never answers: the route's timeout is what ends the request
             }
-            case "delay" -> vertx.setTimer(10, t -> echo(req));
-            default -> echo(req);
+            case "delay" -> echo(req, 10);
+            default -> echo(req, 0);
         }
     }
 
-    private static void echo(HttpServerRequest req) {
+    /** The body is taken at once (a request not read now is read by Vert.x and lost); the answer after {@code delay} ms. */
+    private void echo(HttpServerRequest req, long delay) {
         req.body().onSuccess(body -> {
             JsonObject headers = new JsonObject();
             req.headers().forEach(e -> {
@@ -113,7 +116,12 @@ final class LoopbackBackend {
                     .put("headers", headers)
                     .put("bodyLength", body.length())
                     .put("bodySha256", sha256(body.getBytes()));
-            req.response().putHeader("Content-Type", "application/json").end(out.encode());
+            req.response().putHeader("Content-Type", "application/json");
+            if (delay > 0) {
+                vertx.setTimer(delay, t -> req.response().end(out.encode()));
+            } else {
+                req.response().end(out.encode());
+            }
         });
     }
 

@@ -13,6 +13,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -115,7 +116,8 @@ final class TransportClient implements AutoCloseable {
 
     /**
      * Sends one request and reads its whole response. {@code body} null: none. {@code streamed}: without a length, in
-     * three pieces (HTTP/1.1 chunks, HTTP/2 DATA frames); else with a Content-Length. {@code headers}: name, value...
+     * three pieces (HTTP/1.1 chunks, HTTP/2 DATA frames); else with a Content-Length. {@code headers}: name, value...;
+     * a {@code Host} among them is the request's authority (default {@code localhost} on HTTP/1.1).
      */
     Reply send(String method, String path, byte[] body, boolean streamed, String... headers) {
         if (kind.h2) {
@@ -134,7 +136,14 @@ final class TransportClient implements AutoCloseable {
         RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(port).setMethod(HttpMethod.valueOf(method))
                 .setURI(path).setIdleTimeout(15_000);
         for (int i = 0; i < headers.length; i += 2) {
-            o.addHeader(headers[i], headers[i + 1]);
+            if (headers[i].equalsIgnoreCase("host")) {
+                // HTTP/2 has no Host: the value becomes :authority (scheme's default port, so none is shown),
+                // while the connection still goes to the proxy.
+                o.setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1")).setHost(headers[i + 1])
+                        .setPort(kind.tls ? 443 : 80);
+            } else {
+                o.addHeader(headers[i], headers[i + 1]);
+            }
         }
         return h2.request(o).compose(req -> {
             if (body == null) {
@@ -162,7 +171,14 @@ final class TransportClient implements AutoCloseable {
 
     /** The request line and headers of an HTTP/1.1 request with its framing. */
     static byte[] h1Head(String method, String path, byte[] body, boolean streamed, String... headers) {
-        StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: localhost\r\n");
+        StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+        boolean host = false;
+        for (int i = 0; i < headers.length; i += 2) {
+            host |= headers[i].equalsIgnoreCase("host");
+        }
+        if (!host) {
+            sb.append("Host: localhost\r\n");
+        }
         for (int i = 0; i < headers.length; i += 2) {
             sb.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
         }
