@@ -67,6 +67,7 @@ class DataPlaneIT {
     static TlsProxy proxy;
     static final Map<Upstream, LoopbackBackend> echo = new ConcurrentHashMap<>();
     static final Map<Upstream, LoopbackBackend> limited = new ConcurrentHashMap<>();
+    static final Map<Upstream, LoopbackBackend> pooled = new ConcurrentHashMap<>();
     static final Map<Upstream, Integer> badFraming = new ConcurrentHashMap<>();
     static final Map<String, TransportClient> clients = new ConcurrentHashMap<>();
 
@@ -87,6 +88,7 @@ class DataPlaneIT {
             String scheme = cert == null ? "http" : "https";
             echo.put(u, LoopbackBackend.start(side, "echo-" + u.prefix, cert));
             limited.put(u, LoopbackBackend.start(side, "limited-" + u.prefix, cert));
+            pooled.put(u, LoopbackBackend.start(side, "pooled-" + u.prefix, cert));
             int cut = LoopbackBackend.raw(side, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", cert);
             int bad = LoopbackBackend.raw(side, "HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello", cert);
             badFraming.put(u, bad);
@@ -95,6 +97,8 @@ class DataPlaneIT {
                     .append("\" } ]").append(tls).append(" }\n");
             pools.append("  - { name: limited-").append(p).append(", max-connections: 2, backends: [ { url: \"")
                     .append(limited.get(u).url()).append("\" } ]").append(tls).append(" }\n");
+            pools.append("  - { name: pooled-").append(p).append(", backends: [ { url: \"")
+                    .append(pooled.get(u).url()).append("\" } ]").append(tls).append(" }\n");
             pools.append("  - { name: cut-").append(p).append(", backends: [ { url: \"").append(scheme)
                     .append("://127.0.0.1:").append(cut).append("\" } ]").append(tls).append(" }\n");
             pools.append("  - { name: bad-").append(p).append(", backends: [ { url: \"").append(scheme)
@@ -105,6 +109,8 @@ class DataPlaneIT {
                     .append(", match: { path-prefix: /").append(p).append("/timeout/ }, timeout: 300ms }\n");
             routes.append("  - { name: limited-").append(p).append(", pool: limited-").append(p)
                     .append(", match: { path-prefix: /").append(p).append("/limited/ } }\n");
+            routes.append("  - { name: pooled-").append(p).append(", pool: pooled-").append(p)
+                    .append(", match: { path-prefix: /").append(p).append("/pooled/ } }\n");
             routes.append("  - { name: cut-").append(p).append(", pool: cut-").append(p)
                     .append(", match: { path-prefix: /").append(p).append("/cut/ }, retries: { attempts: 1 } }\n");
             routes.append("  - { name: bad-").append(p).append(", pool: bad-").append(p)
@@ -195,6 +201,9 @@ class DataPlaneIT {
         assertThat(seen.getString("via")).contains("gatehouse");
         assertThat(seen.getString("x-forwarded-for")).isEqualTo("127.0.0.1");
         assertThat(seen.getString("x-forwarded-proto")).isEqualTo(kind.tls ? "https" : "http");
+        // A bodiless request goes upstream without body framing (not as an empty chunked body).
+        assertThat(seen.getString("transfer-encoding")).isNull();
+        assertThat(r.json().getInteger("bodyLength")).isZero();
     }
 
     /** The client's authority reaches the backend as Host and X-Forwarded-Host; a client's own X-Forwarded-Host does not. */
@@ -349,11 +358,16 @@ class DataPlaneIT {
     /** A request target over the listener's 8KB limit; on HTTP/1.1 the connection closes after the 414. */
     @ParameterizedTest
     @MethodSource("clientKinds")
-    void aTooLongTargetIs414(Kind kind) {
+    void aTooLongTargetIs414(Kind kind) throws Exception {
         String target = "/h/echo?q=" + "a".repeat(9 * 1024);
         if (kind.h2) {
-            Reply r = client(kind).get(target);
-            assertThat(r.status()).as("%s", r).isEqualTo(414);
+            // A client library keeps to the proxy's SETTINGS_MAX_HEADER_LIST_SIZE and refuses to send it: raw frames.
+            try (RawH2 c = RawH2.open(kind.tls ? RawH2.Mode.TLS : RawH2.Mode.PRIOR_KNOWLEDGE, client(kind).port,
+                    TlsClients.context(serverPki.caFile, null))) {
+                int stream = c.stream();
+                c.headers(stream, true, RawH2.get(target));
+                assertThat(c.await(stream)).hasToString("STATUS(414)");
+            }
         } else {
             try (H1 c = client(kind).h1()) {
                 Reply r = c.write(TransportClient.h1Head("GET", target, null, false)).read(false);
@@ -505,6 +519,24 @@ class DataPlaneIT {
                 backend.accepted.get(), backend.mostOpen.get());
         assertThat(backend.mostOpen.get()).as("most connections open at once on the backend (%d accepted in all)",
                 backend.accepted.get()).isLessThanOrEqualTo(2);
+    }
+
+    /**
+     * Upstream connections are pooled keep-alive connections whichever transport the client came in on: 20 requests
+     * one after another from one client open at most two connections to the backend (pools are per event loop, and
+     * the proxy runs two).
+     */
+    @ParameterizedTest(name = "{0} to {1}")
+    @MethodSource("clientsAndUpstreams")
+    void upstreamConnectionsAreReusedWhateverTheClientTransport(Kind kind, Upstream up) {
+        LoopbackBackend backend = pooled.get(up);
+        int before = backend.accepted.get();
+
+        assertThat(tenRequests(kind, up.path("pooled/1"))).containsOnly(200);
+        assertThat(tenRequests(kind, up.path("pooled/2"))).containsOnly(200);
+
+        assertThat(backend.accepted.get() - before).as("connections the backend accepted for 20 requests")
+                .isLessThanOrEqualTo(2);
     }
 
     /** Ten GETs one after another: on one keep-alive connection for HTTP/1.1, as streams of one client for HTTP/2. */
