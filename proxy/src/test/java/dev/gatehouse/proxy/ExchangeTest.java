@@ -951,6 +951,105 @@ class ExchangeTest {
     }
 
     @Test
+    void aResetOfABodilessRequestIsRetriedOnAnotherBackend() throws Exception {
+        ScriptedBackend cutter = new ScriptedBackend();
+        ScriptedBackend other = new ScriptedBackend();
+        cutter.script = (c, r) -> c.close();
+        env("", HASHED, "retries: { attempts: 2, on: [reset], " + NO_BACKOFF + " }", cutter.port(), other.port());
+        Client c = get("/api/x", "X-Key", keyPicking(env, cutter)).start();
+        c.awaitFinished();
+
+        assertThat(c.calls).containsExactly("head 200", "end", "finished");
+        assertThat(env.attempts).containsExactly(cutter.id(), other.id() + " retry");
+        assertThat(env.health).contains("fail " + cutter.id() + " reset");
+        ExchangeRecord r = env.record();
+        assertThat(r.attempts()).isEqualTo(2);
+        assertThat(r.backend()).isEqualTo(other.id());
+    }
+
+    @Test
+    void pastThePendingLimitARequestIsAnswered503AndAQueuedOneIsServedWhenTheConnectionFrees() throws Exception {
+        ScriptedBackend silent = new ScriptedBackend();
+        silent.script = (c, r) -> { };
+        // One event loop: the whole max-connections (1) and max-pending-requests (1) are this loop's.
+        env("", "max-connections: 1\ncircuit-breaker: { max-pending-requests: 1 }", "", silent.port());
+        Client holder = get("/api/1").start();
+        silent.nextRequest();
+        Client queued = get("/api/2").start();
+        Client refused = get("/api/3").start();
+        refused.awaitFinished();
+        assertThat(refused.calls).containsExactly("answer 503", "finished");
+        ExchangeRecord r = env.record();
+        assertThat(r.error()).isEqualTo("OVERLOADED");
+        assertThat(r.path()).isEqualTo("/api/3");
+        assertThat(queued.calls).isEmpty();
+
+        // The holder's client goes: its connection is discarded and the queued request gets a fresh one.
+        onLoop(() -> {
+            holder.exchange.clientClosed();
+            return null;
+        });
+        assertThat(env.record().status()).isEqualTo(499);
+        assertThat(silent.nextRequest()).startsWith("GET /api/2 ");
+        assertThat(silent.conns).hasSize(2);
+        onLoop(() -> {
+            queued.exchange.clientClosed();
+            return null;
+        });
+        assertThat(env.record().path()).isEqualTo("/api/2");
+    }
+
+    @Test
+    void anAnswerBeforeTheRequestBodyEndedDiscardsTheHalfSentConnection() throws Exception {
+        ScriptedBackend b = new ScriptedBackend();
+        b.script = (c, r) -> { };
+        env("", "", "", b.port());
+        Client c = new Client(HttpMethod.POST, "/api/upload").body(-1);
+        c.start(() -> c.feed("abc", false));
+        b.firstHead.get(WAIT, TimeUnit.SECONDS);
+        // The backend refuses early, without waiting for the rest of the body.
+        b.conns.get(0).write("HTTP/1.1 403 Forbidden\r\ncontent-length: 4\r\n\r\nnope");
+        assertThat(c.awaitFinished()).isFalse();
+
+        assertThat(c.calls).containsExactly("head 403", "end", "finished");
+        assertThat(c.body()).isEqualTo("nope");
+        b.conns.get(0).closed.get(WAIT, TimeUnit.SECONDS);
+        // The rest of the body is the transport's to drop.
+        onLoop(() -> {
+            ByteBuf rest = Unpooled.copiedBuffer("def", StandardCharsets.US_ASCII);
+            assertThat(c.exchange.requestBody(rest, true)).isFalse();
+            rest.release();
+            return null;
+        });
+        ExchangeRecord r = env.record();
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.bytesIn()).isEqualTo(3);
+    }
+
+    @Test
+    void expectContinueIsAnsweredOnceABackendTakesTheBody() throws Exception {
+        ScriptedBackend b = new ScriptedBackend();
+        b.script = (c, r) -> c.write(ok(bodyOf(r)));
+        env("", "", "", b.port());
+        Client c = new Client(HttpMethod.PUT, "/api/x", "Expect", "100-continue").body(5);
+        List<String> callsAtStart = new ArrayList<>();
+        // Not before a backend connection is ready for the body.
+        c.start(() -> callsAtStart.addAll(c.calls));
+        assertThat(callsAtStart).isEmpty();
+        b.firstHead.get(WAIT, TimeUnit.SECONDS);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(WAIT))
+                .until(() -> c.calls.contains("continue"));
+        assertThat(c.reading).isTrue();
+        c.feedOnLoop("hello", true);
+        c.awaitFinished();
+
+        assertThat(c.calls).containsExactly("continue", "head 200", "end", "finished");
+        String request = b.nextRequest();
+        assertThat(request.toLowerCase()).doesNotContain("expect:");
+        assertThat(bodyOf(request)).isEqualTo("hello");
+    }
+
+    @Test
     void noRetryOnceTheRetryBudgetIsSpent() throws Exception {
         int dead = freePort();
         ScriptedBackend live = new ScriptedBackend();
@@ -1059,6 +1158,58 @@ class ExchangeTest {
         slow.conns.get(0).closed.get(WAIT, TimeUnit.SECONDS);
         // The hedge is no failure of the slow backend.
         assertThat(env.health).noneMatch(h -> h.startsWith("fail"));
+    }
+
+    @Test
+    void aHedgedRequestThePrimaryAnswersIsLoggedWithThePrimarysBackend() throws Exception {
+        ScriptedBackend primary = new ScriptedBackend();
+        ScriptedBackend hedge = new ScriptedBackend();
+        // The primary answers after the hedge started; the hedge never does.
+        primary.script = (c, r) -> backendVertx.setTimer(250, id -> c.write(ok("primary")));
+        hedge.script = (c, r) -> { };
+        env("", HASHED, "timeout: 5s\nhedge: { delay: 50ms }", primary.port(), hedge.port());
+        Client c = get("/api/x", "X-Key", keyPicking(env, primary)).start();
+        c.awaitFinished();
+
+        assertThat(c.body()).isEqualTo("primary");
+        assertThat(env.attempts).containsExactly(primary.id(), hedge.id() + " retry");
+        hedge.conns.get(0).closed.get(WAIT, TimeUnit.SECONDS);
+        ExchangeRecord r = env.record();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.attempts()).isEqualTo(2);
+        // The access log must name the backend whose answer the client got.
+        assertThat(r.backend()).isEqualTo(primary.id());
+    }
+
+    @Test
+    void aHedgeRefusedForOverloadLeavesThePrimaryToAnswer() throws Exception {
+        ScriptedBackend primary = new ScriptedBackend();
+        ScriptedBackend full = new ScriptedBackend();
+        primary.script = (c, r) -> backendVertx.setTimer(250, id -> c.write(ok("primary")));
+        full.script = (c, r) -> { };
+        env("", HASHED + "\nmax-connections: 1\ncircuit-breaker: { max-pending-requests: 1 }",
+                "timeout: 5s\nhedge: { delay: 50ms }", primary.port(), full.port());
+        // The other backend's one connection is taken and its one pending place too.
+        BackendPool pool = env.route().pool;
+        Backend fullBackend = pool.backends.stream().filter(x -> x.port() == full.port()).findFirst().orElseThrow();
+        UpstreamChannelsTest.Waiter holder = new UpstreamChannelsTest.Waiter();
+        UpstreamChannelsTest.Waiter waiting = new UpstreamChannelsTest.Waiter();
+        onLoop(() -> {
+            env.channels.acquire(pool, fullBackend, holder);
+            env.channels.acquire(pool, fullBackend, waiting);
+            return null;
+        });
+        holder.await();
+        assertThat(waiting.settled()).isFalse();
+
+        Client c = get("/api/x", "X-Key", keyPicking(env, primary)).start();
+        c.awaitFinished();
+
+        // The hedge found no room at the other backend: that is no reason to drop the try still running.
+        assertThat(env.attempts).containsExactly(primary.id(), full.id() + " retry");
+        assertThat(c.calls).containsExactly("head 200", "end", "finished");
+        assertThat(c.body()).isEqualTo("primary");
+        assertThat(env.record().status()).isEqualTo(200);
     }
 
     // ==== the response ========================================================================================
