@@ -892,6 +892,50 @@ class ExchangeTest {
     }
 
     @Test
+    void aBodyQueuedDuringAFailedConnectGoesWholeToTheRetry() throws Exception {
+        int dead = freePort();
+        ScriptedBackend live = new ScriptedBackend();
+        live.script = (c, r) -> c.write(ok(bodyOf(r)));
+        env("", HASHED, "retries: { attempts: 2, on: [connect-failure], " + NO_BACKOFF + " }", dead, live.port());
+        Client c = new Client(HttpMethod.PUT, "/api/x", "X-Key", keyPicking(env, dead)).body(10);
+        // Queued while the first connect is under way: nothing went upstream, so the PUT may be retried.
+        c.start(() -> {
+            c.feed("hello", false);
+            c.feed("world", true);
+        });
+        c.awaitFinished();
+
+        assertThat(c.calls).containsExactly("head 200", "end", "finished");
+        assertThat(bodyOf(live.nextRequest())).isEqualTo("helloworld");
+        assertThat(c.body()).isEqualTo("helloworld");
+        ExchangeRecord r = env.record();
+        assertThat(r.attempts()).isEqualTo(2);
+        assertThat(r.bytesIn()).isEqualTo(10);
+    }
+
+    @Test
+    void withEveryBackendAtItsMaxRequestsTheAnswerIs503WithoutATry() throws Exception {
+        ScriptedBackend silent = new ScriptedBackend();
+        silent.script = (c, r) -> { };
+        env("", "circuit-breaker: { max-requests: 1 }", "", silent.port());
+        Client holder = get("/api/1").start();
+        silent.nextRequest();
+        Client refused = get("/api/2").start();
+        refused.awaitFinished();
+
+        assertThat(refused.calls).containsExactly("answer 503", "finished");
+        ExchangeRecord r = env.record();
+        assertThat(r.error()).isEqualTo("OVERLOADED");
+        assertThat(r.attempts()).isZero();
+        assertThat(silent.conns).hasSize(1);
+        onLoop(() -> {
+            holder.exchange.clientClosed();
+            return null;
+        });
+        assertThat(env.record().status()).isEqualTo(499);
+    }
+
+    @Test
     void aRetryableStatusIsRetriedWhenAnotherBackendIsLeft() throws Exception {
         ScriptedBackend busy = new ScriptedBackend();
         ScriptedBackend fine = new ScriptedBackend();
