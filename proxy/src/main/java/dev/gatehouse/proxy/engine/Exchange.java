@@ -413,9 +413,18 @@ public final class Exchange extends RoutedRequest implements RequestView {
         public void overloaded() {
             waiting = false;
             release();
-            if (!done && !abandoned) {
-                fail(ProxyError.OVERLOADED, "pending requests to " + backend + " at their limit");
+            if (done || abandoned) {
+                return;
             }
+            Attempt other = otherInFlight(this);
+            abandoned = true;
+            if (other != null) {
+                // A hedge refused for overload leaves the other try to answer (and the other way round).
+                current = other;
+                hedge = null;
+                return;
+            }
+            fail(ProxyError.OVERLOADED, "pending requests to " + backend + " at their limit");
         }
 
         @Override
@@ -712,6 +721,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
             other.abandon();
         }
         current = a;
+        backend = a.backend;
         hedge = null;
         responseStarted = true;
         untrack();
@@ -887,8 +897,10 @@ public final class Exchange extends RoutedRequest implements RequestView {
         Backend b = pick();
         if (b != null) {
             Attempt primary = current;
-            hedge = start(b);
+            Attempt h = start(b);
             current = primary;
+            // A hedge refused at once (its backend's queue full) is no hedge.
+            hedge = h.held && !h.abandoned ? h : null;
         }
     }
 

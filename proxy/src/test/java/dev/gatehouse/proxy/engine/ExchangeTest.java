@@ -1,4 +1,19 @@
-package dev.gatehouse.proxy;
+package dev.gatehouse.proxy.engine;
+
+import dev.gatehouse.proxy.balance.BackendPool;
+import dev.gatehouse.proxy.route.CompiledRoute;
+import dev.gatehouse.proxy.observe.ExchangeObserver;
+import dev.gatehouse.proxy.observe.ExchangeRecord;
+import dev.gatehouse.proxy.route.FilterFactory;
+import dev.gatehouse.proxy.health.HealthSignals;
+import dev.gatehouse.proxy.route.ListenerSettings;
+import dev.gatehouse.proxy.filter.ProxyFilter;
+import dev.gatehouse.proxy.route.ProxyRuntime;
+import dev.gatehouse.proxy.filter.RequestView;
+import dev.gatehouse.proxy.filter.TestRequest;
+import dev.gatehouse.proxy.upstream.UpstreamChannels;
+import dev.gatehouse.proxy.upstream.UpstreamChannelsTest;
+import dev.gatehouse.proxy.vertx.VertxInternals;
 
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.FilterConfig;
@@ -257,7 +272,7 @@ class ExchangeTest {
             GatehouseConfig config = ConfigParser.parse(yaml);
             runtime = new ProxyRuntime(config.shared(), 1, new FilterFactory() {
                 @Override
-                ProxyFilter create(RouteConfig route, FilterConfig f) {
+                public ProxyFilter create(RouteConfig route, FilterConfig f) {
                     // A headers filter whose one request header names a test filter stands for it.
                     String tag = ((FilterConfig.Headers) f).request().set().values().iterator().next();
                     return filters.get(tag);
