@@ -103,6 +103,8 @@ public final class Exchange extends RoutedRequest implements RequestView {
     private long bytesOut;
     private String errorName;
     private boolean clientGone;
+    /** The whole answer was handed to the client: a stream closing after it is no client going away. */
+    private boolean answered;
     /** The connection must close after this exchange (the response was cut off, or the request was refused). */
     private boolean closeAfter;
 
@@ -752,8 +754,8 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     private void responseEnd(Attempt a, LastHttpContent last) {
         bytesOut += last.content().readableBytes();
-        downstream.end(last.content(), last.trailingHeaders());
-        downstream.flush();
+        // The connection goes back first: ending the response may close the client's stream at once (HTTP/2), which
+        // must find nothing left to cut off.
         UpstreamChannels.Connection c = a.connection;
         a.connection = null;
         if (a.keepAlive && !a.bodyOpen) {
@@ -763,6 +765,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
             a.bodyOpen = false;
             c.discard();
         }
+        answered = true;
+        downstream.end(last.content(), last.trailingHeaders());
+        downstream.flush();
         complete();
     }
 
@@ -932,7 +937,8 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     /** The client went away (or its stream was reset): the exchange ends, and any upstream try with it. */
     public void clientClosed() {
-        if (done) {
+        if (done || answered) {
+            // A stream that closes because its whole answer went out (HTTP/2) is no client going away.
             return;
         }
         Attempt a = current;
@@ -1004,6 +1010,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
         ByteBuf content = body == null || body.isEmpty() || method == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER
                 : ByteBufUtil.writeUtf8(downstream.alloc(), body);
         bytesOut = content.readableBytes();
+        answered = true;
         downstream.answer(code, h, content, closeAfter);
         complete();
     }
@@ -1143,6 +1150,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
             out.set(Forwarding.STRICT_TRANSPORT_SECURITY, handler.hsts);
         }
         bytesOut = body.readableBytes();
+        answered = true;
         downstream.answer(code, out, body, false);
         complete();
     }

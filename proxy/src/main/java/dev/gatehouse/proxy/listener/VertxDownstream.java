@@ -42,11 +42,15 @@ final class VertxDownstream implements Downstream {
     private boolean reading;
     private boolean handlersSet;
     private boolean bodiless;
+    /** The client connection's channel, flushed at the end of each upstream read (see {@link #flush}). */
+    private final io.netty.channel.Channel channel;
 
     VertxDownstream(ProxyHandler proxy, HttpServerRequest request) {
         this.proxy = proxy;
         this.request = request;
         this.response = request.response();
+        io.netty.channel.ChannelPipeline p = VertxInternals.pipeline(request.connection());
+        this.channel = p == null ? null : p.channel();
         checkFraming(request.headers());
     }
 
@@ -260,7 +264,12 @@ final class VertxDownstream implements Downstream {
 
     @Override
     public void flush() {
-        // Vert.x flushes at the end of the event loop's read.
+        // Vert.x flushes its HTTP/2 writes itself only outside a read of the client connection, which it tracks with
+        // a flag; writes made from an upstream read were seen to wait there for the client's next frame. The end of
+        // each upstream read flushes them (a flush with nothing pending costs nothing).
+        if (channel != null) {
+            channel.flush();
+        }
     }
 
     @Override
@@ -290,6 +299,7 @@ final class VertxDownstream implements Downstream {
         } else {
             response.end(b);
         }
+        flush();
     }
 
     @Override
