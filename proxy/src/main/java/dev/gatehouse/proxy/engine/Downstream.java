@@ -63,6 +63,14 @@ public interface Downstream {
     /** Starts ({@code true}) or pauses delivery of body pieces to the exchange. */
     void readBody(boolean read);
 
+    /**
+     * Whether this transport calls {@link Exchange#requestReadEnd} at the end of each read of the client connection,
+     * so body pieces written upstream in between may wait for it to be flushed together.
+     */
+    default boolean signalsReadEnd() {
+        return false;
+    }
+
     /** Sends {@code 100 Continue} (a client sent {@code Expect: 100-continue} and a backend is ready for the body). */
     void sendContinue();
 

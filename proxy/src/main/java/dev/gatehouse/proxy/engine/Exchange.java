@@ -94,6 +94,8 @@ public final class Exchange extends RoutedRequest implements RequestView {
     /** Body bytes went upstream: the request can no longer be retried. */
     private boolean bodySent;
     private ArrayDeque<ByteBuf> queuedBody;
+    /** Body pieces were written upstream and wait for the end of the client's read to be flushed. */
+    private boolean upstreamUnflushed;
     private int queuedBytes;
 
     // The response.
@@ -556,9 +558,12 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     private void writeBodyPiece(Channel ch, ByteBuf b) {
         if (chunkedUp) {
-            ch.write(Unpooled.copiedBuffer(Integer.toHexString(b.readableBytes()), StandardCharsets.US_ASCII),
-                    ch.voidPromise());
-            ch.write(Unpooled.wrappedBuffer(CRLF), ch.voidPromise());
+            // "size CRLF" in one small buffer, the data as it came, and CRLF: no copy of the data.
+            int n = b.readableBytes();
+            ByteBuf size = ch.alloc().buffer(10);
+            ByteBufUtil.writeAscii(size, Integer.toHexString(n));
+            size.writeBytes(CRLF);
+            ch.write(size, ch.voidPromise());
             ch.write(b, ch.voidPromise());
             ch.write(Unpooled.wrappedBuffer(CRLF), ch.voidPromise());
         } else {
@@ -614,7 +619,12 @@ public final class Exchange extends RoutedRequest implements RequestView {
             if (last) {
                 endBody(a, ch);
             }
-            ch.flush();
+            if (downstream.signalsReadEnd()) {
+                // Flushed once at the end of the client's read (requestReadEnd): one write for all it brought.
+                upstreamUnflushed = true;
+            } else {
+                ch.flush();
+            }
             if (!last && !ch.isWritable()) {
                 downstream.readBody(false);
             }
@@ -633,6 +643,17 @@ public final class Exchange extends RoutedRequest implements RequestView {
             downstream.readBody(false);
         }
         return true;
+    }
+
+    /** The client's read ended: body pieces it brought go upstream in one flush. */
+    public void requestReadEnd() {
+        if (upstreamUnflushed) {
+            upstreamUnflushed = false;
+            Attempt a = current;
+            if (a != null && a.connection != null) {
+                a.connection.channel.flush();
+            }
+        }
     }
 
     // ---- phase 6: the response ------------------------------------------------------------------------------

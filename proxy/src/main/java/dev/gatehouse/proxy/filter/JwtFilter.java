@@ -35,6 +35,21 @@ public final class JwtFilter implements ProxyFilter {
     /** Marks a token whose key is not in the set (a rotation the source may not have seen yet). */
     private static final JsonObject UNKNOWN_KEY = new JsonObject();
 
+    /** Verified tokens kept, at most this many: past it the cache starts over. */
+    static final int MAX_VERIFIED = 4096;
+
+    /**
+     * Tokens whose signature was verified, with their claims and the key set that verified them (as Envoy's
+     * jwt_authn caches verified tokens): a token seen again costs a map lookup and the time checks instead of a
+     * signature verification. Only valid tokens get in, so a client cannot fill it with garbage; a key set reloaded
+     * (rotation, a key withdrawn) voids every entry of the old one; expiry and not-before are checked at each use.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Verified(JsonObject claims, Map<String, JwksSource.Jwk> keySet) {
+    }
+
     private final String issuer;
     private final String audience;
     private final long skewSeconds;
@@ -92,6 +107,8 @@ public final class JwtFilter implements ProxyFilter {
     @Override
     public void upkeep(Vertx vertx) {
         keys.upkeep(vertx);
+        long now = System.currentTimeMillis() / 1000;
+        verified.values().removeIf(v -> !claimsValid(v.claims, now));
     }
 
     @Override
@@ -123,6 +140,30 @@ public final class JwtFilter implements ProxyFilter {
 
     /** The claims of a valid token, {@link #UNKNOWN_KEY} when its key is not in the set, or {@code null}. */
     private JsonObject check(String token, long nowSeconds) {
+        Map<String, JwksSource.Jwk> set = keys.keys();
+        Verified seen = verified.get(token);
+        if (seen != null) {
+            if (seen.keySet == set && claimsValid(seen.claims, nowSeconds)) {
+                return seen.claims;
+            }
+            verified.remove(token);
+        }
+        JsonObject claims = verifySignature(token, nowSeconds, set);
+        if (claims != null && claims != UNKNOWN_KEY) {
+            if (verified.size() >= MAX_VERIFIED) {
+                verified.clear();
+            }
+            verified.put(token, new Verified(claims, set));
+        }
+        return claims;
+    }
+
+    /** How many verified tokens are kept (for tests). */
+    int verifiedTokens() {
+        return verified.size();
+    }
+
+    private JsonObject verifySignature(String token, long nowSeconds, Map<String, JwksSource.Jwk> set) {
         int d1 = token.indexOf('.');
         int d2 = d1 < 0 ? -1 : token.indexOf('.', d1 + 1);
         if (d1 <= 0 || d2 <= d1 || d2 == token.length() - 1 || token.indexOf('.', d2 + 1) >= 0) {
@@ -164,7 +205,6 @@ public final class JwtFilter implements ProxyFilter {
                     return null; // "none" and HMAC are refused: a shared secret has no place in a JWKS of public keys
                 }
             }
-            Map<String, JwksSource.Jwk> set = keys.keys();
             String kid = (String) kidValue;
             JwksSource.Jwk jwk = set.get(kid == null ? "" : kid);
             if (jwk == null && kid == null && set.size() == 1) {

@@ -289,6 +289,15 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Exchange owner = bodyOwner != null ? bodyOwner : active;
+        if (owner != null) {
+            owner.requestReadEnd();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (active != null && ctx.channel().isWritable()) {
             active.downstreamWritable();
@@ -390,6 +399,11 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
     @Override
     public void readBody(boolean read) {
         pauseBody(!read);
+    }
+
+    @Override
+    public boolean signalsReadEnd() {
+        return !slow;
     }
 
     @Override
@@ -589,6 +603,11 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
             } else {
                 break;
             }
+        }
+        // Body pieces taken from the held ones came outside a read of the connection: no read end will flush them.
+        Exchange owner = bodyOwner != null ? bodyOwner : active;
+        if (owner != null) {
+            owner.requestReadEnd();
         }
         if (held == null || held.isEmpty()) {
             resumeReading();

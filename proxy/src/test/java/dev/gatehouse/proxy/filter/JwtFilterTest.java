@@ -229,6 +229,41 @@ public class JwtFilterTest {
     }
 
     @Test
+    void aVerifiedTokenIsKeptButItsExpiryStillCountsAndAReloadedKeySetVoidsIt() throws Exception {
+        vertx = Vertx.vertx();
+        JwtFilter f = filter(jwks(rsaJwk(rsa, "r1", null)));
+        String t1 = sign(rsa.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r1\"}", claims(NOW + 60));
+        assertThat(f.verify(t1, NOW)).isNotNull();
+        assertThat(f.verifiedTokens()).isEqualTo(1);
+        assertThat(f.verify(t1, NOW)).as("from the kept verification").isNotNull();
+        assertThat(f.verify(t1, NOW + 60 + 31)).as("expired past the skew, kept or not").isNull();
+        assertThat(f.verify(t1, NOW)).isNotNull();
+        // A garbled token never gets in: a client cannot fill the cache without valid signatures.
+        String[] p = t1.split("\\.");
+        assertThat(f.verify(p[0] + "." + p[1] + "." + p[2].substring(0, p[2].length() - 2) + "AA", NOW)).isNull();
+        assertThat(f.verifiedTokens()).isEqualTo(1);
+        // The key that signed it is withdrawn: the kept verification goes with the old key set.
+        Files.writeString(dir.resolve("jwks.json"), jwks(rsaJwk(rsa2, "r2", null)));
+        String t2 = sign(rsa2.getPrivate(), "{\"alg\":\"RS256\",\"kid\":\"r2\"}", claims(NOW + 60));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            vertx.runOnContext(v -> f.upkeep(vertx));
+            assertThat(f.verify(t2, NOW)).isNotNull();
+        });
+        assertThat(f.verify(t1, NOW)).as("signed by a withdrawn key").isNull();
+    }
+
+    @Test
+    void keptVerificationsAreBounded() throws Exception {
+        JwtFilter f = filter(jwks(ecJwk(ec256, "e1", "P-256", 32)));
+        for (int i = 0; i < JwtFilter.MAX_VERIFIED + 10; i++) {
+            String t = sign(ec256.getPrivate(), "{\"alg\":\"ES256\",\"kid\":\"e1\"}",
+                    claims(NOW + 60).replace("}", ",\"n\":" + i + "}"));
+            assertThat(f.verify(t, NOW)).isNotNull();
+            assertThat(f.verifiedTokens()).isLessThanOrEqualTo(JwtFilter.MAX_VERIFIED);
+        }
+    }
+
+    @Test
     void aJwksUrlIsFetchedOnAnUnknownKidAtMostEveryThirtySecondsAndKeepsTheLastGoodSet() throws Exception {
         vertx = Vertx.vertx();
         AtomicInteger hits = new AtomicInteger();
