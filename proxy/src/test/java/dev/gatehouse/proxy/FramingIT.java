@@ -24,6 +24,8 @@ class FramingIT {
     static ProxyHarness h;
     /** Every request the backend parsed: "METHOD uri bodyLength". */
     static final List<String> received = new CopyOnWriteArrayList<>();
+    /** Request heads as the backend got them, before their bodies. */
+    static final List<String> heads = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() {
@@ -35,6 +37,7 @@ class FramingIT {
                 + "  - name: full\n    pool: p\n    match: { path-prefix: /full/ }\n"
                 + "    filters: [ { type: headers, request: { set: { X-Full: yes } } } ]\n");
         h.backends[0].handler = req -> {
+            heads.add(req.method() + " " + req.uri());
             if (req.path().endsWith("/early")) {
                 // Answers before reading the body, as a backend refusing an upload does.
                 received.add(req.method() + " " + req.uri() + " early");
@@ -100,6 +103,33 @@ class FramingIT {
             assertThat(r.seen().getString("host")).isEqualTo("x");
         }
         assertThat(received).containsExactly("POST /" + path + "/te 5");
+    }
+
+    @Test
+    void aChunkedBodyThatArrivesWholeWithItsHeadGoesUpWithItsLength() {
+        // As nginx's request buffering does: the backend gets a Content-Length, no chunk framing to parse.
+        try (RawHttp c = RawHttp.connect(h.port())) {
+            RawHttp.Response r = c.write("POST /fast/whole HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().getInteger("bodyLength")).isEqualTo(11);
+            assertThat(r.seen().getString("content-length")).isEqualTo("11");
+            assertThat(r.seen().getString("transfer-encoding")).isNull();
+        }
+    }
+
+    @Test
+    void aChunkedBodyStillArrivingGoesUpChunked() throws Exception {
+        try (RawHttp c = RawHttp.connect(h.port())) {
+            c.write("POST /fast/streamed HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+            // The rest comes once the backend has the head (a bounded wait for the event, not a sleep).
+            await().atMost(Duration.ofSeconds(10)).until(() -> heads.stream().anyMatch(s -> s.contains("/fast/streamed")));
+            RawHttp.Response r = c.write("6\r\n world\r\n0\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().getInteger("bodyLength")).isEqualTo(11);
+            assertThat(r.seen().getString("transfer-encoding")).isEqualTo("chunked");
+            assertThat(r.seen().getString("content-length")).isNull();
+        }
     }
 
     @ParameterizedTest

@@ -83,6 +83,12 @@ final class TransportClient implements AutoCloseable {
     final int port;
     private final SSLContext jdkTls;
     private final HttpClient h2;
+    /**
+     * The one context every HTTP/2 request runs on. Started from the test thread, a request's callbacks could run on
+     * another context than its response's events, and a response that arrived whole before {@code body()} was asked
+     * for was never completed (seen as a 20 s timeout while the frame log showed the whole response received).
+     */
+    private final io.vertx.core.Context h2Context;
 
     /**
      * @param caFile     the CA the proxy's certificate chains to (TLS kinds)
@@ -105,8 +111,10 @@ final class TransportClient implements AutoCloseable {
                 }
             }
             this.h2 = vertx.createHttpClient(o);
+            this.h2Context = vertx.getOrCreateContext();
         } else {
             this.h2 = null;
+            this.h2Context = null;
         }
     }
 
@@ -121,7 +129,9 @@ final class TransportClient implements AutoCloseable {
      */
     Reply send(String method, String path, byte[] body, boolean streamed, String... headers) {
         if (kind.h2) {
-            return Await.result(h2Send(method, path, body, streamed, headers));
+            io.vertx.core.Promise<Reply> reply = io.vertx.core.Promise.promise();
+            h2Context.runOnContext(v -> h2Send(method, path, body, streamed, headers).onComplete(reply));
+            return Await.result(reply.future());
         }
         try (H1 c = h1()) {
             c.write(h1Head(method, path, body, streamed, headers));

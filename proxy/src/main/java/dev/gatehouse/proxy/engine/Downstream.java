@@ -64,8 +64,8 @@ public interface Downstream {
     void readBody(boolean read);
 
     /**
-     * Whether this transport calls {@link Exchange#requestReadEnd} at the end of each read of the client connection,
-     * so body pieces written upstream in between may wait for it to be flushed together.
+     * Whether the transport is inside a read of the client connection and will call {@link Exchange#requestReadEnd}
+     * at its end, so body pieces (and a head waiting for them) written upstream now may wait to be flushed together.
      */
     default boolean signalsReadEnd() {
         return false;

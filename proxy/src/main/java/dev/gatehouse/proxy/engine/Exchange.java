@@ -96,6 +96,11 @@ public final class Exchange extends RoutedRequest implements RequestView {
     private ArrayDeque<ByteBuf> queuedBody;
     /** Body pieces were written upstream and wait for the end of the client's read to be flushed. */
     private boolean upstreamUnflushed;
+    /**
+     * A try whose connection is ready and whose head waits for the end of the client's read: a chunked body that
+     * arrives whole in that read goes up with a Content-Length, in one write, as nginx's request buffering does.
+     */
+    private Attempt headDeferred;
     private int queuedBytes;
 
     // The response.
@@ -488,6 +493,17 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     /** Writes the upstream request: the client's end-to-end headers plus forwarding, Via, request id and trace. */
     private void send(Attempt a, UpstreamChannels.Connection c) {
+        if (chunkedUp && !bodyEnded && headDeferred == null && !bodySent && downstream.signalsReadEnd()) {
+            headDeferred = a;
+            return;
+        }
+        writeRequest(a, c);
+    }
+
+    private void writeRequest(Attempt a, UpstreamChannels.Connection c) {
+        // A chunked body that is all here already goes up with its length: no chunk framing for the backend to parse.
+        boolean whole = chunkedUp && bodyEnded;
+        long upstreamLength = contentLength >= 0 ? contentLength : whole ? queuedBytes : -1;
         HeadersMultiMap out = HeadersMultiMap.httpHeaders();
         if (headers instanceof HeadersMultiMap h) {
             Forwarding.copyEndToEnd(h, out, true);
@@ -498,8 +514,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
             out.set(HttpHeaders.HOST, hostHeader);
         }
         // Framing from the parsed message, never the client's bytes: the body's length, chunked, or nothing.
-        if (contentLength >= 0) {
-            out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(contentLength));
+        if (upstreamLength >= 0) {
+            out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(upstreamLength));
+            chunkedUp = false;
         } else if (chunkedUp) {
             out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED);
         }
@@ -647,6 +664,13 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     /** The client's read ended: body pieces it brought go upstream in one flush. */
     public void requestReadEnd() {
+        Attempt deferred = headDeferred;
+        if (deferred != null) {
+            headDeferred = null;
+            if (!done && !deferred.abandoned && deferred.connection != null) {
+                writeRequest(deferred, deferred.connection);
+            }
+        }
         if (upstreamUnflushed) {
             upstreamUnflushed = false;
             Attempt a = current;
@@ -1049,6 +1073,16 @@ public final class Exchange extends RoutedRequest implements RequestView {
         }
         untrack();
         Attempt a = current;
+        if (headDeferred != null) {
+            // Its head was never written: the connection is as clean as it came and goes back to the pool.
+            Attempt d = headDeferred;
+            headDeferred = null;
+            if (d.connection != null) {
+                UpstreamChannels.Connection c = d.connection;
+                d.connection = null;
+                c.release();
+            }
+        }
         if (a != null) {
             if (a.bodyOpen && a.connection != null) {
                 // Answered before the whole request body went upstream: that connection holds half a request.

@@ -99,6 +99,8 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
     private ByteBuf pendingBody;
     private boolean headWritten;
     private boolean closeNow;
+    /** Between a channelRead and its channelReadComplete. */
+    private boolean inRead;
 
     Http1Downstream(ProxyHandler proxy) {
         this.proxy = proxy;
@@ -125,6 +127,7 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inRead = true;
         if (slow) {
             ctx.fireChannelRead(msg);
             return;
@@ -290,6 +293,7 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        inRead = false;
         Exchange owner = bodyOwner != null ? bodyOwner : active;
         if (owner != null) {
             owner.requestReadEnd();
@@ -403,7 +407,9 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
 
     @Override
     public boolean signalsReadEnd() {
-        return !slow;
+        // Only from within a read: outside one (a connect that completed later, held pieces taken after a response)
+        // no read end may come soon, or at all while reading is paused.
+        return inRead && !slow;
     }
 
     @Override

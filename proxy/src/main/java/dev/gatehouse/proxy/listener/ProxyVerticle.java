@@ -103,10 +103,7 @@ public final class ProxyVerticle extends VerticleBase {
                 .setHost(l.host())
                 .setPort(port)
                 .setMaxHeaderSize(l.maxHeaderSize().bytesAsInt())
-                // HTTP/2 counts the target (:path) in its header list: room for both limits, so a long target gets the
-                // same 414 as on HTTP/1.1 rather than a 431 (Vert.x's default list limit is 8 KiB whatever the above).
-                .setInitialSettings(new io.vertx.core.http.Http2Settings().setMaxHeaderListSize(
-                        l.maxHeaderSize().bytesAsInt() + l.maxUriLength().bytesAsInt() + 256))
+
                 // The request line is method + target + version; the target limit is enforced exactly later.
                 .setMaxInitialLineLength(l.maxUriLength().bytesAsInt() + 32)
                 .setIdleTimeout((int) Math.max(1, l.idleTimeout().toSeconds()))
@@ -118,6 +115,11 @@ public final class ProxyVerticle extends VerticleBase {
                 .setHandle100ContinueAutomatically(false)
                 .setDecompressionSupported(false)
                 .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE);
+        // HTTP/2 counts the target (:path) in its header list: room for both limits, so a long target gets the same
+        // 414 as on HTTP/1.1 rather than a 431 (Vert.x's default list limit is 8 KiB whatever max-header-size says).
+        // Vert.x's other initial settings (100 concurrent streams...) stay.
+        options.getInitialSettings().setMaxHeaderListSize(
+                l.maxHeaderSize().bytesAsInt() + l.maxUriLength().bytesAsInt() + 256L);
         if (compression) {
             options.setCompressionSupported(true)
                     .setCompressionContentSizeThreshold(256)

@@ -264,9 +264,9 @@ final class VertxDownstream implements Downstream {
 
     @Override
     public void flush() {
-        // Vert.x flushes its HTTP/2 writes itself only outside a read of the client connection, which it tracks with
-        // a flag; writes made from an upstream read were seen to wait there for the client's next frame. The end of
-        // each upstream read flushes them (a flush with nothing pending costs nothing).
+        // Vert.x holds back its own flush while it is reading the client connection; these writes come from upstream
+        // reads instead, so the end of each one flushes them itself rather than rely on Vert.x's bookkeeping (a flush
+        // with nothing pending costs nothing).
         if (channel != null) {
             channel.flush();
         }
