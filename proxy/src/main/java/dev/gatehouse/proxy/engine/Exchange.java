@@ -97,8 +97,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
     /** Body pieces were written upstream and wait for the end of the client's read to be flushed. */
     private boolean upstreamUnflushed;
     /**
-     * A try whose connection is ready and whose head waits for the end of the client's read: a chunked body that
-     * arrives whole in that read goes up with a Content-Length, in one write, as nginx's request buffering does.
+     * A try whose connection is ready and whose head waits for the end of the client's read: a body that arrives
+     * whole in that read goes up with the head in one write (a chunked one with its Content-Length, as nginx's request
+     * buffering sends it).
      */
     private Attempt headDeferred;
     private int queuedBytes;
@@ -493,7 +494,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     /** Writes the upstream request: the client's end-to-end headers plus forwarding, Via, request id and trace. */
     private void send(Attempt a, UpstreamChannels.Connection c) {
-        if (chunkedUp && !bodyEnded && headDeferred == null && !bodySent && downstream.signalsReadEnd()) {
+        if (hasBody && !bodyEnded && headDeferred == null && !bodySent && downstream.signalsReadEnd()) {
             headDeferred = a;
             return;
         }
@@ -549,10 +550,22 @@ public final class Exchange extends RoutedRequest implements RequestView {
             ch.writeAndFlush(up, ch.voidPromise());
             return;
         }
-        ch.write(up, ch.voidPromise());
         a.bodyOpen = true;
         a.bodyFlowing = true;
         bodySent = true;
+        if (bodyEnded && !chunkedUp && queuedBytes <= MAX_QUEUED_BODY) {
+            // The whole (small) body is here: head and body leave as one buffer in one write.
+            ByteBuf b;
+            while (queuedBody != null && (b = queuedBody.poll()) != null) {
+                up.writeBytes(b);
+                b.release();
+            }
+            queuedBytes = 0;
+            a.bodyOpen = false;
+            ch.writeAndFlush(up, ch.voidPromise());
+            return;
+        }
+        ch.write(up, ch.voidPromise());
         if (queuedBody != null) {
             ByteBuf b;
             while ((b = queuedBody.poll()) != null) {
