@@ -73,6 +73,7 @@ class ArchitectureTest {
                 .layer("Upstream").definedBy("dev.gatehouse.proxy.upstream..")
                 .layer("Balance").definedBy("dev.gatehouse.proxy.balance..")
                 .layer("Vertx").definedBy("dev.gatehouse.proxy.vertx..")
+                .layer("Cache").definedBy("dev.gatehouse.proxy.cache..")
                 .whereLayer("Listener").mayOnlyBeAccessedByLayers("Proxy")
                 .whereLayer("Engine").mayOnlyBeAccessedByLayers("Proxy", "Listener")
                 .whereLayer("Health").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine")
@@ -81,6 +82,7 @@ class ArchitectureTest {
                 .whereLayer("Filter").mayOnlyBeAccessedByLayers("Proxy", "Engine", "Route")
                 .whereLayer("Upstream").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine", "Health", "Route")
                 .whereLayer("Vertx").mayOnlyBeAccessedByLayers("Listener", "Upstream")
+                .whereLayer("Cache").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine")
                 .because("issue 10: a house that shows its architecture, one direction between role packages")
                 .check(PROXY);
     }
