@@ -87,6 +87,17 @@ class ArchitectureTest {
                 .check(PROXY);
     }
 
+    /** The cache's RFC semantics are pure: they use nothing of the proxy, so the engine wires them in, not back. */
+    @Test
+    void cacheUsesNothingOfTheProxy() {
+        noClasses().that().resideInAPackage("dev.gatehouse.proxy.cache..")
+                .should().dependOnClassesThat(DescribedPredicate.describe("are proxy classes outside the cache",
+                        (JavaClass t) -> t.getPackageName().startsWith("dev.gatehouse.proxy")
+                                && !t.getPackageName().startsWith("dev.gatehouse.proxy.cache")))
+                .because("issue 11: transport-neutral cache semantics over headers, status, method and a clock")
+                .check(PROXY);
+    }
+
     @Test
     void rolePackagesAreFreeOfCycles() {
         com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()

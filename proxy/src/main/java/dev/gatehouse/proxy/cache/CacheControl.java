@@ -161,7 +161,14 @@ public final class CacheControl {
             if (v instanceof Long l) {
                 arg = l >= 0 ? Long.toString(l) : "\u0000invalid";
             } else if (v instanceof String str) {
-                arg = str;
+                // A String is a list of field names (no-cache, private); for a delta-seconds directive, invalid.
+                fieldList = new TreeSet<>();
+                for (String f : Fields.splitList(str)) {
+                    if (Fields.isToken(f)) {
+                        fieldList.add(f.toLowerCase(Locale.ROOT));
+                    }
+                }
+                arg = "\u0000invalid";
             } else if (v instanceof List<?> list) {
                 fieldList = new TreeSet<>();
                 for (Object item : list) {
