@@ -20,4 +20,17 @@ final class H {
         }
         return m;
     }
+
+    /** {@code "Name: value ^ Name: value"}: one field line per member; null or blank is no field. */
+    static MultiMap parse(String spec) {
+        MultiMap m = MultiMap.caseInsensitiveMultiMap();
+        if (spec == null || spec.isBlank()) {
+            return m;
+        }
+        for (String line : spec.split("\\^")) {
+            int colon = line.indexOf(':');
+            m.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+        }
+        return m;
+    }
 }
