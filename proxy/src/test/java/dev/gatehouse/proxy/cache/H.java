@@ -33,4 +33,21 @@ final class H {
         }
         return m;
     }
+
+    /** A fixed instant the tables count from: a Thursday. */
+    static final java.time.Instant T = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
+    /** {@link #parse} after replacing each {@code {T+n}} / {@code {T-n}} by the IMF-fixdate n seconds from T. */
+    static MultiMap dated(String spec) {
+        if (spec == null) {
+            return parse(null);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{T([+-]\\d+)}").matcher(spec);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(b, HttpDate.format(T.plusSeconds(Long.parseLong(m.group(1)))));
+        }
+        m.appendTail(b);
+        return parse(b.toString());
+    }
 }
