@@ -78,10 +78,14 @@ public final class HttpDate {
         int yy = digits(r, 8, 2);
         int refYear = reference.atZone(ZoneOffset.UTC).getYear();
         int year = refYear - Math.floorMod(refYear, 100) + yy;
-        if (year > refYear + 50) {
-            year -= 100;
+        int[] hms = time(r, 11);
+        int month = month(r.substring(4, 7));
+        int day = digits(r, 1, 2);
+        Instant i = of(year, month, day, hms);
+        if (i.isAfter(reference.atZone(ZoneOffset.UTC).plusYears(50).toInstant())) {
+            i = of(year - 100, month, day, hms); // more than 50 years ahead: the last century (§5.6.7)
         }
-        return of(year, month(r.substring(4, 7)), digits(r, 1, 2), time(r, 11));
+        return i;
     }
 
     // "Sun Nov  6 08:49:37 1994"

@@ -50,4 +50,11 @@ final class H {
         m.appendTail(b);
         return parse(b.toString());
     }
+
+    /** "Name: value" per field line, in order, for comparisons. */
+    static java.util.List<String> lines(MultiMap m) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        m.forEach(e -> out.add(e.getKey() + ": " + e.getValue()));
+        return out;
+    }
 }
