@@ -9,8 +9,8 @@ import java.util.Map;
  * The Dictionary of RFC 8941 (Structured Field Values) as far as RFC 9213 targeted fields need it: keys mapped to a
  * bare item (Boolean, Integer, Decimal, String, Token, Byte Sequence) or an Inner List; parameters are parsed and
  * dropped (RFC 9213 §2.1 gives them no meaning). Any syntax error fails the whole field (RFC 8941 §4.2), which is
- * then ignored. Item values: {@link Boolean}, {@link Long}, {@link Double}, {@link String} (Strings), {@link Token},
- * {@code byte[]} is not kept (a {@link ByteSequence} marker), inner lists as {@link List}.
+ * then ignored. Item values: {@link Boolean}, {@link Long}, {@link Double}, {@link String}, {@link Token},
+ * {@link ByteSequence} (still base64) and, for inner lists, a {@link List} of those.
  */
 final class StructuredDictionary {
 
