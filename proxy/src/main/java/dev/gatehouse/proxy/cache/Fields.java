@@ -131,10 +131,4 @@ final class Fields {
         }
         return v;
     }
-
-    /** Adds that saturate at 2^31 as RFC 9111 §1.2.2 asks of overflowing calculations. */
-    static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        return Math.min(r, DELTA_SECONDS_MAX);
-    }
 }

@@ -82,7 +82,7 @@ public final class Validators {
     }
 
     /**
-     * §4.3.4: whether a 304 identifies this stored response for update. A strong entity tag must match strongly; a
+     * §4.3.4 (and §4.3.5 for a HEAD response): whether a 304 identifies this stored response for update. A strong entity tag must match strongly; a
      * weak one weakly, or an equal Last-Modified; a 304 without validators selects a stored response without any.
      */
     public static boolean selects(MultiMap stored, MultiMap notModified) {
