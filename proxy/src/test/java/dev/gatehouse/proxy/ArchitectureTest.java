@@ -73,6 +73,7 @@ class ArchitectureTest {
                 .layer("Upstream").definedBy("dev.gatehouse.proxy.upstream..")
                 .layer("Balance").definedBy("dev.gatehouse.proxy.balance..")
                 .layer("Vertx").definedBy("dev.gatehouse.proxy.vertx..")
+                .layer("Cache").definedBy("dev.gatehouse.proxy.cache..")
                 .whereLayer("Listener").mayOnlyBeAccessedByLayers("Proxy")
                 .whereLayer("Engine").mayOnlyBeAccessedByLayers("Proxy", "Listener")
                 .whereLayer("Health").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine")
@@ -81,7 +82,19 @@ class ArchitectureTest {
                 .whereLayer("Filter").mayOnlyBeAccessedByLayers("Proxy", "Engine", "Route")
                 .whereLayer("Upstream").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine", "Health", "Route")
                 .whereLayer("Vertx").mayOnlyBeAccessedByLayers("Listener", "Upstream")
+                .whereLayer("Cache").mayOnlyBeAccessedByLayers("Proxy", "Listener", "Engine")
                 .because("issue 10: a house that shows its architecture, one direction between role packages")
+                .check(PROXY);
+    }
+
+    /** The cache's RFC semantics are pure: they use nothing of the proxy, so the engine wires them in, not back. */
+    @Test
+    void cacheUsesNothingOfTheProxy() {
+        noClasses().that().resideInAPackage("dev.gatehouse.proxy.cache..")
+                .should().dependOnClassesThat(DescribedPredicate.describe("are proxy classes outside the cache",
+                        (JavaClass t) -> t.getPackageName().startsWith("dev.gatehouse.proxy")
+                                && !t.getPackageName().startsWith("dev.gatehouse.proxy.cache")))
+                .because("issue 11: transport-neutral cache semantics over headers, status, method and a clock")
                 .check(PROXY);
     }
 
