@@ -58,7 +58,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Members must be configured with {@link #configure} before they start. Reads complete on the caller's context
  * (verification runs where the value arrives: on the caller's thread for a near-cache hit); writes, purges and
- * statistics run on Vert.x worker threads.
+ * statistics run on Vert.x worker threads. The store holds nothing but the member's map and executor: it needs no
+ * closing, and stops working when the member shuts down (calls then fail, which the cache treats as misses).
+ *
+ * <p>Embedded members only: in client mode the near cache would be the client's and the tasks would have to run
+ * on members that do not have Gatehouse's classes.
  */
 final class HazelcastResponseStore implements ResponseStore {
 

@@ -31,7 +31,11 @@ public interface ResponseStore {
      */
     Future<Void> put(String primaryKey, StoredResponse response);
 
-    /** Drops every variant under {@code primaryKey} (RFC 9111 §4.4 invalidation); true if there was one. */
+    /**
+     * Drops every variant under {@code primaryKey} (RFC 9111 §4.4 invalidation); true if there was one. Other nodes'
+     * near caches learn of it through the cluster's own invalidation, within milliseconds but without waiting for
+     * them; {@link #purgeKey} waits for every node.
+     */
     Future<Boolean> remove(String primaryKey);
 
     /** Drops the entry under exactly {@code primaryKey}, from the map and every member's near cache. */
