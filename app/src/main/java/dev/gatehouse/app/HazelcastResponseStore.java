@@ -75,7 +75,7 @@ final class HazelcastResponseStore implements ResponseStore {
     /** Above this many keys a purge clears the members' near caches instead of listing the keys. */
     static final int LISTED_KEYS_LIMIT = 10_000;
     private static final long ACK_TIMEOUT_MILLIS = 30_000;
-    private static final int PUT_ATTEMPTS = 5;
+    private static final int PUT_ATTEMPTS = 10;
 
     private final Vertx vertx;
     private final HazelcastInstance hz;

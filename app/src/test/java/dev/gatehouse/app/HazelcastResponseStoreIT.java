@@ -174,6 +174,22 @@ class HazelcastResponseStoreIT {
     }
 
     @Test
+    @Order(3)
+    void concurrentWritersOfOneKeyFromEveryMemberLoseNoVariant() {
+        String key = "GET http://x/contended";
+        List<io.vertx.core.Future<Void>> puts = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            puts.add(stores.get(i % 3).put(key, response("v" + i, List.of(new Header("x-variant", "" + i)), List.of(),
+                    Duration.ofMinutes(5))));
+        }
+        join(io.vertx.core.Future.all(puts));
+
+        List<StoredResponse> got = join(stores.get(0).get(key));
+        assertThat(got).extracting(HazelcastResponseStoreIT::body)
+                .containsExactlyInAnyOrder("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8");
+    }
+
+    @Test
     @Order(4)
     void purgeByKeyLeavesNoCopyOnAnyMember() {
         String key = "GET http://x/purge-me";
