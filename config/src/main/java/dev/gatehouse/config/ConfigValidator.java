@@ -272,14 +272,39 @@ public final class ConfigValidator {
             route("routes[" + i + "]", s.routes().get(i), routeNames, poolNames.keySet());
         }
         unreachableRoutes(s.routes());
-        // Only the defaults earlier versions wrote into every stored configuration pass, so those still load.
         if (s.cache() != null) {
-            if (!s.cache().maxSize().equals(CacheConfig.DEFAULT.maxSize())) {
-                add("cache.max-size", CACHE_UNAVAILABLE);
-            }
-            if (!s.cache().maxEntrySize().equals(CacheConfig.DEFAULT.maxEntrySize())) {
-                add("cache.max-entry-size", CACHE_UNAVAILABLE);
-            }
+            cache(s.cache());
+        }
+    }
+
+    private void cache(CacheConfig c) {
+        long mb = 1L << 20;
+        long maxSize = c.maxSize().bytes();
+        boolean sizeOk = maxSize >= mb;
+        if (!sizeOk) {
+            add("cache.max-size", c.maxSize() + " (expected: at least 1MB)");
+        }
+        long entryMax = Math.min(1L << 30, sizeOk ? maxSize : Long.MAX_VALUE);
+        boolean entryOk = c.maxEntrySize().bytes() >= 1024 && c.maxEntrySize().bytes() <= entryMax;
+        if (!entryOk) {
+            add("cache.max-entry-size", c.maxEntrySize() + " (expected: 1KB up to max-size ("
+                    + c.maxSize() + ") and at most 1GB)");
+        }
+        boolean nearOk = c.nearCacheMaxEntries() >= 1 && c.nearCacheMaxEntries() <= 10_000_000;
+        between("cache.near-cache-max-entries", c.nearCacheMaxEntries(), 1, 10_000_000, "1-10000000");
+        // Until the engine uses the cache, only the defaults (which earlier versions wrote into every stored
+        // configuration) pass, so those still load. Lift this block when the cache is wired.
+        if (sizeOk && !c.maxSize().equals(CacheConfig.DEFAULT.maxSize())) {
+            add("cache.max-size", CACHE_UNAVAILABLE);
+        }
+        if (entryOk && !c.maxEntrySize().equals(CacheConfig.DEFAULT.maxEntrySize())) {
+            add("cache.max-entry-size", CACHE_UNAVAILABLE);
+        }
+        if (c.eviction() != CacheConfig.DEFAULT.eviction()) {
+            add("cache.eviction", CACHE_UNAVAILABLE);
+        }
+        if (nearOk && !c.nearCacheMaxEntries().equals(CacheConfig.DEFAULT.nearCacheMaxEntries())) {
+            add("cache.near-cache-max-entries", CACHE_UNAVAILABLE);
         }
     }
 

@@ -750,10 +750,24 @@ class ConfigValidatorTest {
 
         @Test
         void cacheIsRejectedUntilCachingExists() {
-            List<ConfigProblem> problems = problems(tail("cache: { max-size: 8MB, max-entry-size: 16MB }\n"));
+            List<ConfigProblem> problems = problems(tail("cache: { max-size: 8MB, max-entry-size: 4MB, eviction: lfu,"
+                    + " near-cache-max-entries: 500 }\n"));
 
-            assertThat(problems).extracting(ConfigProblem::path).containsExactly("cache.max-size", "cache.max-entry-size");
+            assertThat(problems).extracting(ConfigProblem::path).containsExactly("cache.max-size",
+                    "cache.max-entry-size", "cache.eviction", "cache.near-cache-max-entries");
             assertThat(problems).allSatisfy(p -> assertThat(p.message()).contains("response caching is not available yet"));
+        }
+
+        @Test
+        void cacheValuesOutOfRangeAreReportedPrecisely() {
+            onlyProblem(tail("cache: { max-size: 512KB }\n"), "cache.max-size", "512KB (expected: at least 1MB)");
+            onlyProblem(tail("cache: { max-entry-size: 512MB }\n"), "cache.max-entry-size",
+                    "512MB (expected: 1KB up to max-size (256MB) and at most 1GB)");
+            onlyProblem(tail("cache: { max-entry-size: 100B }\n"), "cache.max-entry-size",
+                    "100B (expected: 1KB up to max-size (256MB) and at most 1GB)");
+            onlyProblem(tail("cache: { near-cache-max-entries: 0 }\n"), "cache.near-cache-max-entries",
+                    "0 (expected: 1-10000000)");
+            onlyProblem(tail("cache: { eviction: random }\n"), "cache.eviction", "lru");
         }
 
         @Test
@@ -771,6 +785,10 @@ class ConfigValidatorTest {
                     "cache: { max-size: 256MB, max-entry-size: 8MB }\n"));
 
             assertThat(c.cache()).isEqualTo(CacheConfig.DEFAULT);
+            assertThat(c.cache().eviction()).isEqualTo(CacheConfig.Eviction.LRU);
+            assertThat(c.cache().nearCacheMaxEntries()).isEqualTo(10_000);
+            assertThat(ConfigParser.parse(yaml(LISTENER, POOL, ROUTE, "cache: { max-size: 256MB, max-entry-size: 8MB,"
+                    + " eviction: lru, near-cache-max-entries: 10000 }\n")).cache()).isEqualTo(CacheConfig.DEFAULT);
             assertThat(c.routes().get(0).cache()).isEqualTo(RouteCacheConfig.DISABLED);
         }
 

@@ -1,0 +1,104 @@
+package dev.gatehouse.app;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NearCacheConfig;
+import dev.gatehouse.config.CacheConfig;
+import dev.gatehouse.config.DataSize;
+import dev.gatehouse.proxy.cache.StoredResponse;
+import dev.gatehouse.proxy.cache.StoredResponse.Header;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HazelcastResponseStoreTest {
+
+    @Test
+    void maxSizeIsSharedAmongThePlannedMembersWithRoomForBackups() {
+        CacheConfig c = CacheConfig.DEFAULT; // 256MB
+        assertThat(HazelcastResponseStore.perMemberMegabytes(c, 1)).isEqualTo(256); // no backups on a single member
+        assertThat(HazelcastResponseStore.perMemberMegabytes(c, 0)).isEqualTo(256);
+        assertThat(HazelcastResponseStore.perMemberMegabytes(c, 2)).isEqualTo(256); // own half + backup of the other
+        assertThat(HazelcastResponseStore.perMemberMegabytes(c, 3)).isEqualTo(171); // ceil(512 / 3)
+        assertThat(HazelcastResponseStore.perMemberMegabytes(new CacheConfig(DataSize.ofMegabytes(1), null), 5))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void configureSetsBackupsNearCacheEvictionAndIndexes() {
+        Config config = HazelcastResponseStore.configure(new Config(),
+                new CacheConfig(DataSize.ofMegabytes(64), null, CacheConfig.Eviction.LFU, 500), 2);
+        MapConfig map = config.getMapConfig(HazelcastResponseStore.MAP);
+        assertThat(map.getBackupCount()).isEqualTo(1);
+        assertThat(map.getAsyncBackupCount()).isZero();
+        assertThat(map.getInMemoryFormat()).isEqualTo(InMemoryFormat.BINARY);
+        assertThat(map.getEvictionConfig().getEvictionPolicy()).isEqualTo(EvictionPolicy.LFU);
+        assertThat(map.getEvictionConfig().getMaxSizePolicy()).isEqualTo(MaxSizePolicy.USED_HEAP_SIZE);
+        assertThat(map.getEvictionConfig().getSize()).isEqualTo(64);
+        NearCacheConfig near = map.getNearCacheConfig();
+        assertThat(near.getInMemoryFormat()).isEqualTo(InMemoryFormat.BINARY);
+        assertThat(near.isInvalidateOnChange()).isTrue();
+        assertThat(near.getEvictionConfig().getMaxSizePolicy()).isEqualTo(MaxSizePolicy.ENTRY_COUNT);
+        assertThat(near.getEvictionConfig().getSize()).isEqualTo(500);
+        assertThat(near.getEvictionConfig().getEvictionPolicy()).isEqualTo(EvictionPolicy.LFU);
+        assertThat(map.getIndexConfigs()).extracting(i -> i.getAttributes().get(0)).containsExactly("tags", "__key");
+        assertThat(config.getSerializationConfig().getDataSerializableFactories())
+                .containsKey(CacheOperations.FACTORY_ID);
+        assertThat(config.getUserContext().get(HazelcastResponseStore.COUNTERS))
+                .isInstanceOf(HazelcastResponseStore.Counters.class);
+        assertThat(HazelcastResponseStore.configure(new Config(), CacheConfig.DEFAULT, 1)
+                .getMapConfig(HazelcastResponseStore.MAP).getEvictionConfig().getEvictionPolicy())
+                .isEqualTo(EvictionPolicy.LRU);
+    }
+
+    @Test
+    void prefixRangesEndAtTheSuccessor() {
+        assertThat(HazelcastResponseStore.successor("GET http://a/x/")).isEqualTo("GET http://a/x0");
+        assertThat(HazelcastResponseStore.successor("a\uffff")).isEqualTo("b");
+        assertThat(HazelcastResponseStore.successor("\uffff\uffff")).isNull();
+        assertThat(HazelcastResponseStore.successor("")).isNull();
+        for (String s : List.of("/a/", "/a/b", "/a/\uffff", "/a/\uffff\uffffz")) {
+            assertThat(s.compareTo("/a/") >= 0 && s.compareTo(HazelcastResponseStore.successor("/a/")) < 0).as(s)
+                    .isTrue();
+        }
+        for (String s : List.of("/a", "/a0", "/b/", "/")) {
+            assertThat(s.compareTo("/a/") >= 0 && s.compareTo(HazelcastResponseStore.successor("/a/")) < 0).as(s)
+                    .isFalse();
+        }
+    }
+
+    @Test
+    void mergeKeepsOtherVariantsNewestFirstAndDropsTheOldestWhenTooBig() {
+        Instant now = Instant.now();
+        StoredResponse en = variant("en", now, 100);
+        StoredResponse fr = variant("fr", now, 100);
+        StoredResponse expired = new StoredResponse(200, List.of(), java.nio.ByteBuffer.wrap(new byte[1]), now, now,
+                List.of(new Header("accept-language", "de")), List.of(), now, now.minusMillis(1));
+        assertThat(HazelcastResponseStore.merge(List.of(fr, expired), en, now, 1 << 20)).containsExactly(en, fr);
+        StoredResponse en2 = variant("en", now, 100);
+        assertThat(HazelcastResponseStore.merge(List.of(en, fr), en2, now, 1 << 20)).containsExactly(en2, fr);
+        long one = CacheEntryCodec.encodedSize(List.of(en2));
+        assertThat(HazelcastResponseStore.merge(List.of(en, fr), variant("it", now, 100), now, one + 10))
+                .hasSize(1);
+        List<StoredResponse> many = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            many.add(variant("l" + i, now, 1));
+        }
+        assertThat(HazelcastResponseStore.merge(many, en, now, 1 << 20)).hasSize(HazelcastResponseStore.MAX_VARIANTS)
+                .startsWith(en);
+    }
+
+    static StoredResponse variant(String lang, Instant now, int bodyBytes) {
+        return new StoredResponse(200, List.of(new Header("Content-Language", lang)),
+                java.nio.ByteBuffer.wrap(new byte[bodyBytes]), now, now, List.of(new Header("accept-language", lang)),
+                List.of(), now, now.plus(Duration.ofMinutes(1)));
+    }
+}
