@@ -786,10 +786,30 @@ public final class Exchange extends RoutedRequest implements RequestView {
         responseStarted = true;
         untrack();
         status = code;
-        HeadersMultiMap in = (HeadersMultiMap) res.headers();
+        HeadersMultiMap out = relayedHeaders((HeadersMultiMap) res.headers(),
+                res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
+        if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
+                && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
+            // The listener compresses whatever is not marked; identity marks what this route must not touch.
+            out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        }
+        a.keepAlive = HttpUtil.isKeepAlive(res);
+        downstream.head(code, out, method == HttpMethod.HEAD || code == 204 || code == 304);
+        return true;
+    }
+
+    /**
+     * The head of an answer relayed from a backend: its end-to-end fields, Via, the request id (the backend's own if
+     * it set one), the response side of the route's filters in reverse order, and HSTS.
+     */
+    private HeadersMultiMap relayedHeaders(MultiMap in, String viaProtocol) {
         HeadersMultiMap out = HeadersMultiMap.httpHeaders();
-        Forwarding.copyEndToEnd(in, out, false);
-        Forwarding.addVia(in, out, res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
+        if (in instanceof HeadersMultiMap h) {
+            Forwarding.copyEndToEnd(h, out, false);
+        } else {
+            Forwarding.copyEndToEnd(in, out, false);
+        }
+        Forwarding.addVia(in, out, viaProtocol);
         if (!out.contains(Forwarding.X_REQUEST_ID)) {
             out.set(Forwarding.X_REQUEST_ID, requestId);
         }
@@ -797,17 +817,10 @@ public final class Exchange extends RoutedRequest implements RequestView {
         for (int i = filters.size() - 1; i >= 0; i--) {
             filters.get(i).onResponse(this, out);
         }
-        if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
-                && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
-            // The listener compresses whatever is not marked; identity marks what this route must not touch.
-            out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
-        }
         if (handler.hsts != null) {
             out.set(Forwarding.STRICT_TRANSPORT_SECURITY, handler.hsts);
         }
-        a.keepAlive = HttpUtil.isKeepAlive(res);
-        downstream.head(code, out, method == HttpMethod.HEAD || code == 204 || code == 304);
-        return true;
+        return out;
     }
 
     private void responseEnd(Attempt a, LastHttpContent last) {
@@ -1205,18 +1218,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
             return;
         }
         status = code;
-        HeadersMultiMap out = HeadersMultiMap.httpHeaders();
-        Forwarding.copyEndToEnd(upstreamHeaders, out, false);
-        Forwarding.addVia(upstreamHeaders, out, "1.1");
-        if (!out.contains(Forwarding.X_REQUEST_ID)) {
-            out.set(Forwarding.X_REQUEST_ID, requestId);
-        }
-        for (int i = route.filters.size() - 1; i >= 0; i--) {
-            route.filters.get(i).onResponse(this, out);
-        }
-        if (handler.hsts != null) {
-            out.set(Forwarding.STRICT_TRANSPORT_SECURITY, handler.hsts);
-        }
+        HeadersMultiMap out = relayedHeaders(upstreamHeaders, "1.1");
         bytesOut = body.readableBytes();
         answered = true;
         downstream.answer(code, out, body, false);
