@@ -14,6 +14,9 @@ import dev.gatehouse.proxy.route.ProxyRuntime;
 
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.RouteConfig;
+import dev.gatehouse.proxy.cache.LocalMissCollapsing;
+import dev.gatehouse.proxy.cache.LocalResponseStore;
+import dev.gatehouse.proxy.cache.ResponseCache;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -83,6 +86,13 @@ public final class GatehouseProxy {
             observers.add(accessLog);
         }
         ExchangeObserver observer = ExchangeObserver.of(observers);
+        if (runtime.responseCache() == null) {
+            // No cluster store was given: this node caches in its own memory.
+            dev.gatehouse.config.CacheConfig c = config.shared().cache() != null ? config.shared().cache()
+                    : dev.gatehouse.config.CacheConfig.DEFAULT;
+            runtime.responseCache(new ResponseCache(new LocalResponseStore(c.maxSize().bytes(),
+                    c.maxEntrySize().bytes()), new LocalMissCollapsing(vertx)));
+        }
         int loops = eventLoops(vertx);
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
         HealthSignals health = new OutlierDetector(runtime);

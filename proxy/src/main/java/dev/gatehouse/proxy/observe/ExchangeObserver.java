@@ -25,6 +25,21 @@ public interface ExchangeObserver {
     default void completed(ExchangeRecord record) {
     }
 
+    /**
+     * A response of {@code route} was stored in the response cache ({@code bytes}: its body), or the store refused
+     * or failed it ({@code stored} false).
+     */
+    default void cacheStore(String route, boolean stored, long bytes) {
+    }
+
+    /** A miss of {@code route} waited for another request's fill instead of going to the origin. */
+    default void cacheCollapsed(String route) {
+    }
+
+    /** An unsafe request of {@code route} that succeeded invalidated {@code keys} cache keys (RFC 9111 §4.4). */
+    default void cacheInvalidated(String route, int keys) {
+    }
+
     /** Fans out to several observers. */
     static ExchangeObserver of(java.util.List<ExchangeObserver> observers) {
         if (observers.isEmpty()) {
@@ -53,6 +68,27 @@ public interface ExchangeObserver {
             public void completed(ExchangeRecord record) {
                 for (ExchangeObserver o : all) {
                     o.completed(record);
+                }
+            }
+
+            @Override
+            public void cacheStore(String route, boolean stored, long bytes) {
+                for (ExchangeObserver o : all) {
+                    o.cacheStore(route, stored, bytes);
+                }
+            }
+
+            @Override
+            public void cacheCollapsed(String route) {
+                for (ExchangeObserver o : all) {
+                    o.cacheCollapsed(route);
+                }
+            }
+
+            @Override
+            public void cacheInvalidated(String route, int keys) {
+                for (ExchangeObserver o : all) {
+                    o.cacheInvalidated(route, keys);
                 }
             }
         };

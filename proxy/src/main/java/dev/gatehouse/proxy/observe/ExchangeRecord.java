@@ -14,6 +14,9 @@ package dev.gatehouse.proxy.observe;
  * @param attempts      upstream attempts (0 when answered by the proxy itself)
  * @param error         the proxy error that produced the response, or {@code null}
  * @param traceparent   the W3C trace context sent upstream, or {@code null}
+ * @param cache         what the response cache did, as the access log's X-Cache style word ({@code HIT},
+ *                      {@code MISS}, {@code STALE}, {@code UPDATING}, {@code REVALIDATED}, {@code EXPIRED},
+ *                      {@code BYPASS}); {@code null} on a route without caching
  */
 public record ExchangeRecord(
         long startMillis,
@@ -33,5 +36,14 @@ public record ExchangeRecord(
         int attempts,
         String error,
         String userAgent,
-        String traceparent) {
+        String traceparent,
+        String cache) {
+
+    /** A record of a route without caching. */
+    public ExchangeRecord(long startMillis, long durationNanos, String listener, String requestId, String client,
+            String method, String path, String protocol, String route, String pool, String backend, int status,
+            long bytesIn, long bytesOut, int attempts, String error, String userAgent, String traceparent) {
+        this(startMillis, durationNanos, listener, requestId, client, method, path, protocol, route, pool, backend,
+                status, bytesIn, bytesOut, attempts, error, userAgent, traceparent, null);
+    }
 }

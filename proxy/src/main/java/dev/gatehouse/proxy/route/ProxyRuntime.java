@@ -40,6 +40,7 @@ public final class ProxyRuntime {
     private final BackendStates states = new BackendStates();
     private final FilterFactory filters;
     private final List<Consumer<Long>> listeners = new CopyOnWriteArrayList<>();
+    private volatile dev.gatehouse.proxy.cache.ResponseCache cache;
     private volatile ProbeAssignment probeAssignment = ProbeAssignment.ALL;
 
     public ProxyRuntime(SharedConfig initial, long version) {
@@ -49,6 +50,16 @@ public final class ProxyRuntime {
     public ProxyRuntime(SharedConfig initial, long version, FilterFactory filters) {
         this.filters = filters;
         apply(initial, version);
+    }
+
+    /** The node's response cache; {@link dev.gatehouse.proxy.GatehouseProxy} gives it a local one when unset. */
+    public dev.gatehouse.proxy.cache.ResponseCache responseCache() {
+        return cache;
+    }
+
+    /** Sets the node's response cache (the cluster's store); before the listeners start. */
+    public void responseCache(dev.gatehouse.proxy.cache.ResponseCache cache) {
+        this.cache = cache;
     }
 
     public RuntimeSnapshot current() {
