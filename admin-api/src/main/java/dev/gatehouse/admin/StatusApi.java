@@ -144,7 +144,7 @@ final class StatusApi {
                     "this node has no response cache; nothing to purge").exception();
         }
         String v = value.asText();
-        Future<Long> purged = switch (kind) {
+        Future<CachePort.Purged> purged = switch (kind) {
             case "key" -> cache.get().purgeKey(v);
             case "prefix" -> {
                 if (!v.startsWith("/")) {
@@ -155,10 +155,10 @@ final class StatusApi {
             default -> cache.get().purgeTag(v);
         };
         return purged.map(n -> {
-            ConfigWrites.auditPurge(ctx, kind, v, n);
+            ConfigWrites.auditPurge(ctx, kind, v, n.removed());
             ObjectNode o = Json.object();
             o.put(kind, v);
-            o.put("purged", n);
+            o.put("purged", n.removed());
             return Reply.json(o);
         });
     }

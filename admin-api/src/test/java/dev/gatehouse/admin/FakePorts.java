@@ -54,21 +54,28 @@ final class FakePorts {
                 new MemberStatus("node-2", "127.0.0.1:5702", false, config.current().version() - 1, "active")));
         CachePort cache = new CachePort() {
             @Override
-            public Future<Long> purgeKey(String key) {
+            public Future<Purged> purgeKey(String key) {
                 purges.add("key " + key);
-                return Future.succeededFuture(1L);
+                return Future.succeededFuture(new Purged(1L, List.of("node-1", "node-2"), 3));
             }
 
             @Override
-            public Future<Long> purgePrefix(String prefix) {
+            public Future<Purged> purgePrefix(String prefix) {
                 purges.add("prefix " + prefix);
-                return Future.succeededFuture(5L);
+                return Future.succeededFuture(new Purged(5L, List.of("node-1", "node-2"), 3));
             }
 
             @Override
-            public Future<Long> purgeTag(String tag) {
+            public Future<Purged> purgeTag(String tag) {
                 purges.add("tag " + tag);
-                return Future.succeededFuture(2L);
+                return Future.succeededFuture(new Purged(2L, List.of("node-1", "node-2"), 3));
+            }
+
+            @Override
+            public Future<Stats> stats() {
+                return Future.succeededFuture(new Stats(3, 3000, 9, 1, 256L << 20, 8L << 20, List.of(
+                        new MemberStats("node-1", 2, 2000, 1, 6, 1, 2, 0, 2, 2000, 5, 1, 0),
+                        new MemberStats("node-2", 1, 1000, 2, 3, 0, 1, 0, 1, 1000, 2, 0, 0))));
             }
         };
         MetricsPort metrics = accept -> new MetricsScrape("text/plain; version=0.0.4; charset=utf-8",
