@@ -242,6 +242,32 @@ class CachingIT {
     }
 
     @Test
+    void anUnsafeRequestOnARouteThatDoesNotCacheStillInvalidates() {
+        get("/c/inv2");
+        assertThat(get("/c/inv2").body()).isEqualTo("hello 1");
+        HttpResponse<String> del = send("DELETE", "/plain/x", "X-Unused", "1");
+        assertThat(del.headers().firstValue("Cache-Status")).isEmpty();
+        // The DELETE's Content-Location names the cached resource (same origin): it is invalidated (§4.4).
+        origin.put("/plain/del", (req, n) -> req.response().putHeader("Content-Location", "/c/inv2").end());
+        send("DELETE", "/plain/del");
+        await().atMost(Duration.ofSeconds(5)).until(() -> get("/c/inv2").body().equals("hello 2"));
+    }
+
+    @Test
+    void aFailedUnsafeRequestInvalidatesNothing() {
+        origin.put("/c/inv3", (req, n) -> {
+            if (req.method() == HttpMethod.POST) {
+                req.response().setStatusCode(500).end();
+            } else {
+                req.response().putHeader("Cache-Control", "max-age=60").end("kept " + n);
+            }
+        });
+        get("/c/inv3");
+        assertThat(send("POST", "/c/inv3").statusCode()).isEqualTo(500);
+        assertThat(get("/c/inv3").body()).isEqualTo("kept 1");
+    }
+
+    @Test
     void concurrentMissesOfOneKeyMakeOneOriginRequest() {
         origin.put("/c/collapse", (req, n) -> h.vertx.setTimer(300, t -> req.response()
                 .putHeader("Cache-Control", "max-age=60").end("collapsed " + n)));

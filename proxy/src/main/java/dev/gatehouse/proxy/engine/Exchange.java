@@ -12,6 +12,7 @@ import dev.gatehouse.proxy.filter.RequestView;
 import dev.gatehouse.proxy.route.RuntimeSnapshot;
 
 import dev.gatehouse.proxy.balance.Backend;
+import dev.gatehouse.proxy.cache.Invalidation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -292,6 +293,10 @@ public final class Exchange extends RoutedRequest implements RequestView {
             if (cache.begin()) {
                 return; // the cache answers, or goes forward when it has looked
             }
+        } else if (!Invalidation.isSafe(method.name()) && snapshot.routes().anyCaching() != null) {
+            // An unsafe request on a route that does not cache still invalidates what another route stored.
+            cache = CacheStage.of(this, snapshot.routes().anyCaching(), handler.runtime.responseCache(), false);
+            cache.begin();
         }
         forward();
     }
