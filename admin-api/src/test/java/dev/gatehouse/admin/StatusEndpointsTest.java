@@ -226,7 +226,8 @@ class StatusEndpointsTest {
         HttpResponse<Buffer> r = h.call(HttpMethod.GET, "/", null, null);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.getHeader("Content-Type")).startsWith("text/html");
-        assertThat(r.bodyAsString()).contains("<title>Gatehouse</title>", "/api/v1", "/health", "/config");
+        assertThat(r.bodyAsString()).contains("<title>Gatehouse</title>", "/api/v1", "/health", "/config",
+                "/api/v1/cache", "id=\"cache-ratio\"", "id=\"cache-members\"");
     }
 
     @Test
