@@ -54,7 +54,8 @@ class CacheConformanceIT {
     /** Fields the proxy adds to every answer, left out of the "same headers as" comparison. */
     static final List<String> PROXY_ADDED = List.of("age", "via", "cache-status", "x-request-id", "connection",
             "keep-alive");
-    static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
+            .withZone(ZoneOffset.UTC);
     static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z-]+)([+-]\\d+)?}");
 
     static Vertx vertx;
@@ -157,7 +158,9 @@ class CacheConformanceIT {
             r.origin = new ScriptedOrigin(vertx, r::resolve);
             GatehouseConfig config = ConfigParser.parse(config(c, r.origin.port()));
             ProxyRuntime runtime = new ProxyRuntime(config.shared(), 1);
-            r.store = new RecordingStore(new LocalResponseStore(256L << 20, 8L << 20));
+            dev.gatehouse.config.CacheConfig sizes = config.shared().cache() != null ? config.shared().cache()
+                    : dev.gatehouse.config.CacheConfig.DEFAULT;
+            r.store = new RecordingStore(new LocalResponseStore(sizes.maxSize().bytes(), sizes.maxEntrySize().bytes()));
             runtime.responseCache(new ResponseCache(r.store, new LocalMissCollapsing(vertx)));
             r.proxy = Await.result(GatehouseProxy.start(vertx, config, runtime, null));
             r.proxyPort.set(r.proxy.port("public"));
@@ -182,7 +185,15 @@ class CacheConformanceIT {
             c.route().fields().forEachRemaining(f -> cache.append(", ").append(f.getKey()).append(": ")
                     .append(f.getValue().asText()));
         }
-        return "listeners:\n  - { name: public, host: 127.0.0.1, port: 0 }\n"
+        StringBuilder global = new StringBuilder();
+        if (c.cache() != null) {
+            global.append("cache: { ");
+            c.cache().fields().forEachRemaining(f -> global.append(f.getKey()).append(": ")
+                    .append(f.getValue().asText()).append(", "));
+            global.setLength(global.length() - 2);
+            global.append(" }\n");
+        }
+        return global + "listeners:\n  - { name: public, host: 127.0.0.1, port: 0 }\n"
                 + "pools:\n  - name: origin\n    backends:\n      - { url: \"http://127.0.0.1:" + originPort + "\" }\n"
                 + "routes:\n  - name: cached\n    pool: origin\n    match: { path-prefix: / }\n"
                 + "    retries: { attempts: 1 }\n    cache: { " + cache + " }\n";
@@ -192,7 +203,8 @@ class CacheConformanceIT {
         if (step.has("origin")) {
             JsonNode o = step.get("origin");
             r.origin.add(new ScriptedOrigin.Rule(text(o, "method"), text(o, "path"), o.path("status").asInt(200),
-                    headerLines(o.get("headers"), s -> s), text(o, "body"), Math.round(o.path("delay").asDouble(0) * 1000),
+                    headerLines(o.get("headers"), s -> s), o.has("body-size") ? generated(o.get("body-size").asInt())
+                    : text(o, "body"), Math.round(o.path("delay").asDouble(0) * 1000),
                     o.path("validate").asBoolean(false), o.path("close").asBoolean(false),
                     o.path("chunked").asBoolean(false)));
         } else if (step.has("origin-down")) {
@@ -326,6 +338,9 @@ class CacheConformanceIT {
         }
         if (e.has("body") && !r.resolve(e.get("body").asText()).equals(res.text())) {
             errors.add("body \"" + r.resolve(e.get("body").asText()) + "\", got \"" + abbreviate(res.text()) + "\"");
+        }
+        if (e.has("body-length") && res.body().length != e.get("body-length").asInt()) {
+            errors.add("a body of " + e.get("body-length").asInt() + " bytes, got " + res.body().length);
         }
         if (e.has("body-not") && r.resolve(e.get("body-not").asText()).equals(res.text())) {
             errors.add("a body other than \"" + res.text() + "\"");
@@ -552,6 +567,15 @@ class CacheConformanceIT {
             }
         });
         return out;
+    }
+
+    /** A body of {@code n} bytes: the 36 digits and letters over and over. */
+    static String generated(int n) {
+        StringBuilder b = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            b.append("0123456789abcdefghijklmnopqrstuvwxyz".charAt(i % 36));
+        }
+        return b.toString();
     }
 
     private static String text(JsonNode n, String key) {

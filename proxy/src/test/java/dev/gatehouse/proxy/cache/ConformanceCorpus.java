@@ -28,18 +28,20 @@ final class ConformanceCorpus {
     static final String DIR = "cache-conformance";
 
     /** One case: {@code file} is its class of rules (the YAML file's name without extension). */
-    record Case(String file, String id, String rule, String rfc, String quote, JsonNode route, String knownFailure,
-                List<JsonNode> steps) {
+    record Case(String file, String id, String rule, String rfc, String quote, JsonNode route, JsonNode cache,
+                String knownFailure, List<JsonNode> steps) {
     }
 
-    static final Set<String> CASE_KEYS = Set.of("id", "rule", "rfc", "quote", "route", "known-failure", "steps");
+    static final Set<String> CASE_KEYS = Set.of("id", "rule", "rfc", "quote", "route", "cache", "known-failure",
+            "steps");
+    static final Set<String> CACHE_KEYS = Set.of("max-entry-size", "keep", "collapse-wait");
     static final Set<String> ROUTE_KEYS = Set.of("default-ttl", "store-set-cookie", "strip-cdn-cache-control");
     static final Set<String> STEP_KINDS = Set.of("origin", "request", "wait", "await", "origin-down");
-    static final Set<String> ORIGIN_KEYS = Set.of("method", "path", "status", "headers", "body", "delay", "validate",
-            "close", "chunked");
+    static final Set<String> ORIGIN_KEYS = Set.of("method", "path", "status", "headers", "body", "body-size", "delay",
+            "validate", "close", "chunked");
     static final Set<String> REQUEST_KEYS = Set.of("method", "path", "host", "headers", "body", "repeat");
     static final Set<String> AWAIT_KEYS = Set.of("origin-requests", "stores");
-    static final Set<String> EXPECT_KEYS = Set.of("status", "status-in", "body", "body-not", "headers",
+    static final Set<String> EXPECT_KEYS = Set.of("status", "status-in", "body", "body-not", "body-length", "headers",
             "cache-status", "origin-requests", "origin-request", "headers-as-request", "any-of");
     static final Set<String> ORIGIN_REQUEST_KEYS = Set.of("method", "uri", "headers");
     static final Set<String> HEADER_SPEC_KEYS = Set.of("absent", "present", "equals", "not", "matches", "min", "max");
@@ -92,6 +94,9 @@ final class ConformanceCorpus {
         if (c.has("route")) {
             keys(where + ".route", c.get("route"), ROUTE_KEYS);
         }
+        if (c.has("cache")) {
+            keys(where + ".cache", c.get("cache"), CACHE_KEYS);
+        }
         List<JsonNode> steps = new ArrayList<>();
         int i = 0;
         for (JsonNode s : c.get("steps")) {
@@ -109,9 +114,13 @@ final class ConformanceCorpus {
             String kind = kinds.get(0);
             keys(sw, s, kind.equals("request") ? Set.of("request", "expect") : Set.of(kind));
             switch (kind) {
-                case "origin" -> keys(sw + ".origin", s.get("origin"), ORIGIN_KEYS);
+                case "origin" -> {
+                    keys(sw + ".origin", s.get("origin"), ORIGIN_KEYS);
+                    textValues(sw + ".origin.headers", s.get("origin").get("headers"));
+                }
                 case "request" -> {
                     keys(sw + ".request", s.get("request"), REQUEST_KEYS);
+                    textValues(sw + ".request.headers", s.get("request").get("headers"));
                     if (s.has("expect")) {
                         expect(sw + ".expect", s.get("expect"));
                     }
@@ -128,7 +137,7 @@ final class ConformanceCorpus {
             steps.add(s);
         }
         return new Case(file, c.get("id").asText(), c.get("rule").asText(), c.get("rfc").asText(),
-                c.get("quote").asText(), c.get("route"), c.hasNonNull("known-failure")
+                c.get("quote").asText(), c.get("route"), c.get("cache"), c.hasNonNull("known-failure")
                 ? c.get("known-failure").asText() : null, List.copyOf(steps));
     }
 
@@ -168,6 +177,20 @@ final class ConformanceCorpus {
         });
     }
 
+    /** YAML reads yes, no, on, off as booleans: a header value must have been written as text. */
+    private static void textValues(String where, JsonNode headers) {
+        if (headers == null) {
+            return;
+        }
+        headers.fields().forEachRemaining(f -> {
+            for (JsonNode v : f.getValue().isArray() ? f.getValue() : List.of(f.getValue())) {
+                if (v.isBoolean() || v.isNull() || v.isContainerNode()) {
+                    throw new IllegalArgumentException(where + "." + f.getKey() + ": quote the value (" + v + ")");
+                }
+            }
+        });
+    }
+
     private static void keys(String where, JsonNode node, Set<String> allowed) {
         if (!node.isObject()) {
             throw new IllegalArgumentException(where + ": expected a mapping");
@@ -193,6 +216,7 @@ final class ConformanceCorpus {
         b.append("    -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false\n```\n\n");
         b.append("Regenerate this file with `./mvnw -q -B -o test -pl proxy -am -Dtest=CacheConformanceTableTest ");
         b.append("-Dconformance.write=true -Dsurefire.failIfNoSpecifiedTests=false`.\n\n");
+        b.append(FORMAT);
         long known = cases.stream().filter(c -> c.knownFailure() != null).count();
         b.append(cases.size()).append(" cases");
         if (known > 0) {
@@ -213,6 +237,56 @@ final class ConformanceCorpus {
         }
         return b.toString();
     }
+
+    /** How a case is written, for whoever adds one. */
+    static final String FORMAT = """
+            ## Writing a case
+
+            Each file under `proxy/src/test/resources/cache-conformance/` is a YAML list of cases, one per rule:
+
+            ```yaml
+            - id: store-get-200-max-age            # unique, kebab-case; the dynamic test's name
+              rule: A 200 response to GET with max-age is stored and reused
+              rfc: RFC 9111 §3                     # the section the rule comes from
+              quote: "A cache MUST NOT store ..."  # a short quote of the requirement
+              route: { default-ttl: 60s }          # optional: the route's cache settings (store-set-cookie, ...)
+              cache: { max-entry-size: 2KB }       # optional: the global cache section
+              known-failure: "..."                 # optional: a proxy failure not fixed yet (skipped; fails once it passes)
+              steps:
+                - origin: { status: 200, headers: { Cache-Control: max-age=60 }, body: hello }
+                - request: { path: /a }
+                  expect: { status: 200, body: hello, origin-requests: 1 }
+                - wait: 1.3                        # seconds of real time (at most 3.2)
+                - request: { path: /a, headers: { Cache-Control: max-stale=60 } }
+                  expect: { origin-requests: 1, cache-status: { hit: true } }
+            ```
+
+            Steps, in order:
+
+            - `origin`: from now on the origin answers requests matching `method` and `path` (both optional) with
+              `status`, `headers` (a list value sends several lines), `body` or `body-size` (generated bytes),
+              after `delay` seconds; `validate: true` makes it answer 304 to a matching If-None-Match /
+              If-Modified-Since; `chunked: true` sends the body chunked; `close: true` closes the connection
+              without answering. The newest matching rule answers.
+            - `origin-down: true`: the origin stops listening and closes its connections.
+            - `request`: `method` (GET), `path`, `host` (the Host field; default the proxy's address), `headers`,
+              `body`, `repeat` (send it n times, checking each); then `expect`.
+            - `wait`: seconds; `await`: `{origin-requests: n, stores: n}` waits (at most 5 s) for background work.
+
+            Expectations: `status`, `status-in`, `body`, `body-not`, `body-length`; `headers` (text: the lines
+            joined with ", " equal it; a list: exactly these lines; or `{absent, present, equals, not, matches, min,
+            max}`); `cache-status` (this cache's member: `hit`/`stored`/... true or false, `fwd: uri-miss`, or a
+            value spec; `fwd-status` defaults to the response's status when `fwd` is present, RFC 9211 §2.3);
+            `origin-requests` (how many requests the origin has seen, waiting up to 3 s for a background one);
+            `origin-request` (`method`, `uri`, `headers` of the last request the origin saw); `headers-as-request: n`
+            (the same header lines as the case's n-th response, except Age, Via, Cache-Status, X-Request-Id,
+            Connection, Keep-Alive); `any-of` (a list of expectations, one of which must hold).
+
+            Placeholders in values: `${port}`, `${authority}`, `${origin}` (the proxy as the client sees it),
+            `${date}`, `${date+N}`, `${date-N}` (an IMF-fixdate N seconds from now, taken when the value is sent).
+            Quote values YAML would read as booleans (`"yes"`).
+
+            """;
 
     private static String title(String file) {
         String name = file.replaceFirst("^\\d+-", "").replace('-', ' ');
