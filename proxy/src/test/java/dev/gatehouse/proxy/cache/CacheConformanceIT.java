@@ -196,7 +196,8 @@ class CacheConformanceIT {
         return global + "listeners:\n  - { name: public, host: 127.0.0.1, port: 0 }\n"
                 + "pools:\n  - name: origin\n    backends:\n      - { url: \"http://127.0.0.1:" + originPort + "\" }\n"
                 + "routes:\n  - name: cached\n    pool: origin\n    match: { path-prefix: / }\n"
-                + "    retries: { attempts: 1 }\n    cache: { " + cache + " }\n";
+                + "    retries: { attempts: 1 }\n    cache: { " + cache + " }\n"
+                + (c.routeTimeout() != null ? "    timeout: " + c.routeTimeout() + "\n" : "");
     }
 
     private static void step(Run r, int n, JsonNode step) {
@@ -232,6 +233,10 @@ class CacheConformanceIT {
             }
         } else {
             JsonNode q = step.get("request");
+            if (q.has("parallel")) {
+                parallel(r, n, step, q.get("parallel").asInt());
+                return;
+            }
             int repeat = q.path("repeat").asInt(1);
             for (int i = 0; i < repeat; i++) {
                 WireClient.Response res = request(r, q);
@@ -244,6 +249,51 @@ class CacheConformanceIT {
                     }
                 }
             }
+        }
+    }
+
+    /** {@code count} copies of the request at once (each on its own connection), each response checked. */
+    private static void parallel(Run r, int n, JsonNode step, int count) {
+        JsonNode q = step.get("request");
+        String method = q.path("method").asText("GET");
+        String host = "127.0.0.1:" + r.proxyPort.get();
+        int seenBefore = r.origin.seen.size();
+        int putsBefore = r.store.putsStarted.get();
+        int removesBefore = r.store.removesStarted.get();
+        ExecutorService senders = Executors.newFixedThreadPool(count);
+        try {
+            List<Future<WireClient.Response>> sent = new ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < count; i++) {
+                sent.add(senders.submit(() -> {
+                    go.await();
+                    return WireClient.exchange(r.proxyPort.get(), method, r.resolve(q.get("path").asText()), host,
+                            headerLines(q.get("headers"), r::resolve), null);
+                }));
+            }
+            go.countDown();
+            List<WireClient.Response> responses = new ArrayList<>();
+            for (Future<WireClient.Response> f : sent) {
+                responses.add(f.get(30, TimeUnit.SECONDS));
+            }
+            settle(r, method, responses.get(0), seenBefore, putsBefore, removesBefore);
+            for (WireClient.Response res : responses) {
+                r.responses.add(res);
+                if (step.has("expect")) {
+                    List<String> errors = new ArrayList<>();
+                    expect(r, step.get("expect"), res, errors);
+                    if (!errors.isEmpty()) {
+                        throw new AssertionError(report(r, n, errors, res));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError(r.c.id() + ": a parallel request failed: " + e, e);
+        } finally {
+            senders.shutdownNow();
         }
     }
 

@@ -28,18 +28,18 @@ final class ConformanceCorpus {
     static final String DIR = "cache-conformance";
 
     /** One case: {@code file} is its class of rules (the YAML file's name without extension). */
-    record Case(String file, String id, String rule, String rfc, String quote, JsonNode route, JsonNode cache,
-                String knownFailure, List<JsonNode> steps) {
+    record Case(String file, String id, String rule, String rfc, String quote, JsonNode route, String routeTimeout,
+                JsonNode cache, String knownFailure, List<JsonNode> steps) {
     }
 
-    static final Set<String> CASE_KEYS = Set.of("id", "rule", "rfc", "quote", "route", "cache", "known-failure",
-            "steps");
+    static final Set<String> CASE_KEYS = Set.of("id", "rule", "rfc", "quote", "route", "route-timeout", "cache",
+            "known-failure", "steps");
     static final Set<String> CACHE_KEYS = Set.of("max-entry-size", "keep", "collapse-wait");
     static final Set<String> ROUTE_KEYS = Set.of("default-ttl", "store-set-cookie", "strip-cdn-cache-control");
     static final Set<String> STEP_KINDS = Set.of("origin", "request", "wait", "await", "origin-down");
     static final Set<String> ORIGIN_KEYS = Set.of("method", "path", "status", "headers", "body", "body-size", "delay",
             "validate", "close", "chunked");
-    static final Set<String> REQUEST_KEYS = Set.of("method", "path", "host", "headers", "body", "repeat");
+    static final Set<String> REQUEST_KEYS = Set.of("method", "path", "host", "headers", "body", "repeat", "parallel");
     static final Set<String> AWAIT_KEYS = Set.of("origin-requests", "stores");
     static final Set<String> EXPECT_KEYS = Set.of("status", "status-in", "body", "body-not", "body-length", "headers",
             "cache-status", "origin-requests", "origin-request", "headers-as-request", "any-of");
@@ -137,7 +137,8 @@ final class ConformanceCorpus {
             steps.add(s);
         }
         return new Case(file, c.get("id").asText(), c.get("rule").asText(), c.get("rfc").asText(),
-                c.get("quote").asText(), c.get("route"), c.get("cache"), c.hasNonNull("known-failure")
+                c.get("quote").asText(), c.get("route"), c.hasNonNull("route-timeout") ? c.get("route-timeout").asText() : null,
+                c.get("cache"), c.hasNonNull("known-failure")
                 ? c.get("known-failure").asText() : null, List.copyOf(steps));
     }
 
@@ -250,6 +251,7 @@ final class ConformanceCorpus {
               rfc: RFC 9111 §3                     # the section the rule comes from
               quote: "A cache MUST NOT store ..."  # a short quote of the requirement
               route: { default-ttl: 60s }          # optional: the route's cache settings (store-set-cookie, ...)
+              route-timeout: 1s                    # optional: the route's timeout (default 30s)
               cache: { max-entry-size: 2KB }       # optional: the global cache section
               known-failure: "..."                 # optional: a proxy failure not fixed yet (skipped; fails once it passes)
               steps:
@@ -270,7 +272,8 @@ final class ConformanceCorpus {
               without answering. The newest matching rule answers.
             - `origin-down: true`: the origin stops listening and closes its connections.
             - `request`: `method` (GET), `path`, `host` (the Host field; default the proxy's address), `headers`,
-              `body`, `repeat` (send it n times, checking each); then `expect`.
+              `body`, `repeat` (send it n times, checking each), `parallel` (n at once, checking each); then
+              `expect`.
             - `wait`: seconds; `await`: `{origin-requests: n, stores: n}` waits (at most 5 s) for background work.
 
             Expectations: `status`, `status-in`, `body`, `body-not`, `body-length`; `headers` (text: the lines
