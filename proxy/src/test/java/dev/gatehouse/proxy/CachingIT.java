@@ -219,6 +219,37 @@ class CachingIT {
     }
 
     @Test
+    void staleIfErrorServesTheStaleResponseWhenTheOriginDropsTheConnection() throws Exception {
+        origin.put("/c/sie-reset", (req, n) -> {
+            if (n == 1) {
+                req.response().putHeader("Cache-Control", "max-age=1, stale-if-error=60").end("kept");
+            } else {
+                req.connection().close();
+            }
+        });
+        get("/c/sie-reset");
+        Thread.sleep(2100);
+        HttpResponse<String> r = get("/c/sie-reset");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("kept");
+        assertThat(status(r)).contains("fwd=stale").contains("detail=stale-if-error");
+    }
+
+    @Test
+    void mustRevalidateIsNeverServedStaleOnError() throws Exception {
+        origin.put("/c/mr", (req, n) -> {
+            if (n == 1) {
+                req.response().putHeader("Cache-Control", "max-age=1, must-revalidate, stale-if-error=60").end("x");
+            } else {
+                req.response().setStatusCode(503).end("down");
+            }
+        });
+        get("/c/mr");
+        Thread.sleep(2100);
+        assertThat(get("/c/mr").statusCode()).isEqualTo(503);
+    }
+
+    @Test
     void staleWhileRevalidateAnswersAtOnceAndRefreshesInTheBackground() throws Exception {
         origin.put("/c/swr", (req, n) -> req.response()
                 .putHeader("Cache-Control", "max-age=1, stale-while-revalidate=60").end("v" + n));
@@ -239,6 +270,32 @@ class CachingIT {
         HttpResponse<String> post = send("POST", "/c/inv");
         assertThat(post.statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(5)).until(() -> get("/c/inv").body().equals("hello 3"));
+    }
+
+    @Test
+    void anUnsafeRequestOnARouteThatDoesNotCacheStillInvalidates() {
+        get("/c/inv2");
+        assertThat(get("/c/inv2").body()).isEqualTo("hello 1");
+        HttpResponse<String> del = send("DELETE", "/plain/x", "X-Unused", "1");
+        assertThat(del.headers().firstValue("Cache-Status")).isEmpty();
+        // The DELETE's Content-Location names the cached resource (same origin): it is invalidated (§4.4).
+        origin.put("/plain/del", (req, n) -> req.response().putHeader("Content-Location", "/c/inv2").end());
+        send("DELETE", "/plain/del");
+        await().atMost(Duration.ofSeconds(5)).until(() -> get("/c/inv2").body().equals("hello 2"));
+    }
+
+    @Test
+    void aFailedUnsafeRequestInvalidatesNothing() {
+        origin.put("/c/inv3", (req, n) -> {
+            if (req.method() == HttpMethod.POST) {
+                req.response().setStatusCode(500).end();
+            } else {
+                req.response().putHeader("Cache-Control", "max-age=60").end("kept " + n);
+            }
+        });
+        get("/c/inv3");
+        assertThat(send("POST", "/c/inv3").statusCode()).isEqualTo(500);
+        assertThat(get("/c/inv3").body()).isEqualTo("kept 1");
     }
 
     @Test

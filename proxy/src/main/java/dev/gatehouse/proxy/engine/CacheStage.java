@@ -60,6 +60,8 @@ final class CacheStage {
     private final CacheControl requestCc;
     /** Background refresh of a stale entry (no client waits for it). */
     private final boolean refresh;
+    /** False when only invalidating for an unsafe request on a route that does not cache: nothing else shows. */
+    private final boolean routeCaches;
     private String key;
     CacheStatus cacheStatus;
 
@@ -98,6 +100,7 @@ final class CacheStage {
         this.refresh = refresh;
         this.head = x.method() == HttpMethod.HEAD;
         this.requestCc = CacheControl.request(x.headers());
+        this.routeCaches = x.route.caching == caching;
     }
 
     /**
@@ -300,6 +303,8 @@ final class CacheStage {
             out.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
         }
         out.set("Age", Long.toString(p.freshness.age(now)));
+        // The request id is this request's, not the one the origin echoed when the response was stored.
+        out.set(Forwarding.X_REQUEST_ID, x.requestId());
         decorate(out);
         x.serveStored(code, out, body, bodiless);
     }
@@ -395,7 +400,7 @@ final class CacheStage {
      * being stored (its conditionals were not sent upstream), replaced by the head of a 304.
      */
     HeadersMultiMap downstreamHead(int code, HeadersMultiMap out) {
-        if (cacheStatus == null) {
+        if (cacheStatus == null || !routeCaches) {
             return out;
         }
         if (fetching && code == 200 && upstreamHeaders != null
@@ -553,6 +558,9 @@ final class CacheStage {
 
     /** The X-Cache word for the access log. */
     String summary() {
+        if (!routeCaches) {
+            return null;
+        }
         return cacheStatus == null ? CacheStatus.Summary.BYPASS.name() : cacheStatus.summary().name();
     }
 

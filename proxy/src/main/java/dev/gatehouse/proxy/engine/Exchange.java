@@ -12,6 +12,7 @@ import dev.gatehouse.proxy.filter.RequestView;
 import dev.gatehouse.proxy.route.RuntimeSnapshot;
 
 import dev.gatehouse.proxy.balance.Backend;
+import dev.gatehouse.proxy.cache.Invalidation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -287,19 +288,27 @@ public final class Exchange extends RoutedRequest implements RequestView {
             }
             return;
         }
+        // The route's deadline runs from here: a cache lookup or a collapsed wait that hangs is bounded by it too.
+        deadlineNanos = startNanos + route.timeoutMillis * 1_000_000L;
         if (route.caching != null) {
+            handler.track(this);
             cache = CacheStage.of(this, route.caching, handler.runtime.responseCache(), refresh);
             if (cache.begin()) {
                 return; // the cache answers, or goes forward when it has looked
             }
+        } else if (!Invalidation.isSafe(method.name()) && snapshot.routes().anyCaching() != null) {
+            // An unsafe request on a route that does not cache still invalidates what another route stored.
+            cache = CacheStage.of(this, snapshot.routes().anyCaching(), handler.runtime.responseCache(), false);
+            cache.begin();
         }
         forward();
     }
 
     /** Phase 4-5: backend selection and the upstream request, under the route's deadline. */
     void forward() {
-        deadlineNanos = startNanos + route.timeoutMillis * 1_000_000L;
-        handler.track(this);
+        if (!inFlight) {
+            handler.track(this);
+        }
         attempt();
     }
 
