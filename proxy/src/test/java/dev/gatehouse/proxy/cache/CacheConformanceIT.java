@@ -9,6 +9,8 @@ import dev.gatehouse.proxy.cache.ConformanceCorpus.Case;
 import dev.gatehouse.proxy.route.ProxyRuntime;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicContainer;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -330,21 +333,18 @@ class CacheConformanceIT {
         until(() -> r.store.inFlight.get() == 0, 3_000);
     }
 
-    /** Polls {@code condition} every few milliseconds for at most {@code millis}; its last value. */
+    /** Whether {@code condition} holds within {@code millis} (polled every few milliseconds). */
     private static boolean until(BooleanSupplier condition, long millis) {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return condition.getAsBoolean();
-            }
+        if (millis <= 0 || condition.getAsBoolean()) {
+            return condition.getAsBoolean();
         }
-        return true;
+        try {
+            Awaitility.await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                    .atMost(Duration.ofMillis(millis)).until(condition::getAsBoolean);
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return condition.getAsBoolean();
+        }
     }
 
     private static void check(Run r, int n, boolean ok, String what) {

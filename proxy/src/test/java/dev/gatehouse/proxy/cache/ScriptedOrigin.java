@@ -7,6 +7,10 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -140,11 +144,20 @@ final class ScriptedOrigin {
         }
         String ims = req.headers().get("If-Modified-Since");
         if (ims != null && lastModified != null) {
-            Instantiated since = Instantiated.of(ims);
-            Instantiated modified = Instantiated.of(lastModified);
-            return since != null && modified != null && !modified.instant.isAfter(since.instant);
+            Instant since = httpDate(ims);
+            Instant modified = httpDate(lastModified);
+            return since != null && modified != null && !modified.isAfter(since);
         }
         return false;
+    }
+
+    /** An HTTP-date (IMF-fixdate), or null. */
+    private static Instant httpDate(String s) {
+        try {
+            return ZonedDateTime.parse(s.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     private static String strip(String tag) {
@@ -158,17 +171,5 @@ final class ScriptedOrigin {
             }
         }
         return null;
-    }
-
-    /** An IMF-fixdate parsed, or null. */
-    private record Instantiated(java.time.Instant instant) {
-        static Instantiated of(String s) {
-            try {
-                return new Instantiated(java.time.ZonedDateTime.parse(s.trim(),
-                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            } catch (java.time.format.DateTimeParseException e) {
-                return null;
-            }
-        }
     }
 }
