@@ -484,6 +484,11 @@ final class CacheStage {
         }
         // §4.3.4: the stored response with the 304's fields, fresh again from the time of the 304.
         MultiMap merged = Validators.merge(stale.headers, upstreamHeaders);
+        // Age counts from the validation (RFC 9111 §5.1): the stored response's old Age goes, the 304's own stays.
+        merged.remove("Age");
+        if (upstreamHeaders.contains("Age")) {
+            merged.set("Age", upstreamHeaders.get("Age"));
+        }
         CacheControl responseCc = CacheControl.response(merged);
         Freshness f = Freshness.of(stale.stored.status(), merged, responseCc, Instant.ofEpochMilli(requestTimeMillis),
                 Instant.ofEpochMilli(responseTimeMillis), caching.heuristic);
