@@ -13,7 +13,9 @@ import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
+import com.hazelcast.internal.nearcache.NearCache;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import dev.gatehouse.config.CacheConfig;
@@ -39,7 +41,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <ul>
  *   <li>One synchronous backup, no asynchronous one: a member that dies loses no entry.</li>
- *   <li>A near cache on every member (BINARY, invalidated on change, at most {@code cache.near-cache-max-entries}
+ *   <li>A near cache on every member (OBJECT, invalidated on change, at most {@code cache.near-cache-max-entries}
  *       entries, evicted by the same policy as the map), so hot entries are read without a network hop.</li>
  *   <li>{@code cache.max-size} bounds the map with Hazelcast's {@code USED_HEAP_SIZE}, which is per member and
  *       counts what the member holds of the map: its primary copies, the backups of other members' entries, and
@@ -56,8 +58,10 @@ import java.util.concurrent.atomic.LongAdder;
  *       cache and acknowledges.</li>
  * </ul>
  *
- * <p>Members must be configured with {@link #configure} before they start. Reads complete on the caller's context
- * (verification runs where the value arrives: on the caller's thread for a near-cache hit); writes, purges and
+ * <p>Members must be configured with {@link #configure} before they start. Reads complete on the caller's context. A
+ * near-cache hit is answered on the caller's thread with an already completed future, and costs a verification and
+ * a decode only the first time this member sees that value ({@link ReadMemo}); other reads verify where the value
+ * arrives (a Hazelcast thread). Bodies are read-only views of the verified array, never copies. Writes, purges and
  * statistics run on Vert.x worker threads. The store holds nothing but the member's map and executor: it needs no
  * closing, and stops working when the member shuts down (calls then fail, which the cache treats as misses).
  *
@@ -70,6 +74,8 @@ final class HazelcastResponseStore implements ResponseStore {
     static final String EXECUTOR = "gatehouse.cache.tasks";
     /** Where {@link #configure} leaves this member's {@link Counters} ({@link Config#getUserContext()}). */
     static final String COUNTERS = "gatehouse.cache.counters";
+    /** Where {@link #configure} leaves this member's {@link ReadMemo}. */
+    static final String MEMO = "gatehouse.cache.memo";
     /** Variants kept under one primary key; the oldest go first. */
     static final int MAX_VARIANTS = 32;
     /** Above this many keys a purge clears the members' near caches instead of listing the keys. */
@@ -83,6 +89,8 @@ final class HazelcastResponseStore implements ResponseStore {
     private final SharedValues values;
     private final long maxEntryBytes;
     private final Counters counters;
+    private final ReadMemo memo;
+    private final NearCache<Object, Object> nearCache;
 
     /**
      * @throws IllegalStateException when {@code hz} was not configured by {@link #configure}
@@ -93,7 +101,10 @@ final class HazelcastResponseStore implements ResponseStore {
         this.values = values;
         this.maxEntryBytes = cache.maxEntrySize().bytes();
         this.counters = counters(hz);
+        this.memo = memo(hz);
         this.map = hz.getMap(MAP);
+        // Hazelcast has no public API for a member's own near cache; this proxy type is its implementation.
+        this.nearCache = map instanceof NearCachedMapProxyImpl<?, ?> near ? near.getNearCache() : null;
     }
 
     /**
@@ -105,8 +116,9 @@ final class HazelcastResponseStore implements ResponseStore {
      */
     static Config configure(Config config, CacheConfig cache, int plannedMembers) {
         EvictionPolicy policy = cache.eviction() == CacheConfig.Eviction.LFU ? EvictionPolicy.LFU : EvictionPolicy.LRU;
+        // OBJECT: the near cache hands back the same array until it is invalidated, which ReadMemo relies on.
         NearCacheConfig near = new NearCacheConfig(MAP)
-                .setInMemoryFormat(InMemoryFormat.BINARY)
+                .setInMemoryFormat(InMemoryFormat.OBJECT)
                 .setInvalidateOnChange(true)
                 .setCacheLocalEntries(true)
                 .setEvictionConfig(new EvictionConfig().setEvictionPolicy(policy)
@@ -124,11 +136,15 @@ final class HazelcastResponseStore implements ResponseStore {
                 .addIndexConfig(new IndexConfig(IndexType.HASH, "tags"))
                 .addIndexConfig(new IndexConfig(IndexType.SORTED, "__key"));
         config.addMapConfig(map);
+        // Miss-collapsing claims: a few small entries living no longer than collapse-wait.
+        config.addMapConfig(new MapConfig(HazelcastMissCollapsing.MAP).setBackupCount(1).setAsyncBackupCount(0)
+                .setStatisticsEnabled(false));
         config.getSerializationConfig().addDataSerializableFactory(CacheOperations.FACTORY_ID,
                 CacheOperations.FACTORY);
         // Invalidations reach other members' near caches as each change happens, not in batches every 10 s.
         config.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
         config.getUserContext().put(COUNTERS, new Counters());
+        config.getUserContext().put(MEMO, new ReadMemo(cache.nearCacheMaxEntries()));
         return config;
     }
 
@@ -148,6 +164,10 @@ final class HazelcastResponseStore implements ResponseStore {
         return counters;
     }
 
+    static ReadMemo memo(HazelcastInstance hz) {
+        return hz.getUserContext().get(MEMO) instanceof ReadMemo m ? m : new ReadMemo(1);
+    }
+
     @Override
     public long maxEntryBytes() {
         return maxEntryBytes;
@@ -155,6 +175,11 @@ final class HazelcastResponseStore implements ResponseStore {
 
     @Override
     public Future<List<StoredResponse>> get(String primaryKey) {
+        if (nearCache != null && nearCache.get(primaryKey) instanceof byte[] cached) {
+            // A near-cache hit, answered here on the caller's thread. Not through getAsync: on a hit it wraps the
+            // cached value in a future that completes on Hazelcast's async executor, a thread hop per read.
+            return Future.succeededFuture(open(primaryKey, cached));
+        }
         Context ctx = vertx.getOrCreateContext();
         return Future.fromCompletionStage(map.getAsync(primaryKey).thenApply(v -> open(primaryKey, v)), ctx);
     }
@@ -175,6 +200,7 @@ final class HazelcastResponseStore implements ResponseStore {
 
     @Override
     public Future<Boolean> remove(String primaryKey) {
+        memo.drop(primaryKey);
         Context ctx = vertx.getOrCreateContext();
         return Future.fromCompletionStage(map.deleteAsync(primaryKey), ctx);
     }
@@ -221,24 +247,46 @@ final class HazelcastResponseStore implements ResponseStore {
 
     // ---- reads -----------------------------------------------------------------------------------------------
 
+    /**
+     * The live variants of {@code value}, read under {@code key}. A value is verified and decoded once per instance:
+     * the near cache keeps values as objects, so it hands back the same array until Hazelcast invalidates it, and
+     * {@link ReadMemo} keeps what that array decoded to. Any other array (a fresh read, a changed entry) is
+     * verified and decoded, and replaces the memo.
+     */
     private List<StoredResponse> open(String key, byte[] value) {
         if (value == null) {
+            memo.drop(key);
             counters.misses.increment();
             return List.of();
         }
-        List<StoredResponse> variants;
-        try {
-            variants = CacheEntryCodec.decode(values.seal, MAP, key, value);
-        } catch (ClusterSeal.Rejected e) {
-            counters.rejected.increment();
-            counters.misses.increment();
-            values.reject(MAP, key, e.getMessage());
-            // Dropped, but only this value: a valid one written meanwhile stays.
-            vertx.executeBlocking(() -> map.remove(key, value), false);
-            return List.of();
+        ReadMemo.Decoded d = memo.get(key, value);
+        if (d == null) {
+            List<StoredResponse> variants;
+            try {
+                variants = CacheEntryCodec.decode(values.seal, MAP, key, value);
+            } catch (ClusterSeal.Rejected e) {
+                memo.drop(key);
+                counters.rejected.increment();
+                counters.misses.increment();
+                values.reject(MAP, key, e.getMessage());
+                // Dropped, but only this value: a valid one written meanwhile stays.
+                vertx.executeBlocking(() -> map.remove(key, value), false);
+                return List.of();
+            }
+            d = new ReadMemo.Decoded(value, variants);
+            memo.put(key, d);
         }
-        Instant now = Instant.now();
-        List<StoredResponse> live = variants.stream().filter(v -> v.keepUntil().isAfter(now)).toList();
+        long now = System.currentTimeMillis();
+        if (now < d.firstExpiry()) {
+            counters.hits.increment();
+            return d.variants();
+        }
+        List<StoredResponse> live = new ArrayList<>(d.variants().size());
+        for (StoredResponse v : d.variants()) {
+            if (v.keepUntil().toEpochMilli() > now) {
+                live.add(v);
+            }
+        }
         (live.isEmpty() ? counters.misses : counters.hits).increment();
         return live;
     }

@@ -190,6 +190,60 @@ class HazelcastResponseStoreIT {
     }
 
     @Test
+    @Order(3)
+    void aNearCacheHitIsAnsweredAtOnceFromWhatWasVerifiedBefore() {
+        String key = "GET http://x/memo";
+        join(stores.get(0).put(key, response("y".repeat(64 * 1024))));
+        HazelcastResponseStore b = stores.get(1);
+        List<StoredResponse> first = join(b.get(key)); // fills B's near cache
+        List<StoredResponse> second = join(b.get(key)); // the near cache's array: verified and decoded once more
+
+        io.vertx.core.Future<List<StoredResponse>> hit = b.get(key);
+
+        assertThat(hit.isComplete()).as("completed before get returned").isTrue();
+        assertThat(hit.result()).isSameAs(second).isEqualTo(first);
+        assertThat(hit.result().get(0).body().isReadOnly()).isTrue();
+        assertThat(hit.result().get(0).body().remaining()).isEqualTo(64 * 1024);
+    }
+
+    @Test
+    @Order(3)
+    void aChangedEntryIsReadAgainNotServedFromWhatWasDecodedBefore() {
+        String key = "GET http://x/changing";
+        join(stores.get(0).put(key, response("v1")));
+        for (int i = 0; i < 3; i++) {
+            assertThat(join(stores.get(1).get(key))).extracting(HazelcastResponseStoreIT::body).containsExactly("v1");
+        }
+
+        join(stores.get(2).put(key, response("v2")));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(join(stores.get(1).get(key)))
+                .extracting(HazelcastResponseStoreIT::body).containsExactly("v2"));
+
+        assertThat(join(stores.get(0).remove(key))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(join(stores.get(1).get(key))).isEmpty());
+    }
+
+    @Test
+    @Order(3)
+    void aTamperedCopyOfAVerifiedValueIsRejected() {
+        String key = "GET http://x/tampered";
+        join(stores.get(0).put(key, response("genuine")));
+        for (int i = 0; i < 3; i++) { // verified once, then served from what was decoded
+            assertThat(join(stores.get(1).get(key))).hasSize(1);
+        }
+        IMap<String, byte[]> map = members.get(0).getMap(HazelcastResponseStore.MAP);
+        byte[] altered = map.get(key).clone();
+        altered[altered.length - 40] ^= 1; // a byte of the body
+        double before = values.get(1).rejectedCount(HazelcastResponseStore.MAP);
+
+        map.put(key, altered);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(join(stores.get(1).get(key))).isEmpty());
+        assertThat(values.get(1).rejectedCount(HazelcastResponseStore.MAP)).isGreaterThan(before);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !map.containsKey(key));
+    }
+
+    @Test
     @Order(4)
     void purgeByKeyLeavesNoCopyOnAnyMember() {
         String key = "GET http://x/purge-me";
