@@ -284,7 +284,7 @@ final class CacheOperations {
                 // An OBJECT near cache does not weigh its values; the memo holds the same arrays.
                 nc == null ? 0 : Math.max(nc.getOwnedEntryMemoryCost(), HazelcastResponseStore.memo(hz).bytes()),
                 nc == null ? 0 : nc.getHits(), nc == null ? 0 : nc.getMisses(),
-                nc == null ? 0 : nc.getEvictions(), nc == null ? 0 : nc.getInvalidations()
+                nc == null ? 0 : nc.getEvictions(), nc == null ? 0 : nc.getInvalidations(), s.getEvictionCount()
             };
         }
 

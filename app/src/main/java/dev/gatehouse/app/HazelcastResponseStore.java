@@ -19,6 +19,7 @@ import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import dev.gatehouse.config.CacheConfig;
+import dev.gatehouse.proxy.cache.CacheKey;
 import dev.gatehouse.proxy.cache.ResponseStore;
 import dev.gatehouse.proxy.cache.StoredResponse;
 import io.vertx.core.Context;
@@ -34,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
 
 /**
  * The response cache's storage on Hazelcast: one partitioned map, {@value #MAP}, from primary key to the signed
@@ -74,6 +76,8 @@ final class HazelcastResponseStore implements ResponseStore {
     static final String EXECUTOR = "gatehouse.cache.tasks";
     /** Where {@link #configure} leaves this member's {@link Counters} ({@link Config#getUserContext()}). */
     static final String COUNTERS = "gatehouse.cache.counters";
+    /** Where {@link #configure} leaves the {@link CacheConfig} this member's map was configured with. */
+    static final String STORAGE = "gatehouse.cache.storage";
     /** Where {@link #configure} leaves this member's {@link ReadMemo}. */
     static final String MEMO = "gatehouse.cache.memo";
     /** Variants kept under one primary key; the oldest go first. */
@@ -87,7 +91,8 @@ final class HazelcastResponseStore implements ResponseStore {
     private final HazelcastInstance hz;
     private final IMap<String, byte[]> map;
     private final SharedValues values;
-    private final long maxEntryBytes;
+    /** Read live: {@code cache.max-entry-size} of the node's current shared config. */
+    private final java.util.function.LongSupplier maxEntryBytes;
     private final Counters counters;
     private final ReadMemo memo;
     private final NearCache<Object, Object> nearCache;
@@ -96,10 +101,19 @@ final class HazelcastResponseStore implements ResponseStore {
      * @throws IllegalStateException when {@code hz} was not configured by {@link #configure}
      */
     HazelcastResponseStore(Vertx vertx, HazelcastInstance hz, SharedValues values, CacheConfig cache) {
+        this(vertx, hz, values, () -> cache.maxEntrySize().bytes());
+    }
+
+    /**
+     * @param maxEntryBytes the largest entry stored, read at every put (so a config change applies at once)
+     * @throws IllegalStateException when {@code hz} was not configured by {@link #configure}
+     */
+    HazelcastResponseStore(Vertx vertx, HazelcastInstance hz, SharedValues values,
+                           java.util.function.LongSupplier maxEntryBytes) {
         this.vertx = vertx;
         this.hz = hz;
         this.values = values;
-        this.maxEntryBytes = cache.maxEntrySize().bytes();
+        this.maxEntryBytes = maxEntryBytes;
         this.counters = counters(hz);
         this.memo = memo(hz);
         this.map = hz.getMap(MAP);
@@ -144,6 +158,7 @@ final class HazelcastResponseStore implements ResponseStore {
         // Invalidations reach other members' near caches as each change happens, not in batches every 10 s.
         config.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
         config.getUserContext().put(COUNTERS, new Counters());
+        config.getUserContext().put(STORAGE, cache);
         config.getUserContext().put(MEMO, new ReadMemo(cache.nearCacheMaxEntries()));
         return config;
     }
@@ -164,13 +179,22 @@ final class HazelcastResponseStore implements ResponseStore {
         return counters;
     }
 
+    /**
+     * The storage settings this member's map runs with ({@code max-size}, {@code eviction}, {@code
+     * near-cache-max-entries}): those given to {@link #configure} when it started, whatever the shared config says
+     * now.
+     */
+    CacheConfig storage() {
+        return hz.getUserContext().get(STORAGE) instanceof CacheConfig c ? c : CacheConfig.DEFAULT;
+    }
+
     static ReadMemo memo(HazelcastInstance hz) {
         return hz.getUserContext().get(MEMO) instanceof ReadMemo m ? m : new ReadMemo(1);
     }
 
     @Override
     public long maxEntryBytes() {
-        return maxEntryBytes;
+        return maxEntryBytes.getAsLong();
     }
 
     @Override
@@ -187,9 +211,10 @@ final class HazelcastResponseStore implements ResponseStore {
     @Override
     public Future<Void> put(String primaryKey, StoredResponse response) {
         long size = CacheEntryCodec.encodedSize(List.of(response));
-        if (size > maxEntryBytes) {
+        long max = maxEntryBytes();
+        if (size > max) {
             counters.refused.increment();
-            return Future.failedFuture(new Refused("entry of " + size + " bytes (max-entry-size: " + maxEntryBytes
+            return Future.failedFuture(new Refused("entry of " + size + " bytes (max-entry-size: " + max
                     + ")"));
         }
         return vertx.executeBlocking(() -> {
@@ -218,6 +243,55 @@ final class HazelcastResponseStore implements ResponseStore {
         return purge(prefixPredicate(prefix));
     }
 
+    /**
+     * Drops the entries of every scheme and host whose path starts with {@code pathPrefix} (e.g. {@code /img/}), from
+     * the map and every near cache: what the admin API's prefix purge means. The prefix is normalised as keys are
+     * ({@link CacheKey}). Selected by a regular expression over whole keys on the members owning them (a scan, not
+     * an index: a key's path follows its host), anchored after the authority, so a host containing the prefix's
+     * text does not match.
+     */
+    Future<Purge> purgePathPrefix(String pathPrefix) {
+        return purge(pathPrefixPredicate(pathPrefix));
+    }
+
+    /** Keys ({@code METHOD scheme://authority/path?query}) whose path starts with {@code pathPrefix}. */
+    static Predicate<String, byte[]> pathPrefixPredicate(String pathPrefix) {
+        return Predicates.regex("__key", pathPrefixRegex(pathPrefix));
+    }
+
+    /** The regular expression (matched against whole keys) of {@link #pathPrefixPredicate}. */
+    static String pathPrefixRegex(String pathPrefix) {
+        if (!pathPrefix.startsWith("/")) {
+            throw new IllegalArgumentException("prefix \"" + pathPrefix + "\" must start with /");
+        }
+        String base = CacheKey.primary("GET", "http", "h", "");
+        String normal = CacheKey.primary("GET", "http", "h", pathPrefix).substring(base.length() - 1);
+        if (pathPrefix.endsWith("/") && !normal.endsWith("/")) {
+            normal += "/"; // "/a/./" normalises to "/a/": keep the boundary the caller asked for
+        }
+        return "(?s)[^ ]+ [a-z][a-z0-9+.\\-]*://[^/?#]*" + Pattern.quote(normal) + ".*";
+    }
+
+    /** The cache key of an absolute URL ({@code https://host/path?query}) as the engine keys a GET of it. */
+    static String keyOf(String url) {
+        int sep = url.indexOf("://");
+        if (sep <= 0 || !url.substring(0, sep).matches("[A-Za-z][A-Za-z0-9+.\\-]*")) {
+            throw new IllegalArgumentException("\"" + url + "\" is not an absolute URL (https://host/path?query)");
+        }
+        String scheme = url.substring(0, sep);
+        String rest = url.substring(sep + 3);
+        int end = 0;
+        while (end < rest.length() && "/?#".indexOf(rest.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = rest.substring(0, end);
+        if (authority.isEmpty() || authority.chars().anyMatch(c -> c <= ' ')) {
+            throw new IllegalArgumentException("\"" + url + "\" has no host");
+        }
+        String target = rest.substring(end);
+        return CacheKey.primary("GET", scheme, authority, target.startsWith("/") ? target : "/" + target);
+    }
+
     @Override
     public Future<Purge> purgeTag(String tag) {
         return purge(Predicates.equal("tags", tag));
@@ -234,7 +308,7 @@ final class HazelcastResponseStore implements ResponseStore {
                 long[] n = answer(e.getKey(), e.getValue(), deadline);
                 if (n != null) {
                     members.add(new MemberStats(CacheOperations.name(e.getKey()), n[0], n[1], n[2], n[3], n[4], n[5],
-                            n[6], n[7], n[8], n[9], n[10], n[11], n[12], n[13]));
+                            n[6], n[7], n[8], n[9], n[10], n[11], n[12], n[13], n[14]));
                 }
             }
             members.sort(java.util.Comparator.comparing(MemberStats::member));
@@ -307,7 +381,7 @@ final class HazelcastResponseStore implements ResponseStore {
                 }
             }
             Instant now = Instant.now();
-            List<StoredResponse> merged = merge(existing, response, now, maxEntryBytes);
+            List<StoredResponse> merged = merge(existing, response, now, maxEntryBytes());
             long ttl = merged.stream().mapToLong(v -> v.keepUntil().toEpochMilli()).max().orElse(0)
                     - now.toEpochMilli();
             if (ttl <= 0) {
@@ -446,15 +520,33 @@ final class HazelcastResponseStore implements ResponseStore {
         }
     }
 
-    /** One member: its primary entries and their cost, backups it holds, its lookups, its near cache. */
+    /**
+     * One member: its primary entries and their cost, backups it holds, its lookups, its near cache, and the entries
+     * evicted there for {@code max-size}.
+     */
     record MemberStats(String member, long ownedEntries, long ownedBytes, long backupEntries, long hits, long misses,
                        long rejected, long stored, long refused, long nearCacheEntries, long nearCacheBytes,
                        long nearCacheHits, long nearCacheMisses, long nearCacheEvictions,
-                       long nearCacheInvalidations) {
+                       long nearCacheInvalidations, long evictions) {
+    }
+
+    /** This member's primary entries (a gauge). */
+    long localEntries() {
+        return map.getLocalMapStats().getOwnedEntryCount();
+    }
+
+    /** What this member's primary entries cost, in bytes (a gauge). */
+    long localBytes() {
+        return map.getLocalMapStats().getOwnedEntryMemoryCost();
+    }
+
+    /** Entries this member evicted for {@code max-size} since it started (a counter). */
+    long localEvictions() {
+        return map.getLocalMapStats().getEvictionCount();
     }
 
     @Override
     public String toString() {
-        return "HazelcastResponseStore[" + MAP + ", max-entry-size " + maxEntryBytes + "]";
+        return "HazelcastResponseStore[" + MAP + ", max-entry-size " + maxEntryBytes() + "]";
     }
 }

@@ -152,6 +152,11 @@ class HazelcastResponseStoreIT {
         assertThat(stats.entries()).isGreaterThanOrEqualTo(2);
         assertThat(stats.bytes()).isPositive();
         assertThat(stats.hitRatio()).isPositive();
+        dev.gatehouse.admin.CachePort.Stats viaPort = join(new ClusterCachePort(stores.get(0)).stats());
+        assertThat(viaPort.members()).hasSize(3);
+        assertThat(viaPort.maxBytes()).isEqualTo(CACHE.maxSize().bytes());
+        assertThat(viaPort.maxEntryBytes()).isEqualTo(CACHE.maxEntrySize().bytes());
+        assertThat(viaPort.members()).allSatisfy(m -> assertThat(m.evictions()).isZero());
     }
 
     @Test
@@ -283,6 +288,47 @@ class HazelcastResponseStoreIT {
                 assertThat(join(s.get(k))).as(k).hasSize(gone ? 0 : 1);
             }
         }
+    }
+
+    @Test
+    @Order(5)
+    void purgeByPathPrefixTakesThatPathOnEveryHostAndSchemeOnly() {
+        List<String> gone = List.of("GET http://pp-a/img/1.png", "GET https://pp-b:8443/img/x/y?z=1",
+                "GET https://pp-c/img");
+        List<String> kept = List.of("GET https://img.pp-d/other", "GET http://pp-a/static/img/1.png",
+                "GET https://pp-e/im", "GET https://pp-f/?/img");
+        for (String k : concat(gone, kept)) {
+            join(stores.get(0).put(k, response(k)));
+            join(stores.get(1).get(k));
+            join(stores.get(1).get(k)); // in B's near cache and memo
+        }
+
+        ResponseStore.Purge purge = join(stores.get(2).purgePathPrefix("/img"));
+
+        assertThat(purge.removed()).isEqualTo(gone.size());
+        assertThat(purge.acknowledgedBy()).containsExactlyElementsOf(allMemberIds());
+        for (HazelcastResponseStore s : stores) { // no waiting: acknowledged means dropped everywhere
+            for (String k : gone) {
+                assertThat(join(s.get(k))).as(k).isEmpty();
+            }
+            for (String k : kept) {
+                assertThat(join(s.get(k))).as(k).hasSize(1);
+            }
+        }
+        // The admin API's view: an absolute URL for a key, with the time it took.
+        ClusterCachePort port = new ClusterCachePort(stores.get(1));
+        dev.gatehouse.admin.CachePort.Purged one = join(port.purgeKey("https://IMG.pp-d:443/other"));
+        assertThat(one.removed()).isEqualTo(1);
+        assertThat(one.acknowledgedBy()).containsExactlyElementsOf(allMemberIds());
+        assertThat(one.millis()).isNotNegative();
+        assertThat(join(stores.get(0).get("GET https://img.pp-d/other"))).isEmpty();
+        assertThat(join(port.purgePrefix("/static/")).removed()).isEqualTo(1);
+    }
+
+    static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     @Test
