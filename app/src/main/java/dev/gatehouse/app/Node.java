@@ -11,6 +11,7 @@ import dev.gatehouse.proxy.GatehouseProxy;
 import dev.gatehouse.proxy.cache.LocalMissCollapsing;
 import dev.gatehouse.proxy.cache.LocalResponseStore;
 import dev.gatehouse.proxy.cache.ResponseCache;
+import dev.gatehouse.proxy.observe.CacheFigures;
 import dev.gatehouse.proxy.route.ProxyRuntime;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * One Gatehouse node: Vert.x, its Hazelcast membership, the versioned shared config, the data plane and the
@@ -99,8 +101,6 @@ final class Node {
                     SharedConfigStore store = SharedConfigStore.open(vertx, hz, values, runtime, dataDir, start,
                             config.shared());
                     HealthSync.start(hz, values, runtime);
-                    // Before the listeners start: the engine takes the cache from the runtime when it deploys.
-                    HazelcastResponseStore cacheStore = responseCache(vertx, hz, values, runtime, storage, config);
                     Observability observability;
                     try {
                         observability = Observability.start(metrics, config, runtime, hz);
@@ -109,6 +109,9 @@ final class Node {
                         hz.shutdown();
                         throw e;
                     }
+                    // Before the listeners start: the engine takes the cache from the runtime when it deploys.
+                    HazelcastResponseStore cacheStore = responseCache(vertx, hz, values, runtime, storage,
+                            observability);
                     return new Object[] {hz, runtime, store, observability, cacheStore};
                 }, false)
                 .compose(parts -> {
@@ -152,7 +155,7 @@ final class Node {
         }
         String nodeName = hz.getLocalEndpoint().getUuid().toString();
         AdminPorts ports = new AdminPorts(store, new HealthView(runtime, nodeName), new ClusterView(vertx, hz, values),
-                Optional.ofNullable(cacheStore).map(ClusterCachePort::new), metrics, () -> {
+                Optional.ofNullable(cacheStore).map(c -> stats.metered(new ClusterCachePort(c))), metrics, () -> {
                     List<String> notReady = new ArrayList<>();
                     if (!hz.getLifecycleService().isRunning()) {
                         notReady.add("cluster: not running");
@@ -190,13 +193,14 @@ final class Node {
      */
     private static HazelcastResponseStore responseCache(Vertx vertx, HazelcastInstance hz, SharedValues values,
                                                         ProxyRuntime runtime, CacheConfig storage,
-                                                        GatehouseConfig config) {
+                                                        Observability observability) {
         CacheConfig agreed = runtime.config().cache() != null ? runtime.config().cache() : CacheConfig.DEFAULT;
         if (storage == null) {
-            LOG.info("client mode: the response cache is this node's own (in memory, max-size {} bytes), not shared"
-                    + " with the cluster; purges reach this node only", agreed.maxSize().bytes());
-            runtime.responseCache(new ResponseCache(new LocalResponseStore(agreed.maxSize().bytes(),
-                    agreed.maxEntrySize().bytes()), new LocalMissCollapsing(vertx)));
+            LOG.info("client mode: the response cache is this node's own (in memory, max-size {}), not shared with"
+                    + " the cluster; misses are collapsed on this node only", agreed.maxSize());
+            LocalResponseStore local = new LocalResponseStore(agreed.maxSize().bytes(), agreed.maxEntrySize().bytes());
+            runtime.responseCache(new ResponseCache(local, new LocalMissCollapsing(vertx)));
+            observability.cacheFigures(figures(local::entries, local::bytes, local::evictions));
             return null;
         }
         if (!agreed.maxSize().equals(storage.maxSize()) || agreed.eviction() != storage.eviction()
@@ -211,7 +215,27 @@ final class Node {
             return (now != null ? now : CacheConfig.DEFAULT).maxEntrySize().bytes();
         });
         runtime.responseCache(new ResponseCache(store, new HazelcastMissCollapsing(vertx, hz)));
+        observability.cacheFigures(figures(store::localEntries, store::localBytes, store::localEvictions));
         return store;
+    }
+
+    private static CacheFigures figures(LongSupplier entries, LongSupplier bytes, LongSupplier evictions) {
+        return new CacheFigures() {
+            @Override
+            public long entries() {
+                return entries.getAsLong();
+            }
+
+            @Override
+            public long bytes() {
+                return bytes.getAsLong();
+            }
+
+            @Override
+            public long evictions() {
+                return evictions.getAsLong();
+            }
+        };
     }
 
     /**
