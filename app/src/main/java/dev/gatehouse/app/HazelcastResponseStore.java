@@ -54,10 +54,11 @@ import java.util.regex.Pattern;
  *   <li>Every value is signed with the cluster secret and bound to its key; one that does not verify is counted
  *       ({@code gatehouse_cluster_rejected_values_total{structure="gatehouse.cache"}}), logged, removed, and
  *       never served.</li>
- *   <li>Purges select entries on the members that own them: by key directly, by prefix through a sorted index on
- *       the key, by tag through a hash index on the {@code tags} attribute ({@link CacheTagsExtractor}, which
- *       reads the tags listed at the head of each value). Then every member drops the purged keys from its near
- *       cache and acknowledges.</li>
+ *   <li>Purges select entries on the members that own them: by key directly, by key prefix through a sorted index
+ *       on the key, by path prefix (every scheme and host) through a regular expression over the keys (a scan), by
+ *       tag through a hash index on the {@code tags} attribute ({@link CacheTagsExtractor}, which reads the tags
+ *       listed at the head of each value). Then every member drops the purged keys from its near cache (and its
+ *       {@link ReadMemo}) and acknowledges.</li>
  * </ul>
  *
  * <p>Members must be configured with {@link #configure} before they start. Reads complete on the caller's context. A
