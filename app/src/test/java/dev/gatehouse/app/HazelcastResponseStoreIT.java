@@ -424,7 +424,8 @@ class HazelcastResponseStoreIT {
     @Order(9)
     void anEntryIsDroppedWhenItsLastVariantNeedNotBeKept() {
         String key = "GET http://x/short";
-        join(stores.get(0).put(key, response("brief", List.of(), List.of(), Duration.ofMillis(1500))));
+        // Long enough for the put and the read to finish first on a loaded machine.
+        join(stores.get(0).put(key, response("brief", List.of(), List.of(), Duration.ofSeconds(4))));
         assertThat(join(stores.get(1).get(key))).hasSize(1);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(join(stores.get(1).get(key))).isEmpty());
         join(stores.get(0).put(key, response("already stale", List.of(), List.of(), Duration.ofMillis(-10))));
