@@ -286,7 +286,7 @@ final class CacheStage {
             body = Unpooled.EMPTY_BUFFER;
         } else {
             out = x.relayedHeaders(p.headers, "1.1");
-            body = Unpooled.wrappedBuffer(p.body.duplicate());
+            body = p.content();
             if (code == 200 && x.headers().contains(RANGE)) {
                 Ranges.Answer a = Ranges.answer(method, x.headers(), p.headers, length, now);
                 if (a.status() == 206) {
@@ -296,6 +296,7 @@ final class CacheStage {
                 } else if (a.status() == 416) {
                     code = 416;
                     out.set("Content-Range", a.contentRange());
+                    body.release();
                     body = Unpooled.EMPTY_BUFFER;
                 }
             }
@@ -683,6 +684,35 @@ final class CacheStage {
             this.freshness = Freshness.of(stored.status(), h, CacheControl.response(h), stored.requestTime(),
                     stored.responseTime(), caching.heuristic);
             this.body = stored.body();
+        }
+
+        /** A copy of the body in direct memory, written to sockets as it is; owned by the loop's slot. */
+        ByteBuf direct;
+
+        int makeDirect() {
+            int n = body.remaining();
+            ByteBuf d = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(n, n);
+            d.writeBytes(body.duplicate());
+            direct = d;
+            return n;
+        }
+
+        /** Gives up the direct copy (responses still being written keep their own references); its size. */
+        int releaseDirect() {
+            ByteBuf d = direct;
+            if (d == null) {
+                return 0;
+            }
+            direct = null;
+            int n = d.readableBytes();
+            d.release();
+            return n;
+        }
+
+        /** The body to send: a retained view of the direct copy, or the stored bytes wrapped. */
+        ByteBuf content() {
+            ByteBuf d = direct;
+            return d != null ? d.retainedDuplicate() : Unpooled.wrappedBuffer(body.duplicate());
         }
     }
 }
