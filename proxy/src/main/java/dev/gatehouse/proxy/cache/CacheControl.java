@@ -130,6 +130,10 @@ public final class CacheControl {
         Builder b = new Builder(CACHE_CONTROL);
         for (String member : members) {
             int eq = member.indexOf('=');
+            if (eq > 0 && (Fields.isOws(member.charAt(eq - 1))
+                    || (eq + 1 < member.length() && Fields.isOws(member.charAt(eq + 1))))) {
+                continue; // "max-age =5" and "max-age= 5" are not the grammar (no whitespace around '='): ignored
+            }
             String name = (eq < 0 ? member : Fields.trimOws(member.substring(0, eq))).toLowerCase(Locale.ROOT);
             String arg = null;
             if (eq >= 0) {

@@ -40,7 +40,8 @@ public final class HttpDate {
         if (value == null) {
             return null;
         }
-        String v = Fields.trimOws(value);
+        // RFC 9111 §4.2: caches match day, month and zone names case-insensitively.
+        String v = canonicalCase(Fields.trimOws(value));
         try {
             Instant i = imfFixdate(v);
             if (i == null) {
@@ -53,6 +54,34 @@ public final class HttpDate {
         } catch (DateTimeException | NumberFormatException e) {
             return null;
         }
+    }
+
+    /** Each run of letters as "Xxx" ("GMT" upper-case), the case the date grammar spells its names in. */
+    static String canonicalCase(String v) {
+        StringBuilder b = null;
+        int i = 0;
+        while (i < v.length()) {
+            char c = v.charAt(i);
+            if (!Character.isLetter(c)) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < v.length() && Character.isLetter(v.charAt(end))) {
+                end++;
+            }
+            String word = v.substring(i, end);
+            String canon = word.equalsIgnoreCase("GMT") ? "GMT"
+                    : Character.toUpperCase(word.charAt(0)) + word.substring(1).toLowerCase(Locale.ROOT);
+            if (!canon.equals(word)) {
+                if (b == null) {
+                    b = new StringBuilder(v);
+                }
+                b.replace(i, end, canon);
+            }
+            i = end;
+        }
+        return b == null ? v : b.toString();
     }
 
     // "Sun, 06 Nov 1994 08:49:37 GMT"

@@ -46,7 +46,7 @@ class FreshnessTest {
             "200|Expires: Thursday, 01-Jan-26 00:01:40 GMT|100",       // RFC 850 form (§5.6.7)
             "200|Expires: Thu Jan  1 00:01:40 2026|100",               // asctime form
             "200|Expires: Thu, 01 Jan 2026 00:01:40 UTC|0",            // not GMT: invalid
-            "200|Expires: thu, 01 jan 2026 00:01:40 GMT|0",            // HTTP-date is case-sensitive
+            "200|Expires: thu, 01 jan 2026 00:01:40 GMT|100",          // names in any case (RFC 9111 §4.2)
             "200|Cache-Control: max-age=abc ^ Expires: {T+100}|0",     // invalid max-age: stale, not Expires
             "200|Cache-Control: max-age=0 ^ Last-Modified: {T-100000}|0",
             "200|Cache-Control: no-cache ^ Expires: {T+100}|100",
