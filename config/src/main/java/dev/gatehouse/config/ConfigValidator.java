@@ -292,20 +292,6 @@ public final class ConfigValidator {
         }
         boolean nearOk = c.nearCacheMaxEntries() >= 1 && c.nearCacheMaxEntries() <= 10_000_000;
         between("cache.near-cache-max-entries", c.nearCacheMaxEntries(), 1, 10_000_000, "1-10000000");
-        // Until the engine uses the cache, only the defaults (which earlier versions wrote into every stored
-        // configuration) pass, so those still load. Lift this block when the cache is wired.
-        if (sizeOk && !c.maxSize().equals(CacheConfig.DEFAULT.maxSize())) {
-            add("cache.max-size", CACHE_UNAVAILABLE);
-        }
-        if (entryOk && !c.maxEntrySize().equals(CacheConfig.DEFAULT.maxEntrySize())) {
-            add("cache.max-entry-size", CACHE_UNAVAILABLE);
-        }
-        if (c.eviction() != CacheConfig.DEFAULT.eviction()) {
-            add("cache.eviction", CACHE_UNAVAILABLE);
-        }
-        if (nearOk && !c.nearCacheMaxEntries().equals(CacheConfig.DEFAULT.nearCacheMaxEntries())) {
-            add("cache.near-cache-max-entries", CACHE_UNAVAILABLE);
-        }
     }
 
     private void pool(String p, PoolConfig pool, Map<String, String> names) {
@@ -386,14 +372,6 @@ public final class ConfigValidator {
 
     private void route(String p, RouteConfig r, Map<String, String> names, Set<String> pools) {
         name(p, r.name(), names, "route");
-        if (r.cache() != null) {
-            if (r.cache().enabled()) {
-                add(p + ".cache.enabled", CACHE_UNAVAILABLE);
-            }
-            if (!r.cache().defaultTtl().isZero()) {
-                add(p + ".cache.default-ttl", CACHE_UNAVAILABLE);
-            }
-        }
         if (r.pool() == null) {
             add(p + ".pool", "required");
         } else if (poolNamesKnown && !pools.contains(r.pool())) {

@@ -23,6 +23,11 @@ public final class Invalidation {
     private Invalidation() {
     }
 
+    /** Whether {@code method} is safe (RFC 9110 §9.2.1): it never invalidates. */
+    public static boolean isSafe(String method) {
+        return SAFE.contains(method);
+    }
+
     /** The primary keys to invalidate, target first; empty for safe methods and error or informational statuses. */
     public static List<String> keys(String method, int status, String scheme, String authority, String pathAndQuery,
             MultiMap responseHeaders) {

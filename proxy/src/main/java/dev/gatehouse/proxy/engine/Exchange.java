@@ -12,6 +12,7 @@ import dev.gatehouse.proxy.filter.RequestView;
 import dev.gatehouse.proxy.route.RuntimeSnapshot;
 
 import dev.gatehouse.proxy.balance.Backend;
+import dev.gatehouse.proxy.cache.Invalidation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -72,6 +73,11 @@ public final class Exchange extends RoutedRequest implements RequestView {
     private String traceparent;
     private boolean traceContinued;
     private JsonObject claims;
+
+    /** The route's response cache stage; {@code null} on a route that does not cache. */
+    private CacheStage cache;
+    /** A background refresh of a stale cache entry: no client waits for it. */
+    boolean refresh;
 
     /** How many of the route's filters let the request through: the proxy's own answers pass back through them. */
     private int filtersPassed;
@@ -282,9 +288,34 @@ public final class Exchange extends RoutedRequest implements RequestView {
             }
             return;
         }
+        if (route.caching != null) {
+            cache = CacheStage.of(this, route.caching, handler.runtime.responseCache(), refresh);
+            if (cache.begin()) {
+                return; // the cache answers, or goes forward when it has looked
+            }
+        } else if (!Invalidation.isSafe(method.name()) && snapshot.routes().anyCaching() != null) {
+            // An unsafe request on a route that does not cache still invalidates what another route stored.
+            cache = CacheStage.of(this, snapshot.routes().anyCaching(), handler.runtime.responseCache(), false);
+            cache.begin();
+        }
+        forward();
+    }
+
+    /** Phase 4-5: backend selection and the upstream request, under the route's deadline. */
+    void forward() {
         deadlineNanos = startNanos + route.timeoutMillis * 1_000_000L;
         handler.track(this);
         attempt();
+    }
+
+    /** Whether the request has a body (a cache never answers one). */
+    boolean hasRequestBody() {
+        return hasBody;
+    }
+
+    /** The normalised path with the query: the target the cache keys. */
+    String pathAndQuery() {
+        return path + query(downstream.uri());
     }
 
     private boolean isWebSocketUpgrade() {
@@ -542,6 +573,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
         for (int i = 0; i < filters.size(); i++) {
             filters.get(i).onUpstreamRequest(this, out);
         }
+        if (cache != null) {
+            cache.upstreamRequest(out);
+        }
         c.bodilessResponse(method == HttpMethod.HEAD);
         Channel ch = c.channel;
         ByteBuf up = Http1Encoding.request(ch.alloc(), method.toNetty(), upstreamUri, out);
@@ -734,6 +768,13 @@ public final class Exchange extends RoutedRequest implements RequestView {
                 responseEnd(a, last);
                 return;
             }
+            if (cache != null) {
+                cache.body(content.content());
+                if (cache.takeover || cache.suppressBody) {
+                    content.release();
+                    return;
+                }
+            }
             bytesOut += content.content().readableBytes();
             downstream.body(content.content());
             if (!downstream.writable()) {
@@ -786,6 +827,11 @@ public final class Exchange extends RoutedRequest implements RequestView {
         responseStarted = true;
         untrack();
         status = code;
+        a.keepAlive = HttpUtil.isKeepAlive(res);
+        if (cache != null && cache.responseHead(code, res.headers() instanceof HeadersMultiMap hm ? hm
+                : HeadersMultiMap.httpHeaders().addAll(res.headers()))) {
+            return true; // the cache answers from what it stored once this response is drained
+        }
         HeadersMultiMap out = relayedHeaders((HeadersMultiMap) res.headers(),
                 res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
         if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
@@ -793,8 +839,16 @@ public final class Exchange extends RoutedRequest implements RequestView {
             // The listener compresses whatever is not marked; identity marks what this route must not touch.
             out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
         }
-        a.keepAlive = HttpUtil.isKeepAlive(res);
-        downstream.head(code, out, method == HttpMethod.HEAD || code == 204 || code == 304);
+        boolean bodiless = method == HttpMethod.HEAD || code == 204 || code == 304;
+        if (cache != null) {
+            out = cache.downstreamHead(code, out);
+            if (cache.suppressBody) {
+                code = 304;
+                bodiless = true;
+                status = 304;
+            }
+        }
+        downstream.head(code, out, bodiless);
         return true;
     }
 
@@ -802,7 +856,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
      * The head of an answer relayed from a backend: its end-to-end fields, Via, the request id (the backend's own if
      * it set one), the response side of the route's filters in reverse order, and HSTS.
      */
-    private HeadersMultiMap relayedHeaders(MultiMap in, String viaProtocol) {
+    HeadersMultiMap relayedHeaders(MultiMap in, String viaProtocol) {
         HeadersMultiMap out = HeadersMultiMap.httpHeaders();
         if (in instanceof HeadersMultiMap h) {
             Forwarding.copyEndToEnd(h, out, false);
@@ -824,6 +878,13 @@ public final class Exchange extends RoutedRequest implements RequestView {
     }
 
     private void responseEnd(Attempt a, LastHttpContent last) {
+        if (cache != null) {
+            cache.body(last.content());
+            if (cache.takeover || cache.suppressBody) {
+                last.release();
+                last = LastHttpContent.EMPTY_LAST_CONTENT;
+            }
+        }
         bytesOut += last.content().readableBytes();
         // The connection goes back first: ending the response may close the client's stream at once (HTTP/2), which
         // must find nothing left to cut off.
@@ -836,8 +897,50 @@ public final class Exchange extends RoutedRequest implements RequestView {
             a.bodyOpen = false;
             c.discard();
         }
+        if (cache != null && cache.takeover) {
+            cache.takenOver();
+            return;
+        }
         answered = true;
         downstream.end(last.content(), last.trailingHeaders());
+        downstream.flush();
+        if (cache != null) {
+            cache.responseEnd();
+        }
+        complete();
+    }
+
+    /**
+     * Answers from the response cache: a head the cache made from a stored response (end-to-end fields, Via,
+     * request id, the response filters, Age and Cache-Status already in {@code out}) and its body.
+     */
+    void serveStored(int code, HeadersMultiMap out, ByteBuf body, boolean bodiless) {
+        if (done) {
+            body.release();
+            return;
+        }
+        if (downstream.headSent()) {
+            body.release();
+            closeAfter = true;
+            downstream.abort();
+            complete();
+            return;
+        }
+        if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
+                && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
+            out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+        }
+        untrack();
+        responseStarted = true;
+        status = code;
+        if (bodiless) {
+            body.release();
+            body = Unpooled.EMPTY_BUFFER;
+        }
+        bytesOut = body.readableBytes();
+        answered = true;
+        downstream.head(code, out, bodiless);
+        downstream.end(body, io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
         downstream.flush();
         complete();
     }
@@ -1023,6 +1126,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     /** A failure becomes the client's answer. */
     public void fail(ProxyError error, String detail) {
+        if (cache != null && !downstream.headSent() && cache.answersError(error)) {
+            return; // stale-if-error: a stale response answers instead
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} {} {}: {}", requestId, method, downstream.uri(), detail);
         }
@@ -1119,6 +1225,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
         if (hedge != null) {
             hedge.abandon();
         }
+        if (cache != null) {
+            cache.finished();
+        }
         finished();
         downstream.finished(this, closeAfter || clientGone);
     }
@@ -1155,7 +1264,8 @@ public final class Exchange extends RoutedRequest implements RequestView {
                 handler.listener.name(), requestId, clientAddress(), method.name(), path != null ? path
                 : rawPathOrUri(), downstream.protocol(), route == null ? null : route.name,
                 route == null ? null : route.pool.name, backend == null ? null : backend.id(), s, bytesIn, bytesOut,
-                attempts, error, headers.get(HttpHeaders.USER_AGENT), traceparent));
+                attempts, error, headers.get(HttpHeaders.USER_AGENT), traceparent,
+                cache == null ? null : cache.summary()));
     }
 
     private String rawPathOrUri() {

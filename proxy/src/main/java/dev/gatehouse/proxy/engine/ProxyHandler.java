@@ -97,5 +97,18 @@ public final class ProxyHandler {
         }
     }
 
+    /** Stored responses prepared to answer from, by identity: direct-mapped, one slot per hash (this loop only). */
+    private final CacheStage.Prepared[] prepared = new CacheStage.Prepared[1024];
 
+    /** {@code stored} ready to answer from: prepared once while the store hands out the same instance. */
+    CacheStage.Prepared prepared(dev.gatehouse.proxy.cache.StoredResponse stored,
+            dev.gatehouse.proxy.route.RouteCaching caching) {
+        int slot = System.identityHashCode(stored) & (prepared.length - 1);
+        CacheStage.Prepared p = prepared[slot];
+        if (p == null || p.stored != stored || p.caching != caching) {
+            p = new CacheStage.Prepared(stored, caching);
+            prepared[slot] = p;
+        }
+        return p;
+    }
 }

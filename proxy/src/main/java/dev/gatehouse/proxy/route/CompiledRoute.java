@@ -36,6 +36,8 @@ public final class CompiledRoute {
     public final long perTryTimeoutNanos;
     public final long retryBackoffMillis;
     public final boolean compression;
+    /** The route's use of the response cache; {@code null} when it does not cache. */
+    public final RouteCaching caching;
     private final String[] exactHosts;
     private final String[] wildcardSuffixes;
     private final String pathPrefix;
@@ -47,6 +49,11 @@ public final class CompiledRoute {
 
     @SuppressWarnings("unchecked")
     CompiledRoute(RouteConfig config, BackendPool pool, List<ProxyFilter> filters) {
+        this(config, pool, filters, null);
+    }
+
+    CompiledRoute(RouteConfig config, BackendPool pool, List<ProxyFilter> filters, dev.gatehouse.config.CacheConfig cache) {
+        this.caching = RouteCaching.of(config.cache(), cache);
         this.config = config;
         this.name = config.name();
         this.pool = pool;

@@ -110,7 +110,7 @@ public final class ProxyRuntime {
             // Unchanged filters carry over with their state: an admin write elsewhere resets no limit.
             List<ProxyFilter> fs = filters.create(rc, oldRoutes.get(rc.name()));
             live.addAll(fs);
-            routes.add(new CompiledRoute(rc, pool, fs));
+            routes.add(new CompiledRoute(rc, pool, fs, next.cache()));
         }
         current.set(new RuntimeSnapshot(version, next, new RouteTable(routes), Map.copyOf(pools), Instant.now()));
         if (old != null) {

@@ -9,8 +9,12 @@ import java.util.List;
 public final class RouteTable {
 
     private final CompiledRoute[] routes;
+    /** The caching of some route, for unsafe requests on routes that do not cache to invalidate with (RFC 9111 §4.4). */
+    private final RouteCaching anyCaching;
 
     RouteTable(List<CompiledRoute> routes) {
+        this.anyCaching = routes.stream().map(r -> r.caching).filter(java.util.Objects::nonNull).findFirst()
+                .orElse(null);
         this.routes = routes.toArray(CompiledRoute[]::new);
     }
 
@@ -43,6 +47,11 @@ public final class RouteTable {
             }
         }
         return b.toString();
+    }
+
+    /** Some route's caching, or {@code null} when no route caches. */
+    public RouteCaching anyCaching() {
+        return anyCaching;
     }
 
     public List<CompiledRoute> routes() {
