@@ -15,6 +15,7 @@ SEED=${SEED:-1}
 SIZE=${SIZE:-1024}
 CONNECTIONS=${CONNECTIONS:-48}
 COLD=${COLD:-15s}
+JVM_WARMUP=${JVM_WARMUP:-15s}
 DURATION=${DURATION:-30s}
 KILL_NODE=${KILL_NODE:-0}
 KILL_DURATION=${KILL_DURATION:-20s}
@@ -29,7 +30,7 @@ GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m}
 usage() {
     cat <<EOF
 usage: bench/cluster-cache.sh [--nodes 3] [--keys 10000] [--zipf 1.1] [--seed 1] [--size 1024]
-                              [--connections 48] [--cold 15s] [--duration 30s] [--kill-node 0]
+                              [--connections 48] [--jvm-warmup 15s] [--cold 15s] [--duration 30s] [--kill-node 0]
                               [--kill-duration 20s] [--cache on|off] [--node-port 18201] [--admin-port 18211]
                               [--cluster-port 18221] [--origin-port 18231] [--origin-status-port 18232]
 
@@ -38,6 +39,8 @@ with one route caching everything (cache: {enabled: true}), and runs 'gatehouse 
 CONNECTIONS connections over GET /bytes/<size>?max-age=3600&k=<key>, keys drawn from Zipf(KEYS, ZIPF) with SEED,
 round-robin over the nodes:
 
+  (jvm warm-up, --jvm-warmup, not reported: the same load on 100 other keys, /bytes/<size>?max-age=3600&w=<key>,
+   so the JVMs have compiled the hot paths before the measured phases start from caches empty of their keys)
   cold     from empty caches, for --cold (what filling costs the origin)
   steady   right after, for --duration (the hit ratio a warm cluster reaches)
   kill     with --kill-node I (1..NODES): another --kill-duration run; node I is killed (SIGKILL) halfway. Counts
@@ -46,7 +49,7 @@ round-robin over the nodes:
 
 --cache off runs the same without the cache route: the baseline where every request reaches the origin.
 
-Environment: the options above as NODES, KEYS, ZIPF, SEED, SIZE, CONNECTIONS, COLD, DURATION, KILL_NODE,
+Environment: the options above as NODES, KEYS, ZIPF, SEED, SIZE, CONNECTIONS, JVM_WARMUP, COLD, DURATION, KILL_NODE,
 KILL_DURATION, CACHE, NODE_PORT, ADMIN_PORT, CLUSTER_PORT, ORIGIN_PORT, ORIGIN_STATUS_PORT; also
   GATEHOUSE_JAVA_OPTS  JVM flags of each node (default: $GATEHOUSE_JAVA_OPTS)
   KEEP_TMP=1           keep the temporary directory with configs and logs
@@ -54,7 +57,7 @@ EOF
 }
 
 parse_options --nodes=NODES --keys=KEYS --zipf=ZIPF --seed=SEED --size=SIZE --connections=CONNECTIONS \
-    --cold=COLD --duration=DURATION --kill-node=KILL_NODE --kill-duration=KILL_DURATION --cache=CACHE \
+    --jvm-warmup=JVM_WARMUP --cold=COLD --duration=DURATION --kill-node=KILL_NODE --kill-duration=KILL_DURATION --cache=CACHE \
     --node-port=NODE_PORT --admin-port=ADMIN_PORT --cluster-port=CLUSTER_PORT --origin-port=ORIGIN_PORT \
     --origin-status-port=ORIGIN_STATUS_PORT -- "$@"
 
@@ -66,6 +69,7 @@ parse_options --nodes=NODES --keys=KEYS --zipf=ZIPF --seed=SEED --size=SIZE --co
 [[ $SEED =~ ^-?[0-9]+$ ]] || die "--seed: '$SEED' (expected: a whole number)"
 [[ $SIZE =~ ^[0-9]+$ ]] || die "--size: '$SIZE' (expected: bytes, e.g. 1024)"
 [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "--connections: '$CONNECTIONS' (expected: a whole number >= 1)"
+[[ $JVM_WARMUP =~ ^[0-9]+[smh]$ ]] || die "--jvm-warmup: '$JVM_WARMUP' (expected e.g. 15s, or 0s for none)"
 for d in "$COLD" "$DURATION" "$KILL_DURATION"; do
     [[ $d =~ ^[1-9][0-9]*[smh]$ ]] || die "duration '$d' (expected e.g. 15s, 1m)"
 done
@@ -229,12 +233,15 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 access_lines() { wc -l <"$TMP/origin-access.log"; }
 
-# loadtest NAME DURATION: one closed-loop run over the nodes (no warm-up: every request counts), JSON to
-# $TMP/NAME.json and the text report to the results
+# loadtest NAME DURATION [URL OPTIONS...]: one closed-loop run over the nodes (no warm-up: every request counts),
+# JSON to $TMP/NAME.json and the text report to the results
 loadtest() {
     local name=$1 duration=$2 before after
+    shift 2
+    local target=("$@")
+    (( ${#target[@]} > 0 )) || target=("${urls[@]}" --keys "$KEYS" --zipf "$ZIPF" --seed "$SEED")
     before=$(access_lines)
-    java -jar "$JAR" loadtest "${urls[@]}" --keys "$KEYS" --zipf "$ZIPF" --seed "$SEED" --connections "$CONNECTIONS" \
+    java -jar "$JAR" loadtest "${target[@]}" --connections "$CONNECTIONS" \
         --duration "$duration" --warmup 0s --timeout 5s \
         --origin-counter "http://127.0.0.1:$ORIGIN_STATUS_PORT/status" --json >"$TMP/$name.json" 2>"$TMP/$name.err"
     local rc=$?
@@ -254,9 +261,18 @@ summary() {
     ' "$TMP/$1.tagged.json"
 }
 
-runs_s=$(( $(seconds "$COLD") + $(seconds "$DURATION") + (KILL_NODE > 0 ? $(seconds "$KILL_DURATION") : 0) ))
+runs_s=$(( $(seconds "$JVM_WARMUP") + $(seconds "$COLD") + $(seconds "$DURATION") + (KILL_NODE > 0 ? $(seconds "$KILL_DURATION") : 0) ))
 echo "$BENCH: $KEYS keys, zipf $ZIPF, seed $SEED, /bytes/$SIZE, $CONNECTIONS connections; about $(( runs_s + 10 )) s of load"
 
+if [[ $JVM_WARMUP != 0 && $JVM_WARMUP != 0s ]]; then
+    echo "$BENCH: JVM warm-up for $JVM_WARMUP on 100 other keys (not reported)"
+    warm=()
+    for (( i = 1; i <= NODES; i++ )); do
+        warm+=(--url "http://127.0.0.1:$(node_port "$i")/bytes/$SIZE?max-age=3600&w={key}")
+    done
+    loadtest jvm-warmup "$JVM_WARMUP" "${warm[@]}" --keys 100 --seed "$SEED"
+    rm -f "$TMP/jvm-warmup.tagged.json"
+fi
 echo "$BENCH: cold: from empty caches for $COLD"
 loadtest cold "$COLD"
 summary cold | tee -a "$TMP/report.txt"
