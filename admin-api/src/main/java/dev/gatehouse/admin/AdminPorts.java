@@ -7,7 +7,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Everything the admin API needs from the rest of the node.
  *
- * @param cache absent when the node runs without a response cache ({@code POST /cache/purge} then answers 501)
+ * @param cache absent when the node runs without a response cache ({@code GET /cache} and {@code POST /cache/purge}
+ *              then answer 501)
  * @param stats traffic counters for {@code GET /api/v1/stats} and the status page; {@link StatsPort#NONE} if absent
  */
 public record AdminPorts(ConfigPort config, HealthPort health, ClusterPort cluster, Optional<CachePort> cache,

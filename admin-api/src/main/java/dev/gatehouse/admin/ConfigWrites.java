@@ -101,8 +101,9 @@ final class ConfigWrites {
     }
 
     /** The audit line of a cache purge, which changes no configuration version. */
-    static void auditPurge(RoutingContext ctx, String kind, String value, long purged) {
-        AUDIT.info("{} {} {}: purged {} entries ({} {})", AdminAuth.principal(ctx).name(), ctx.request().method(),
-                ctx.request().path(), purged, kind, value);
+    static void auditPurge(RoutingContext ctx, String kind, String value, CachePort.Purged purged) {
+        AUDIT.info("{} {} {}: purged {} entries ({} {}), acknowledged by {} in {} ms", AdminAuth.principal(ctx).name(),
+                ctx.request().method(), ctx.request().path(), purged.removed(), kind, value, purged.acknowledgedBy(),
+                purged.millis());
     }
 }

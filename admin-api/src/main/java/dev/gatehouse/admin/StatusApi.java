@@ -7,16 +7,22 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * Read-mostly views of the node and the cluster: health, members, traffic counters, cache purge (501 until a cache
- * exists), metrics, liveness, readiness.
+ * Read-mostly views of the node and the cluster: health, members, traffic counters, the response cache (statistics
+ * and purges; 501 on a node without one), metrics, liveness, readiness.
  */
 final class StatusApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatusApi.class);
+    private static final List<String> PURGE_KINDS = List.of("key", "prefix", "tag");
 
     private final AdminPorts ports;
 
@@ -28,6 +34,7 @@ final class StatusApi {
         router.get(base + "/health").handler(Endpoint.adapt(this::health));
         router.get(base + "/cluster").handler(Endpoint.adapt(this::cluster));
         router.get(base + "/stats").handler(Endpoint.adapt(this::stats));
+        router.get(base + "/cache").handler(Endpoint.adapt(this::cacheStats));
         router.post(base + "/cache/purge").handler(Endpoint.adapt(this::purge));
     }
 
@@ -117,16 +124,17 @@ final class StatusApi {
     }
 
     /**
-     * Exactly one of {@code {"key"}}, {@code {"prefix"}}, {@code {"tag"}}; 501 when the node has no cache, which is
-     * every node until response caching exists (the app wires no {@link CachePort} yet).
+     * Exactly one of {@code {"key"}} (an absolute http(s) URL), {@code {"prefix"}} (a path starting with /),
+     * {@code {"tag"}}; anything else is 400 and purges nothing. 501 when the node has no cache; 503 when the purge
+     * fails (a member did not acknowledge in time, the cluster is unreachable). Answers once every live member has
+     * dropped the entries.
      */
     private Future<Reply> purge(RoutingContext ctx) {
         ObjectNode body = Json.body(ctx);
-        Optional<CachePort> cache = ports.cache();
         List<String> given = new java.util.ArrayList<>();
         body.fieldNames().forEachRemaining(given::add);
         for (String k : given) {
-            if (!List.of("key", "prefix", "tag").contains(k)) {
+            if (!PURGE_KINDS.contains(k)) {
                 throw Problem.badRequest(k, "unknown key (expected exactly one of key, prefix, tag)").exception();
             }
         }
@@ -139,27 +147,100 @@ final class StatusApi {
         if (!value.isTextual() || value.asText().isEmpty()) {
             throw Problem.badRequest(kind, "expected a non-empty string").exception();
         }
-        if (cache.isEmpty()) {
-            throw Problem.of(501, "not-implemented", "Response caching is not available yet",
-                    "this node has no response cache; nothing to purge").exception();
-        }
         String v = value.asText();
-        Future<CachePort.Purged> purged = switch (kind) {
-            case "key" -> cache.get().purgeKey(v);
-            case "prefix" -> {
-                if (!v.startsWith("/")) {
-                    throw Problem.badRequest("prefix", "\"" + v + "\" must start with /").exception();
-                }
-                yield cache.get().purgePrefix(v);
-            }
-            default -> cache.get().purgeTag(v);
-        };
-        return purged.map(n -> {
-            ConfigWrites.auditPurge(ctx, kind, v, n.removed());
+        if (kind.equals("key") && !isAbsoluteHttpUrl(v)) {
+            throw Problem.badRequest("key", "\"" + v + "\" is not an absolute http or https URL (expected e.g. "
+                    + "https://api.example.com/a?b=1, as the cache keys it)").exception();
+        }
+        if (kind.equals("prefix") && !v.startsWith("/")) {
+            throw Problem.badRequest("prefix", "\"" + v + "\" must start with /").exception();
+        }
+        CachePort cache = ports.cache().orElseThrow(() -> noCache("nothing to purge").exception());
+        Future<CachePort.Purged> purged;
+        try {
+            purged = switch (kind) {
+                case "key" -> cache.purgeKey(v);
+                case "prefix" -> cache.purgePrefix(v);
+                default -> cache.purgeTag(v);
+            };
+        } catch (RuntimeException e) {
+            purged = Future.failedFuture(e);
+        }
+        return purged.recover(StatusApi::unavailable).map(p -> {
+            ConfigWrites.auditPurge(ctx, kind, v, p);
             ObjectNode o = Json.object();
             o.put(kind, v);
-            o.put("purged", n.removed());
+            o.put("purged", p.removed());
+            ArrayNode acks = o.putArray("acknowledged-by");
+            p.acknowledgedBy().forEach(acks::add);
+            o.put("millis", p.millis());
             return Reply.json(o);
         });
+    }
+
+    /** The cluster cache's figures: entries, bytes, lookups, bounds, and each member's own (near cache included). */
+    private Future<Reply> cacheStats(RoutingContext ctx) {
+        CachePort cache = ports.cache().orElseThrow(() -> noCache("no statistics to show").exception());
+        Future<CachePort.Stats> stats;
+        try {
+            stats = cache.stats();
+        } catch (RuntimeException e) {
+            stats = Future.failedFuture(e);
+        }
+        return stats.recover(StatusApi::unavailable).map(s -> {
+            ObjectNode o = Json.object();
+            o.put("entries", s.entries());
+            o.put("bytes", s.bytes());
+            o.put("hits", s.hits());
+            o.put("misses", s.misses());
+            o.put("hit-ratio", s.hitRatio());
+            o.put("max-size", s.maxBytes());
+            o.put("max-entry-size", s.maxEntryBytes());
+            ArrayNode members = o.putArray("members");
+            for (CachePort.MemberStats m : s.members()) {
+                members.addObject()
+                        .put("member", m.member())
+                        .put("owned-entries", m.ownedEntries())
+                        .put("owned-bytes", m.ownedBytes())
+                        .put("backup-entries", m.backupEntries())
+                        .put("hits", m.hits())
+                        .put("misses", m.misses())
+                        .put("stored", m.stored())
+                        .put("evictions", m.evictions())
+                        .put("near-cache-entries", m.nearCacheEntries())
+                        .put("near-cache-bytes", m.nearCacheBytes())
+                        .put("near-cache-hits", m.nearCacheHits())
+                        .put("near-cache-misses", m.nearCacheMisses())
+                        .put("near-cache-invalidations", m.nearCacheInvalidations());
+            }
+            return Reply.json(o);
+        });
+    }
+
+    private static Problem noCache(String what) {
+        return Problem.of(501, "no-cache", "This node has no response cache", what);
+    }
+
+    /** A cache operation that failed is the cluster's trouble, not the client's: 503 (a problem it raised stays). */
+    private static <T> Future<T> unavailable(Throwable failure) {
+        if (failure instanceof ProblemException) {
+            return Future.failedFuture(failure);
+        }
+        LOG.warn("cache operation failed: {}", failure.toString());
+        return Future.failedFuture(Problem.of(503, "cache-unavailable", "The response cache is unavailable",
+                "the cache operation failed: " + failure.getMessage() + "; nothing was reported done, try again")
+                .exception());
+    }
+
+    /** An absolute {@code http} or {@code https} URL with a host, as cache keys are built from requests. */
+    static boolean isAbsoluteHttpUrl(String s) {
+        try {
+            URI u = new URI(s);
+            String scheme = u.getScheme();
+            return scheme != null && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                    && u.getHost() != null && u.getRawFragment() == null && u.getRawUserInfo() == null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 }

@@ -19,6 +19,8 @@ final class FakePorts {
     final InMemoryConfigPort config;
     final List<String> notReady = new CopyOnWriteArrayList<>();
     final List<String> purges = new CopyOnWriteArrayList<>();
+    /** When set, every cache operation fails with it (a member that did not acknowledge, a cluster gone). */
+    volatile RuntimeException cacheFailure;
 
     FakePorts(Vertx vertx, long applyDelayMs) {
         this.config = new InMemoryConfigPort(vertx, sample(), applyDelayMs);
@@ -56,23 +58,35 @@ final class FakePorts {
             @Override
             public Future<Purged> purgeKey(String key) {
                 purges.add("key " + key);
+                if (cacheFailure != null) {
+                    return Future.failedFuture(cacheFailure);
+                }
                 return Future.succeededFuture(new Purged(1L, List.of("node-1", "node-2"), 3));
             }
 
             @Override
             public Future<Purged> purgePrefix(String prefix) {
                 purges.add("prefix " + prefix);
+                if (cacheFailure != null) {
+                    return Future.failedFuture(cacheFailure);
+                }
                 return Future.succeededFuture(new Purged(5L, List.of("node-1", "node-2"), 3));
             }
 
             @Override
             public Future<Purged> purgeTag(String tag) {
                 purges.add("tag " + tag);
+                if (cacheFailure != null) {
+                    return Future.failedFuture(cacheFailure);
+                }
                 return Future.succeededFuture(new Purged(2L, List.of("node-1", "node-2"), 3));
             }
 
             @Override
             public Future<Stats> stats() {
+                if (cacheFailure != null) {
+                    return Future.failedFuture(cacheFailure);
+                }
                 return Future.succeededFuture(new Stats(3, 3000, 9, 1, 256L << 20, 8L << 20, List.of(
                         new MemberStats("node-1", 2, 2000, 1, 6, 1, 2, 0, 2, 2000, 5, 1, 0),
                         new MemberStats("node-2", 1, 1000, 2, 3, 0, 1, 0, 1, 1000, 2, 0, 0))));

@@ -2,6 +2,7 @@ package dev.gatehouse.admin;
 
 import dev.gatehouse.config.BackendConfig;
 import dev.gatehouse.config.PoolConfig;
+import dev.gatehouse.config.RouteCacheConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -12,6 +13,8 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
 
 import static dev.gatehouse.admin.AdminHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,15 +87,24 @@ class ResourceEndpointsTest {
     }
 
     @Test
-    void aRouteAskingForTheCacheIs400UntilCachingExists() {
-        HttpResponse<Buffer> r = h.write(HttpMethod.PUT, "/api/v1/routes/api",
-                "{\"pool\": \"web\", \"match\": {\"path-prefix\": \"/api/\"}, \"cache\": {\"enabled\": true}}");
-
-        assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(paths(r)).containsExactly("routes[0].cache.enabled");
-        assertThat(json(r).getJsonArray("errors").getJsonObject(0).getString("message"))
-                .contains("response caching is not available yet");
+    void aRouteCanAskForTheCacheAndItsValuesAreValidated() {
+        HttpResponse<Buffer> bad = h.write(HttpMethod.PUT, "/api/v1/routes/api", "{\"pool\": \"web\", \"match\": "
+                + "{\"path-prefix\": \"/api/\"}, \"cache\": {\"enabled\": true, \"default-ttl\": \"400d\"}}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(paths(bad)).containsExactly("routes[0].cache.default-ttl");
         assertThat(h.version()).isEqualTo(1);
+
+        HttpResponse<Buffer> r = h.write(HttpMethod.PUT, "/api/v1/routes/api", "{\"pool\": \"web\", \"match\": "
+                + "{\"path-prefix\": \"/api/\"}, \"cache\": {\"enabled\": true, \"default-ttl\": \"5m\", "
+                + "\"store-set-cookie\": false, \"strip-cdn-cache-control\": true}}");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(h.version()).isEqualTo(2);
+        assertThat(h.fakes.config.current().config().route("api").orElseThrow().cache())
+                .isEqualTo(new RouteCacheConfig(true, Duration.ofMinutes(5), false, true));
+        JsonObject route = json(h.get("/api/v1/routes/api"));
+        assertThat(route.getJsonObject("cache").getString("default-ttl")).isEqualTo("5m");
+        assertThat(route.getJsonObject("cache").getBoolean("strip-cdn-cache-control")).isTrue();
     }
 
     @Test

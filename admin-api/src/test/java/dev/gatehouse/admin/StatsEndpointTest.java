@@ -96,6 +96,15 @@ class StatsEndpointTest {
         assertThat(schemas.getJsonObject("RouteStats").getJsonObject("properties").fieldNames())
                 .containsExactlyInAnyOrder("route", "pool", "requests", "errors", "status-classes",
                         "latency-seconds-sum");
-        assertThat(schemas.fieldNames()).doesNotContain("CacheStats");
+        // GET /api/v1/cache's schemas name exactly what it renders.
+        assertThat(schemas.getJsonObject("CacheStats").getJsonObject("properties").fieldNames())
+                .containsExactlyInAnyOrder("entries", "bytes", "hits", "misses", "hit-ratio", "max-size",
+                        "max-entry-size", "members");
+        assertThat(schemas.getJsonObject("CacheMemberStats").getJsonObject("properties").fieldNames())
+                .containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(
+                                CachePort.MemberStats.class.getRecordComponents())
+                        .map(c -> c.getName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase()).toList());
+        assertThat(schemas.getJsonObject("PurgeResult").getJsonObject("properties").fieldNames())
+                .containsExactlyInAnyOrder("key", "prefix", "tag", "purged", "acknowledged-by", "millis");
     }
 }

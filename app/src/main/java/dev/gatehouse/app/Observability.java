@@ -1,10 +1,12 @@
 package dev.gatehouse.app;
 
 import com.hazelcast.core.HazelcastInstance;
+import dev.gatehouse.admin.CachePort;
 import dev.gatehouse.admin.NodeStats;
 import dev.gatehouse.admin.StatsPort;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.proxy.observe.AccessLog;
+import dev.gatehouse.proxy.observe.CacheFigures;
 import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.route.ProxyRuntime;
 
@@ -60,6 +62,22 @@ final class Observability implements StatsPort, AutoCloseable {
     /** The meters the request path records into; {@code null} with {@code metrics.requests: false}. */
     ProxyMetrics requestMetrics() {
         return recordRequests ? metrics : null;
+    }
+
+    /**
+     * {@code port} with its purges timed into {@code gatehouse_cache_purge_seconds{kind}}: what the node hands the admin
+     * API as its cache port.
+     */
+    CachePort metered(CachePort port) {
+        return new MeteredCachePort(port, metrics);
+    }
+
+    /**
+     * Feeds {@code gatehouse_cache_entries}, {@code gatehouse_cache_bytes} and {@code gatehouse_cache_evictions_total}
+     * from the node's cache store (the cluster store: Hazelcast's local map statistics of this member).
+     */
+    void cacheFigures(CacheFigures figures) {
+        metrics.bindCacheFigures(figures);
     }
 
     /** The access log, {@code null} when it is off. */

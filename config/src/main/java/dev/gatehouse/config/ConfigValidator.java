@@ -31,8 +31,6 @@ public final class ConfigValidator {
     /** A header field value: visible characters, spaces and tabs; no CR, LF or other control characters. */
     private static final Pattern HEADER_VALUE = Pattern.compile("[\\t\\x20-\\x7e\\x80-\\x{10FFFF}]*");
     private static final Pattern ORIGIN = Pattern.compile("\\*|https?://[^/?#\\s]+");
-    private static final String CACHE_UNAVAILABLE =
-            "response caching is not available yet (remove the cache section; only its defaults are accepted)";
     private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]", "*", "");
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -290,8 +288,20 @@ public final class ConfigValidator {
             add("cache.max-entry-size", c.maxEntrySize() + " (expected: 1KB up to max-size ("
                     + c.maxSize() + ") and at most 1GB)");
         }
-        boolean nearOk = c.nearCacheMaxEntries() >= 1 && c.nearCacheMaxEntries() <= 10_000_000;
         between("cache.near-cache-max-entries", c.nearCacheMaxEntries(), 1, 10_000_000, "1-10000000");
+        durationBetween("cache.collapse-wait", c.collapseWait(), Duration.ofSeconds(60), "0s (off) to 60s");
+        durationBetween("cache.keep", c.keep(), Duration.ofDays(30), "0s to 30d");
+    }
+
+    private void routeCache(String p, RouteCacheConfig c) {
+        durationBetween(p + ".default-ttl", c.defaultTtl(), Duration.ofDays(365),
+                "0s (10% of the Last-Modified age, at most a day) to 365d");
+    }
+
+    private void durationBetween(String p, Duration d, Duration max, String expected) {
+        if (d.isNegative() || d.compareTo(max) > 0) {
+            add(p, Durations.format(d) + " (expected: " + expected + ")");
+        }
     }
 
     private void pool(String p, PoolConfig pool, Map<String, String> names) {
@@ -372,6 +382,9 @@ public final class ConfigValidator {
 
     private void route(String p, RouteConfig r, Map<String, String> names, Set<String> pools) {
         name(p, r.name(), names, "route");
+        if (r.cache() != null) {
+            routeCache(p + ".cache", r.cache());
+        }
         if (r.pool() == null) {
             add(p + ".pool", "required");
         } else if (poolNamesKnown && !pools.contains(r.pool())) {

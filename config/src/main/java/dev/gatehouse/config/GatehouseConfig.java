@@ -29,7 +29,7 @@ public record GatehouseConfig(
         metrics = metrics == null ? MetricsConfig.DEFAULT : metrics;
     }
 
-    /** The cluster-wide part of this file: pools, routes (and the reserved {@code cache} section). */
+    /** The cluster-wide part of this file: pools, routes and the {@code cache} section. */
     public SharedConfig shared() {
         return new SharedConfig(pools, routes, cache);
     }

@@ -14,7 +14,8 @@ import java.util.List;
  * @param compression   gzip/brotli for compressible responses the client accepts
  * @param hedge         request hedging for idempotent bodiless requests; {@code null} = off
  * @param accessLog     whether the node's access log records this route's requests (default true)
- * @param cache         {@code null} when absent; response caching is not available yet (see {@link RouteCacheConfig})
+ * @param cache         whether and how the cluster response cache serves this route; {@code null} when absent, which
+ *                      means {@link RouteCacheConfig#DISABLED}
  */
 public record RouteConfig(
         String name,

@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * The part of the configuration shared by every node of a cluster and edited through the admin API.
  *
- * @param cache {@code null} when absent; response caching is not available yet (see {@link CacheConfig})
+ * @param cache the cluster response cache's storage bounds; {@code null} when absent, which means
+ *              {@link CacheConfig#DEFAULT}
  */
 public record SharedConfig(List<PoolConfig> pools, List<RouteConfig> routes, CacheConfig cache) {
 

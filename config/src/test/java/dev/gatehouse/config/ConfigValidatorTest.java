@@ -15,6 +15,7 @@ import static dev.gatehouse.config.Configs.withRoute;
 import static dev.gatehouse.config.Configs.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -749,13 +750,32 @@ class ConfigValidatorTest {
     class NodeLocal {
 
         @Test
-        void cacheIsRejectedUntilCachingExists() {
-            List<ConfigProblem> problems = problems(tail("cache: { max-size: 8MB, max-entry-size: 4MB, eviction: lfu,"
-                    + " near-cache-max-entries: 500 }\n"));
+        void everyCacheKeyIsAccepted() {
+            GatehouseConfig c = ConfigParser.parse(yaml(LISTENER, POOL, ROUTE + ", cache: { enabled: true,"
+                            + " default-ttl: 5m, store-set-cookie: true, strip-cdn-cache-control: true }",
+                    "cache: { max-size: 64MB, max-entry-size: 4MB, eviction: lfu, near-cache-max-entries: 500,"
+                            + " collapse-wait: 2s, keep: 2h }\n"));
 
-            assertThat(problems).extracting(ConfigProblem::path).containsExactly("cache.max-size",
-                    "cache.max-entry-size", "cache.eviction", "cache.near-cache-max-entries");
-            assertThat(problems).allSatisfy(p -> assertThat(p.message()).contains("response caching is not available yet"));
+            assertThat(c.cache()).isEqualTo(new CacheConfig(DataSize.ofMegabytes(64), DataSize.ofMegabytes(4),
+                    CacheConfig.Eviction.LFU, 500, Duration.ofSeconds(2), Duration.ofHours(2)));
+            assertThat(c.routes().get(0).cache()).isEqualTo(new RouteCacheConfig(true, Duration.ofMinutes(5), true,
+                    true));
+        }
+
+        @Test
+        void cacheBoundsAreInclusive() {
+            GatehouseConfig low = ConfigParser.parse(tail("cache: { max-size: 1MB, max-entry-size: 1KB,"
+                    + " near-cache-max-entries: 1, collapse-wait: 0s, keep: 0s }\n"));
+            GatehouseConfig high = ConfigParser.parse(yaml(LISTENER, POOL, ROUTE + ", cache: { default-ttl: 365d }",
+                    "cache: { max-size: 4GB, max-entry-size: 1GB, near-cache-max-entries: 10000000,"
+                            + " collapse-wait: 60s, keep: 30d }\n"));
+
+            assertThat(low.cache().collapseWait()).as("0 turns collapsing off").isZero();
+            assertThat(low.cache().maxEntrySize().bytes()).isEqualTo(1024);
+            assertThat(high.cache().keep()).isEqualTo(Duration.ofDays(30));
+            assertThat(high.routes().get(0).cache().defaultTtl()).isEqualTo(Duration.ofDays(365));
+            assertThat(ConfigParser.parse(tail("cache: { max-size: 2MB, max-entry-size: 2MB }\n")).cache()
+                    .maxEntrySize()).as("an entry may be as large as the whole cache").isEqualTo(DataSize.ofMegabytes(2));
         }
 
         @Test
@@ -765,18 +785,53 @@ class ConfigValidatorTest {
                     "512MB (expected: 1KB up to max-size (256MB) and at most 1GB)");
             onlyProblem(tail("cache: { max-entry-size: 100B }\n"), "cache.max-entry-size",
                     "100B (expected: 1KB up to max-size (256MB) and at most 1GB)");
+            onlyProblem(tail("cache: { max-size: 4GB, max-entry-size: 2GB }\n"), "cache.max-entry-size",
+                    "2GB (expected: 1KB up to max-size (4GB) and at most 1GB)");
             onlyProblem(tail("cache: { near-cache-max-entries: 0 }\n"), "cache.near-cache-max-entries",
                     "0 (expected: 1-10000000)");
-            onlyProblem(tail("cache: { eviction: random }\n"), "cache.eviction", "lru");
+            onlyProblem(tail("cache: { near-cache-max-entries: 10000001 }\n"), "cache.near-cache-max-entries",
+                    "10000001 (expected: 1-10000000)");
+            onlyProblem(tail("cache: { eviction: random }\n"), "cache.eviction", "\"random\" is not one of [lru, lfu]");
+            onlyProblem(tail("cache: { collapse-wait: 61s }\n"), "cache.collapse-wait",
+                    "61s (expected: 0s (off) to 60s)");
+            onlyProblem(tail("cache: { collapse-wait: 5 }\n"), "cache.collapse-wait", "write the unit");
+            onlyProblem(tail("cache: { keep: 31d }\n"), "cache.keep", "31d (expected: 0s to 30d)");
         }
 
         @Test
-        void routeCacheIsRejectedUntilCachingExists() {
-            List<ConfigProblem> problems = problems(withRoute("cache: { enabled: true, default-ttl: 1m }"));
+        void routeCacheValuesAreReportedPrecisely() {
+            onlyProblem(withRoute("cache: { default-ttl: 366d }"), "routes[0].cache.default-ttl",
+                    "366d (expected: 0s (10% of the Last-Modified age, at most a day) to 365d)");
+            onlyProblem(withRoute("cache: { enabled: yes }"), "routes[0].cache.enabled", "expected true or false");
+            onlyProblem(withRoute("cache: { store-set-cookie: 1 }"), "routes[0].cache.store-set-cookie",
+                    "expected true or false");
+            onlyProblem(withRoute("cache: { strip-cdn-cache-control: \"true\" }"),
+                    "routes[0].cache.strip-cdn-cache-control", "expected true or false");
+            onlyProblem(withRoute("cache: { enable: true }"), "routes[0].cache.enable",
+                    "unknown key (did you mean \"enabled\"?)");
+            onlyProblem(withRoute("cache: true"), "routes[0].cache", "expected a mapping");
+        }
 
-            assertThat(problems).extracting(ConfigProblem::path)
-                    .containsExactly("routes[0].cache.enabled", "routes[0].cache.default-ttl");
-            assertThat(problems).allSatisfy(p -> assertThat(p.message()).contains("response caching is not available yet"));
+        @Test
+        void aNegativeDurationBuiltInCodeIsRejected() {
+            SharedConfig s = new SharedConfig(List.of(), List.of(new RouteConfig("r", null, "p", null, null, null,
+                    new RouteCacheConfig(true, Duration.ofSeconds(-1)), null, null, null, null, null)),
+                    new CacheConfig(null, null, null, null, Duration.ofMillis(-5), Duration.ofSeconds(-1)));
+
+            assertThat(ConfigValidator.validateShared(s, false)).extracting(ConfigProblem::path)
+                    .containsExactly("routes[0].cache.default-ttl", "cache.collapse-wait", "cache.keep");
+        }
+
+        @Test
+        void unknownCacheKeysStayRejected() {
+            onlyProblem(tail("cache: { max-sise: 8MB }\n"), "cache.max-sise", "unknown key (did you mean \"max-size\"?)");
+            onlyProblem(tail("cache: { ttl: 1m }\n"), "cache.ttl", "unknown key");
+        }
+
+        @Test
+        void aNearCacheSizeIsRejectedPointingToTheEntryCount() {
+            onlyProblem(tail("cache: { max-size: 256MB, near-cache: 32MB }\n"), "cache.near-cache",
+                    "not supported: a near cache is bounded by entry count, not size (use near-cache-max-entries");
         }
 
         @Test

@@ -85,6 +85,21 @@ class ConfigWriterTest {
     }
 
     @Test
+    void cacheSectionsAreWrittenInKebabCaseAndReadBack() {
+        GatehouseConfig c = ConfigParser.parse(resource("valid/everything.yaml"));
+
+        JsonNode tree = ConfigWriter.toTree(c);
+
+        assertThat(tree.get("cache").toString()).isEqualTo("{\"max-size\":\"1GB\",\"max-entry-size\":\"16MB\","
+                + "\"eviction\":\"lfu\",\"near-cache-max-entries\":50000,\"collapse-wait\":\"2s\",\"keep\":\"6h\"}");
+        assertThat(tree.at("/routes/0/cache").toString()).isEqualTo("{\"enabled\":true,\"default-ttl\":\"10m\","
+                + "\"store-set-cookie\":true,\"strip-cdn-cache-control\":true}");
+        assertThat(ConfigParser.parseShared(ConfigWriter.toYaml(c.shared())).cache()).isEqualTo(c.cache());
+        assertThat(ConfigParser.parseShared(ConfigWriter.toJson(c.shared())).routes().get(0).cache())
+                .isEqualTo(c.routes().get(0).cache());
+    }
+
+    @Test
     void recordsWrittenOnTheirOwnReadBackAsElements() {
         GatehouseConfig c = ConfigParser.parse(resource("valid/everything.yaml"));
 

@@ -18,7 +18,7 @@ class DefaultsTest {
         assertThat(config.dataDir()).isEqualTo("./data");
         assertThat(config.cluster()).as("standalone").isNull();
         assertThat(config.admin()).isNull();
-        assertThat(config.cache()).as("response caching is not available yet").isNull();
+        assertThat(config.cache()).as("absent: CacheConfig.DEFAULT applies").isNull();
     }
 
     @Test
@@ -83,7 +83,7 @@ class DefaultsTest {
         assertThat(r.retries()).isEqualTo(RetryConfig.DEFAULT);
         assertThat(r.retries().attempts()).isEqualTo(2);
         assertThat(r.retries().on()).containsExactly("connect-failure");
-        assertThat(r.cache()).as("response caching is not available yet").isNull();
+        assertThat(r.cache()).as("absent: not cached").isNull();
         assertThat(r.filters()).isEmpty();
         assertThat(r.maxBodySize()).as("inherits the listener's").isNull();
         assertThat(r.compression()).isFalse();
@@ -149,6 +149,31 @@ class DefaultsTest {
         assertThat(((FilterConfig.Basic) filters.get(5)).realm()).isEqualTo("gatehouse");
         assertThat(filters).extracting(FilterConfig::type)
                 .containsExactly("rate-limit", "cors", "api-key", "jwt", "headers", "basic");
+    }
+
+    @Test
+    void cacheSection() {
+        CacheConfig c = ConfigParser.parse(Configs.tail("cache: {}\n")).cache();
+
+        assertThat(c).isEqualTo(CacheConfig.DEFAULT);
+        assertThat(c.maxSize()).isEqualTo(DataSize.ofMegabytes(256));
+        assertThat(c.maxEntrySize()).isEqualTo(DataSize.ofMegabytes(8));
+        assertThat(c.eviction()).isEqualTo(CacheConfig.Eviction.LRU);
+        assertThat(c.nearCacheMaxEntries()).isEqualTo(10_000);
+        assertThat(c.collapseWait()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.keep()).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void routeCache() {
+        RouteCacheConfig c = ConfigParser.parse(Configs.withRoute("cache: { enabled: true }")).routes().get(0).cache();
+
+        assertThat(c.enabled()).isTrue();
+        assertThat(c.defaultTtl()).as("heuristic freshness").isZero();
+        assertThat(c.storeSetCookie()).isFalse();
+        assertThat(c.stripCdnCacheControl()).isFalse();
+        assertThat(ConfigParser.parse(Configs.withRoute("cache: {}")).routes().get(0).cache())
+                .isEqualTo(RouteCacheConfig.DISABLED);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.gatehouse.proxy.listener.ConnectionLimits;
 import dev.gatehouse.proxy.listener.ListenerTls;
 import dev.gatehouse.proxy.listener.ProxyVerticle;
 import dev.gatehouse.proxy.observe.AccessLog;
+import dev.gatehouse.proxy.observe.CacheFigures;
 import dev.gatehouse.proxy.observe.ExchangeObserver;
 import dev.gatehouse.proxy.observe.ProxyMetrics;
 import dev.gatehouse.proxy.route.ProxyRuntime;
@@ -90,8 +91,26 @@ public final class GatehouseProxy {
             // No cluster store was given: this node caches in its own memory.
             dev.gatehouse.config.CacheConfig c = config.shared().cache() != null ? config.shared().cache()
                     : dev.gatehouse.config.CacheConfig.DEFAULT;
-            runtime.responseCache(new ResponseCache(new LocalResponseStore(c.maxSize().bytes(),
-                    c.maxEntrySize().bytes()), new LocalMissCollapsing(vertx)));
+            LocalResponseStore store = new LocalResponseStore(c.maxSize().bytes(), c.maxEntrySize().bytes());
+            runtime.responseCache(new ResponseCache(store, new LocalMissCollapsing(vertx)));
+            if (metrics != null) {
+                metrics.bindCacheFigures(new CacheFigures() {
+                    @Override
+                    public long entries() {
+                        return store.entries();
+                    }
+
+                    @Override
+                    public long bytes() {
+                        return store.bytes();
+                    }
+
+                    @Override
+                    public long evictions() {
+                        return store.evictions();
+                    }
+                });
+            }
         }
         int loops = eventLoops(vertx);
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);

@@ -219,6 +219,37 @@ class CachingIT {
     }
 
     @Test
+    void staleIfErrorServesTheStaleResponseWhenTheOriginDropsTheConnection() throws Exception {
+        origin.put("/c/sie-reset", (req, n) -> {
+            if (n == 1) {
+                req.response().putHeader("Cache-Control", "max-age=1, stale-if-error=60").end("kept");
+            } else {
+                req.connection().close();
+            }
+        });
+        get("/c/sie-reset");
+        Thread.sleep(2100);
+        HttpResponse<String> r = get("/c/sie-reset");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("kept");
+        assertThat(status(r)).contains("fwd=stale").contains("detail=stale-if-error");
+    }
+
+    @Test
+    void mustRevalidateIsNeverServedStaleOnError() throws Exception {
+        origin.put("/c/mr", (req, n) -> {
+            if (n == 1) {
+                req.response().putHeader("Cache-Control", "max-age=1, must-revalidate, stale-if-error=60").end("x");
+            } else {
+                req.response().setStatusCode(503).end("down");
+            }
+        });
+        get("/c/mr");
+        Thread.sleep(2100);
+        assertThat(get("/c/mr").statusCode()).isEqualTo(503);
+    }
+
+    @Test
     void staleWhileRevalidateAnswersAtOnceAndRefreshesInTheBackground() throws Exception {
         origin.put("/c/swr", (req, n) -> req.response()
                 .putHeader("Cache-Control", "max-age=1, stale-while-revalidate=60").end("v" + n));

@@ -44,6 +44,12 @@ public final class CacheKey {
         a = a.toLowerCase(Locale.ROOT);
         int colon = a.lastIndexOf(':');
         if (colon >= 0 && a.indexOf(']', colon) < 0) {
+            if (colon + 1 < a.length() && a.charAt(colon + 1) != '0') {
+                // The common case, a port without leading zeros: kept unless it is the scheme's default.
+                boolean isDefault = "http".equals(scheme) ? a.endsWith(":80") && a.length() - colon == 3
+                        : "https".equals(scheme) && a.endsWith(":443") && a.length() - colon == 4;
+                return isDefault ? a.substring(0, colon) : a;
+            }
             String port = a.substring(colon + 1);
             String host = a.substring(0, colon);
             if (port.isEmpty() || ("http".equals(scheme) && port.equals("80"))
@@ -51,7 +57,7 @@ public final class CacheKey {
                 return host;
             }
             // Leading zeros do not make another port.
-            String trimmed = port.replaceFirst("^0+(?=\\d)", "");
+            String trimmed = port.length() > 1 && port.charAt(0) == '0' ? port.replaceFirst("^0+(?=\\d)", "") : port;
             if (("http".equals(scheme) && trimmed.equals("80")) || ("https".equals(scheme) && trimmed.equals("443"))) {
                 return host;
             }

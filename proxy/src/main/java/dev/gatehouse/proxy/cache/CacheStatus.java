@@ -132,6 +132,10 @@ public final class CacheStatus {
      * last), keeping what the origin or caches before it said.
      */
     public void appendTo(MultiMap headers) {
+        if (!headers.contains(FIELD)) {
+            headers.set(FIELD, value());
+            return;
+        }
         String existing = String.join(", ", headers.getAll(FIELD));
         headers.set(FIELD, existing.isBlank() ? value() : existing + ", " + value());
     }

@@ -303,6 +303,8 @@ final class CacheStage {
             out.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
         }
         out.set("Age", Long.toString(p.freshness.age(now)));
+        // The request id is this request's, not the one the origin echoed when the response was stored.
+        out.set(Forwarding.X_REQUEST_ID, x.requestId());
         decorate(out);
         x.serveStored(code, out, body, bodiless);
     }

@@ -288,7 +288,10 @@ public final class Exchange extends RoutedRequest implements RequestView {
             }
             return;
         }
+        // The route's deadline runs from here: a cache lookup or a collapsed wait that hangs is bounded by it too.
+        deadlineNanos = startNanos + route.timeoutMillis * 1_000_000L;
         if (route.caching != null) {
+            handler.track(this);
             cache = CacheStage.of(this, route.caching, handler.runtime.responseCache(), refresh);
             if (cache.begin()) {
                 return; // the cache answers, or goes forward when it has looked
@@ -303,8 +306,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     /** Phase 4-5: backend selection and the upstream request, under the route's deadline. */
     void forward() {
-        deadlineNanos = startNanos + route.timeoutMillis * 1_000_000L;
-        handler.track(this);
+        if (!inFlight) {
+            handler.track(this);
+        }
         attempt();
     }
 

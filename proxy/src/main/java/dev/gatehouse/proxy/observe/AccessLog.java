@@ -41,10 +41,12 @@ import static java.util.Objects.requireNonNull;
  * queue; when the queue is full the line is dropped and counted ({@link #dropped()}), never waited for.
  *
  * <p>JSON lines carry {@code time, client, method, path, protocol, status, bytes_in, bytes_out, duration_ms, route,
- * pool, upstream, attempts, request_id, trace_id, listener, user_agent, error}; the query string is never
- * logged (it may hold secrets). The common format is Apache's "combined" line followed by {@code key=value} extras:
+ * pool, upstream, attempts, cache, request_id, trace_id, listener, user_agent, error}; {@code cache} is what the response
+ * cache did, as an X-Cache word ({@code HIT}, {@code MISS}, {@code STALE}, {@code UPDATING}, {@code REVALIDATED},
+ * {@code EXPIRED}, {@code BYPASS}; {@code null}, or {@code -} in the common format, on a route without caching). The
+ * query string is never logged (it may hold secrets). The common format is Apache's "combined" line followed by {@code key=value} extras:
  * <pre>
- * 127.0.0.1 - - [02/Jan/2025:15:04:05 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8.5" rt=0.913 route=a upstream=127.0.0.1:9001 attempts=1 rid=4bf9… trace=0af7…
+ * 127.0.0.1 - - [02/Jan/2025:15:04:05 +0000] "GET /a HTTP/1.1" 200 12 "-" "curl/8.5" rt=0.913 route=a upstream=127.0.0.1:9001 attempts=1 cache=MISS rid=4bf9… trace=0af7…
  * </pre>
  *
  * <p>{@code sample} keeps that fraction of requests (at random); responses with status 500 and above are always
@@ -241,6 +243,7 @@ public final class AccessLog implements ExchangeObserver, AutoCloseable {
         field(b, "pool", r.pool());
         field(b, "upstream", r.backend());
         b.append(",\"attempts\":").append(r.attempts());
+        field(b, "cache", r.cache());
         field(b, "request_id", r.requestId());
         field(b, "trace_id", traceId(r.traceparent()));
         field(b, "listener", r.listener());
@@ -271,6 +274,8 @@ public final class AccessLog implements ExchangeObserver, AutoCloseable {
         b.append(" route=").append(dash(r.route()));
         b.append(" upstream=").append(dash(r.backend()));
         b.append(" attempts=").append(r.attempts());
+        b.append(" cache=");
+        clf(b, r.cache());
         b.append(" rid=");
         clf(b, r.requestId());
         b.append(" trace=").append(dash(traceId(r.traceparent())));

@@ -59,6 +59,19 @@ import static java.util.Objects.requireNonNull;
  *   <tr><td>gatehouse_tls_handshakes_total, gatehouse_tls_handshake_failures_total</td><td>counter</td>
  *       <td>listener (and protocol on success)</td></tr>
  *   <tr><td>gatehouse_access_log_written_total, gatehouse_access_log_dropped_total</td><td>counter</td><td></td></tr>
+ *   <tr><td>gatehouse_cache_lookups_total</td><td>counter (requests of a caching route, by X-Cache word: hit, miss,
+ *       stale, updating, revalidated, expired, bypass)</td><td>route, result</td></tr>
+ *   <tr><td>gatehouse_cache_stores_total</td><td>counter</td><td>route, result (stored, refused)</td></tr>
+ *   <tr><td>gatehouse_cache_stored_bytes_total</td><td>counter (body bytes stored)</td><td>route</td></tr>
+ *   <tr><td>gatehouse_cache_collapsed_total</td><td>counter (misses that waited for another request's fill)</td>
+ *       <td>route</td></tr>
+ *   <tr><td>gatehouse_cache_invalidations_total</td><td>counter (keys invalidated by unsafe requests)</td>
+ *       <td>route</td></tr>
+ *   <tr><td>gatehouse_cache_purge_seconds</td><td>histogram (admin purges, until every member acknowledged)</td>
+ *       <td>kind (key, prefix, tag)</td></tr>
+ *   <tr><td>gatehouse_cache_entries, gatehouse_cache_bytes</td><td>gauge (this node's primary copies)</td>
+ *       <td></td></tr>
+ *   <tr><td>gatehouse_cache_evictions_total</td><td>counter (this node's evictions)</td><td></td></tr>
  *   <tr><td>gatehouse_config_version</td><td>gauge</td><td></td></tr>
  *   <tr><td>gatehouse_cluster_members</td><td>gauge</td><td></td></tr>
  * </table>
@@ -78,6 +91,15 @@ public final class ProxyMetrics implements ExchangeObserver {
     public static final String NONE = "none";
     /** Status classes by index: 0 = nothing sent (or out of range), 1..5 = 1xx..5xx. */
     static final String[] STATUS_CLASSES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    /** {@code result} of {@code gatehouse_cache_lookups_total}: the X-Cache words of {@link ExchangeRecord#cache()}. */
+    static final String[] CACHE_RESULTS = {"hit", "miss", "stale", "updating", "revalidated", "expired", "bypass"};
+    /** {@code kind} of {@code gatehouse_cache_purge_seconds}. */
+    static final List<String> PURGE_KINDS = List.of("key", "prefix", "tag");
+    /** Purge latency buckets: a purge waits for every member, so from a millisecond to a timeout. */
+    private static final Duration[] PURGE_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5),
+            Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+            Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
     /**
      * How latency is recorded.
@@ -124,6 +146,10 @@ public final class ProxyMetrics implements ExchangeObserver {
     private final double[] percentiles;
     private final ConcurrentHashMap<String, RouteMeters> routes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ListenerMeters> listeners = new ConcurrentHashMap<>();
+    /** Cache meters by route, created with the route's first cache event (routes without caching have none). */
+    private final ConcurrentHashMap<String, CacheMeters> caches = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> purges = new ConcurrentHashMap<>();
+    private volatile CacheFigures cacheFigures;
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, UpstreamMeters>> upstreams =
             new ConcurrentHashMap<>();
     private final MultiGauge backendHealthy;
@@ -210,6 +236,12 @@ public final class ProxyMetrics implements ExchangeObserver {
         if (record.bytesOut() > 0) {
             r.bytesOut.increment(record.bytesOut());
         }
+        if (record.cache() != null) {
+            int result = cacheResult(record.cache());
+            if (result >= 0) {
+                cache(record.route()).lookup(result).increment();
+            }
+        }
         if (record.attempts() == 0) {
             // Answered by the proxy itself: a filter's rejection.
             if (status == 429) {
@@ -222,6 +254,82 @@ public final class ProxyMetrics implements ExchangeObserver {
 
     static int statusClass(int status) {
         return status >= 100 && status < 600 ? status / 100 : 0;
+    }
+
+    /** The index in {@link #CACHE_RESULTS} of an X-Cache word ({@code HIT}, any case); -1 for a word not known. */
+    static int cacheResult(String word) {
+        for (int i = 0; i < CACHE_RESULTS.length; i++) {
+            if (CACHE_RESULTS[i].equalsIgnoreCase(word)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void cacheStore(String route, boolean stored, long bytes) {
+        CacheMeters c = cache(route);
+        if (stored) {
+            c.stored.increment();
+            if (bytes > 0) {
+                c.storedBytes.increment(bytes);
+            }
+        } else {
+            c.refused.increment();
+        }
+    }
+
+    @Override
+    public void cacheCollapsed(String route) {
+        cache(route).collapsed.increment();
+    }
+
+    @Override
+    public void cacheInvalidated(String route, int keys) {
+        if (keys > 0) {
+            cache(route).invalidations.increment(keys);
+        }
+    }
+
+    // ---- the response cache's control plane (called by the app) -----------------------------------------------
+
+    /**
+     * An admin purge of {@code kind} ({@code key}, {@code prefix} or {@code tag}) completed, every member having
+     * acknowledged, after {@code nanos}.
+     */
+    public void cachePurged(String kind, long nanos) {
+        if (!PURGE_KINDS.contains(kind)) {
+            throw new IllegalArgumentException("purge kind " + kind + " (expected one of " + PURGE_KINDS + ")");
+        }
+        Timer t = purges.get(kind);
+        if (t == null) {
+            t = purges.computeIfAbsent(kind, k -> Timer.builder("gatehouse.cache.purge")
+                    .description("Admin cache purges, from the request until every member acknowledged")
+                    .tags("kind", k)
+                    .serviceLevelObjectives(PURGE_BUCKETS)
+                    .register(registry));
+        }
+        t.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Registers {@code gatehouse.cache.entries}, {@code gatehouse.cache.bytes} and {@code gatehouse.cache.evictions}
+     * read from {@code figures}; binding again replaces the source (the series stay).
+     */
+    public synchronized void bindCacheFigures(CacheFigures figures) {
+        requireNonNull(figures, "figures");
+        boolean first = cacheFigures == null;
+        cacheFigures = figures;
+        if (first) {
+            Gauge.builder("gatehouse.cache.entries", this, m -> m.cacheFigures.entries())
+                    .description("Response cache entries this node holds (primary copies)").register(registry);
+            Gauge.builder("gatehouse.cache.bytes", this, m -> m.cacheFigures.bytes())
+                    .description("Bytes of the response cache entries this node holds (primary copies)")
+                    .register(registry);
+            FunctionCounter.builder("gatehouse.cache.evictions", this, m -> m.cacheFigures.evictions())
+                    .description("Response cache entries this node evicted to stay within max-size")
+                    .register(registry);
+        }
     }
 
     // ---- connections and TLS (called by the listeners) -------------------------------------------------------
@@ -328,6 +436,12 @@ public final class ProxyMetrics implements ExchangeObserver {
         return routes.compute(name, (k, old) -> old != null && old.pool.equals(p) ? old : new RouteMeters(k, p));
     }
 
+    private CacheMeters cache(String route) {
+        String name = route == null ? NONE : route;
+        CacheMeters c = caches.get(name);
+        return c != null ? c : caches.computeIfAbsent(name, CacheMeters::new);
+    }
+
     private ListenerMeters listener(String name) {
         ListenerMeters l = listeners.get(name);
         return l != null ? l : listeners.computeIfAbsent(name, ListenerMeters::new);
@@ -398,6 +512,13 @@ public final class ProxyMetrics implements ExchangeObserver {
             routeNames.add(rc.name());
         }
         routes.entrySet().removeIf(e -> {
+            if (e.getKey().equals(NONE) || routeNames.contains(e.getKey())) {
+                return false;
+            }
+            e.getValue().remove();
+            return true;
+        });
+        caches.entrySet().removeIf(e -> {
             if (e.getKey().equals(NONE) || routeNames.contains(e.getKey())) {
                 return false;
             }
@@ -519,6 +640,52 @@ public final class ProxyMetrics implements ExchangeObserver {
 
         void remove() {
             meters.forEach(registry::remove);
+        }
+    }
+
+    /** The response cache's meters of one route. */
+    private final class CacheMeters {
+        private final Counter[] lookups = new Counter[CACHE_RESULTS.length];
+        final Counter stored;
+        final Counter refused;
+        final Counter storedBytes;
+        final Counter collapsed;
+        final Counter invalidations;
+
+        CacheMeters(String route) {
+            // Every result from the start: a rate over a series that appears late misses its first increments.
+            for (int i = 0; i < CACHE_RESULTS.length; i++) {
+                lookups[i] = Counter.builder("gatehouse.cache.lookups")
+                        .description("Requests of a caching route by what the cache did (the X-Cache word)")
+                        .tags("route", route, "result", CACHE_RESULTS[i]).register(registry);
+            }
+            stored = Counter.builder("gatehouse.cache.stores").description("Responses offered to the cache")
+                    .tags("route", route, "result", "stored").register(registry);
+            refused = Counter.builder("gatehouse.cache.stores").description("Responses offered to the cache")
+                    .tags("route", route, "result", "refused").register(registry);
+            storedBytes = Counter.builder("gatehouse.cache.stored").baseUnit("bytes")
+                    .description("Response body bytes stored in the cache").tags("route", route).register(registry);
+            collapsed = Counter.builder("gatehouse.cache.collapsed")
+                    .description("Misses that waited for another request's fill instead of going to the origin")
+                    .tags("route", route).register(registry);
+            invalidations = Counter.builder("gatehouse.cache.invalidations")
+                    .description("Cache keys invalidated by successful unsafe requests (RFC 9111 section 4.4)")
+                    .tags("route", route).register(registry);
+        }
+
+        Counter lookup(int result) {
+            return lookups[result];
+        }
+
+        void remove() {
+            for (Counter c : lookups) {
+                registry.remove(c);
+            }
+            registry.remove(stored);
+            registry.remove(refused);
+            registry.remove(storedBytes);
+            registry.remove(collapsed);
+            registry.remove(invalidations);
         }
     }
 

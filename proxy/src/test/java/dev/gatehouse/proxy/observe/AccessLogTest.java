@@ -52,7 +52,7 @@ class AccessLogTest {
         assertThat(n.get("route").asText()).isEqualTo("a");
         assertThat(n.get("upstream").asText()).isEqualTo("127.0.0.1:9001");
         assertThat(n.get("attempts").asInt()).isEqualTo(2);
-        assertThat(n.has("cache")).as("no cache exists yet").isFalse();
+        assertThat(n.get("cache").isNull()).as("a route without caching").isTrue();
         assertThat(n.get("request_id").asText()).isEqualTo("req-1");
         assertThat(n.get("trace_id").asText()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
         assertThat(n.get("user_agent").asText()).isEqualTo("curl/8 \"quoted\"");
@@ -65,8 +65,28 @@ class AccessLogTest {
         AccessLog.common(record("a", 200, "/a/b"), b);
 
         assertThat(b.toString()).isEqualTo("192.0.2.7 - - [02/Jan/2025:15:04:05 +0000] \"GET /a/b HTTP/1.1\" 200 42"
-                + " \"-\" \"curl/8 \\\"quoted\\\"\" rt=1.234 route=a upstream=127.0.0.1:9001 attempts=2 rid=req-1"
+                + " \"-\" \"curl/8 \\\"quoted\\\"\" rt=1.234 route=a upstream=127.0.0.1:9001 attempts=2 cache=- rid=req-1"
                 + " trace=0af7651916cd43dd8448eb211c80319c");
+    }
+
+    static ExchangeRecord cached(String word) {
+        ExchangeRecord r = record("a", 200, "/a/b");
+        return new ExchangeRecord(r.startMillis(), r.durationNanos(), r.listener(), r.requestId(), r.client(),
+                r.method(), r.path(), r.protocol(), r.route(), r.pool(), r.backend(), r.status(), r.bytesIn(),
+                r.bytesOut(), r.attempts(), r.error(), r.userAgent(), r.traceparent(), word);
+    }
+
+    @Test
+    void bothFormatsCarryTheXCacheWord() throws IOException {
+        for (String word : List.of("HIT", "MISS", "STALE", "UPDATING", "REVALIDATED", "EXPIRED", "BYPASS")) {
+            StringBuilder json = new StringBuilder();
+            AccessLog.json(cached(word), json);
+            assertThat(JSON.readTree(json.toString()).get("cache").asText()).isEqualTo(word);
+
+            StringBuilder common = new StringBuilder();
+            AccessLog.common(cached(word), common);
+            assertThat(common.toString()).contains(" attempts=2 cache=" + word + " rid=req-1");
+        }
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** {@link ProxyMetrics} rendered by the Prometheus registry and read back as data. */
@@ -223,11 +224,142 @@ class ProxyMetricsTest {
         assertThat(p.value("gatehouse_tls_handshake_failures_total", "listener", "public")).isEqualTo(1);
     }
 
+    static ExchangeRecord cached(String route, String word) {
+        return new ExchangeRecord(System.currentTimeMillis(), 1_000_000, "public", "rid", "192.0.2.7", "GET", "/a/x",
+                "HTTP/1.1", route, "web", null, 200, 0, 100, 0, null, "curl", null, word);
+    }
+
     @Test
-    void noCacheSeriesUntilACacheExists() {
+    void noCacheSeriesWithoutCaching() {
         send(3, "a", "web", 200, 3);
 
         assertThat(registry.scrape()).doesNotContain("gatehouse_cache");
+    }
+
+    @Test
+    void countsCacheLookupsByTheXCacheWord() {
+        for (String word : List.of("HIT", "HIT", "HIT", "MISS", "STALE", "UPDATING", "REVALIDATED", "EXPIRED",
+                "BYPASS", "MISS")) {
+            metrics.completed(cached("a", word));
+        }
+        metrics.completed(cached("b", "HIT"));
+        send(5, "a", "web", 200, 3); // no cache word: not a lookup
+
+        PrometheusText p = scrape();
+
+        assertThat(p.types).containsEntry("gatehouse_cache_lookups_total", "counter");
+        assertThat(p.value("gatehouse_cache_lookups_total", "route", "a", "result", "hit")).isEqualTo(3);
+        assertThat(p.value("gatehouse_cache_lookups_total", "route", "a", "result", "miss")).isEqualTo(2);
+        for (String result : List.of("stale", "updating", "revalidated", "expired", "bypass")) {
+            assertThat(p.value("gatehouse_cache_lookups_total", "route", "a", "result", result)).as(result)
+                    .isEqualTo(1);
+        }
+        assertThat(p.find("gatehouse_cache_lookups_total", "route", "a")).extracting(s -> s.labels().keySet())
+                .allSatisfy(labels -> assertThat(labels).containsExactlyInAnyOrder("route", "result"));
+        assertThat(p.sum("gatehouse_cache_lookups_total", "route", "a")).isEqualTo(10);
+        assertThat(p.value("gatehouse_cache_lookups_total", "route", "b", "result", "hit")).isEqualTo(1);
+        assertThat(p.value("gatehouse_cache_lookups_total", "route", "b", "result", "miss"))
+                .as("every result is a series from the start").isZero();
+        assertThat(p.value("gatehouse_requests_total", "route", "a", "status_class", "2xx")).isEqualTo(15);
+    }
+
+    @Test
+    void anUnknownCacheWordIsNotALabel() {
+        metrics.completed(cached("a", "<script>"));
+
+        assertThat(scrape().sum("gatehouse_cache_lookups_total")).isZero();
+        assertThat(registry.scrape()).doesNotContain("script");
+    }
+
+    @Test
+    void countsStoresBytesCollapsedAndInvalidations() {
+        metrics.cacheStore("a", true, 1000);
+        metrics.cacheStore("a", true, 24);
+        metrics.cacheStore("a", false, 0);
+        metrics.cacheCollapsed("a");
+        metrics.cacheCollapsed("a");
+        metrics.cacheCollapsed("a");
+        metrics.cacheInvalidated("a", 3);
+        metrics.cacheInvalidated("a", 0);
+
+        PrometheusText p = scrape();
+
+        assertThat(p.value("gatehouse_cache_stores_total", "route", "a", "result", "stored")).isEqualTo(2);
+        assertThat(p.value("gatehouse_cache_stores_total", "route", "a", "result", "refused")).isEqualTo(1);
+        assertThat(p.types).containsEntry("gatehouse_cache_stored_bytes_total", "counter");
+        assertThat(p.value("gatehouse_cache_stored_bytes_total", "route", "a")).isEqualTo(1024);
+        assertThat(p.value("gatehouse_cache_collapsed_total", "route", "a")).isEqualTo(3);
+        assertThat(p.value("gatehouse_cache_invalidations_total", "route", "a")).isEqualTo(3);
+    }
+
+    @Test
+    void purgesAreAHistogramByKind() {
+        metrics.cachePurged("tag", 3_000_000);
+        metrics.cachePurged("tag", 40_000_000);
+        metrics.cachePurged("key", 500_000);
+
+        PrometheusText p = scrape();
+
+        assertThat(p.types).containsEntry("gatehouse_cache_purge_seconds", "histogram");
+        assertThat(p.value("gatehouse_cache_purge_seconds_count", "kind", "tag")).isEqualTo(2);
+        assertThat(p.value("gatehouse_cache_purge_seconds_sum", "kind", "tag")).isCloseTo(0.043, within(1e-9));
+        assertThat(p.value("gatehouse_cache_purge_seconds_bucket", "kind", "tag", "le", "0.005")).isEqualTo(1);
+        assertThat(p.value("gatehouse_cache_purge_seconds_bucket", "kind", "tag", "le", "0.05")).isEqualTo(2);
+        assertThat(p.value("gatehouse_cache_purge_seconds_bucket", "kind", "key", "le", "0.001")).isEqualTo(1);
+        assertThat(p.find("gatehouse_cache_purge_seconds_count", "kind", "prefix")).isEmpty();
+        assertThatThrownBy(() -> metrics.cachePurged("everything", 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void cacheGaugesReadTheBoundFigures() {
+        assertThat(registry.scrape()).as("nothing bound yet").doesNotContain("gatehouse_cache_entries");
+        long[] figures = {12, 4096, 2};
+        CacheFigures source = new CacheFigures() {
+            @Override
+            public long entries() {
+                return figures[0];
+            }
+
+            @Override
+            public long bytes() {
+                return figures[1];
+            }
+
+            @Override
+            public long evictions() {
+                return figures[2];
+            }
+        };
+        metrics.bindCacheFigures(CacheFigures.NONE);
+        assertThat(scrape().value("gatehouse_cache_entries")).isZero();
+
+        metrics.bindCacheFigures(source);
+        PrometheusText p = scrape();
+        assertThat(p.types).containsEntry("gatehouse_cache_entries", "gauge")
+                .containsEntry("gatehouse_cache_bytes", "gauge")
+                .containsEntry("gatehouse_cache_evictions_total", "counter");
+        assertThat(p.value("gatehouse_cache_entries")).isEqualTo(12);
+        assertThat(p.value("gatehouse_cache_bytes")).isEqualTo(4096);
+        assertThat(p.value("gatehouse_cache_evictions_total")).isEqualTo(2);
+
+        figures[0] = 13;
+        figures[2] = 5;
+        assertThat(scrape().value("gatehouse_cache_entries")).isEqualTo(13);
+        assertThat(scrape().value("gatehouse_cache_evictions_total")).isEqualTo(5);
+    }
+
+    @Test
+    void cacheSeriesOfARemovedRouteGo() {
+        metrics.completed(cached("b", "HIT"));
+        metrics.cacheStore("b", true, 10);
+        metrics.completed(cached("a", "MISS"));
+
+        runtime.apply(ConfigParser.parse(CONFIG.replace("  - { name: b, pool: api }\n", "")).shared(), 2);
+
+        PrometheusText p = scrape();
+        assertThat(p.find("gatehouse_cache_lookups_total", "route", "b")).isEmpty();
+        assertThat(p.find("gatehouse_cache_stores_total", "route", "b")).isEmpty();
+        assertThat(p.value("gatehouse_cache_lookups_total", "route", "a", "result", "miss")).isEqualTo(1);
     }
 
     @Test
