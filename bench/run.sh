@@ -780,7 +780,7 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
     echo "# Gatehouse proxy benchmark $STAMP"
     echo "# host $(uname -srm), $(nproc) cores; $(nginx -v 2>&1 | head -1 || true); $(haproxy -v 2>/dev/null | head -1 || true)"
     in_list varnish "${PROXIES[@]}" && echo "# $(varnishd -V 2>&1 | head -1)"
-    echo "# load average before the runs: $LOAD_BEFORE"
+    echo "# load average before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
     in_list cache "${WORKLOADS[@]}" && echo "# cache workload: $CACHE_KEYS keys per size, nginx cache in ${CACHE_DIR:-none}"
     echo "# $(java -version 2>&1 | head -1); wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency, warm-up $WARMUP, rounds: $ROUNDS"
     echo "# backends ${BACKEND_KIND:-demo} 127.0.0.1:{$BACKEND_PORTS}; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
