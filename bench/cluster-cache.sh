@@ -36,8 +36,8 @@ usage: bench/cluster-cache.sh [--nodes 3] [--keys 10000] [--zipf 1.1] [--seed 1]
 
 Starts an nginx origin (static files, access log, stub_status), NODES Gatehouse nodes forming one cluster, each
 with one route caching everything (cache: {enabled: true}), and runs 'gatehouse loadtest' closed-loop with
-CONNECTIONS connections over GET /bytes/<size>?max-age=3600&k=<key>, keys drawn from Zipf(KEYS, ZIPF) with SEED,
-round-robin over the nodes:
+CONNECTIONS connections over GET /bytes/<size>?max-age=3600&k=<key>, keys drawn from Zipf(KEYS, ZIPF) (seeds SEED,
+SEED+1, SEED+2 for the three phases), round-robin over the nodes:
 
   (jvm warm-up, --jvm-warmup, not reported: the same load on 100 other keys, /bytes/<size>?max-age=3600&w=<key>,
    so the JVMs have compiled the hot paths before the measured phases start from caches empty of their keys)
@@ -233,15 +233,16 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 access_lines() { wc -l <"$TMP/origin-access.log"; }
 
-# loadtest NAME DURATION [URL OPTIONS...]: one closed-loop run over the nodes (no warm-up: every request counts),
-# JSON to $TMP/NAME.json and the text report to the results
+# loadtest NAME DURATION SEED [URL OPTIONS...]: one closed-loop run over the nodes (no warm-up: every request
+# counts), JSON to $TMP/NAME.json and the text report to the results. Each phase has its own seed: with one seed a
+# later phase would replay the keys of the earlier one in the same order and find all of them cached.
 loadtest() {
-    local name=$1 duration=$2 before after
-    shift 2
+    local name=$1 duration=$2 seed=$3 before after
+    shift 3
     local target=("$@")
-    (( ${#target[@]} > 0 )) || target=("${urls[@]}" --keys "$KEYS" --zipf "$ZIPF" --seed "$SEED")
+    (( ${#target[@]} > 0 )) || target=("${urls[@]}" --keys "$KEYS" --zipf "$ZIPF")
     before=$(access_lines)
-    java -jar "$JAR" loadtest "${target[@]}" --connections "$CONNECTIONS" \
+    java -jar "$JAR" loadtest "${target[@]}" --seed "$seed" --connections "$CONNECTIONS" \
         --duration "$duration" --warmup 0s --timeout 5s \
         --origin-counter "http://127.0.0.1:$ORIGIN_STATUS_PORT/status" --json >"$TMP/$name.json" 2>"$TMP/$name.err"
     local rc=$?
@@ -270,14 +271,14 @@ if [[ $JVM_WARMUP != 0 && $JVM_WARMUP != 0s ]]; then
     for (( i = 1; i <= NODES; i++ )); do
         warm+=(--url "http://127.0.0.1:$(node_port "$i")/bytes/$SIZE?max-age=3600&w={key}")
     done
-    loadtest jvm-warmup "$JVM_WARMUP" "${warm[@]}" --keys 100 --seed "$SEED"
+    loadtest jvm-warmup "$JVM_WARMUP" "$SEED" "${warm[@]}" --keys 100
     rm -f "$TMP/jvm-warmup.tagged.json"
 fi
 echo "$BENCH: cold: from empty caches for $COLD"
-loadtest cold "$COLD"
+loadtest cold "$COLD" "$SEED"
 summary cold | tee -a "$TMP/report.txt"
 echo "$BENCH: steady: warm caches for $DURATION"
-loadtest steady "$DURATION"
+loadtest steady "$DURATION" $(( SEED + 1 ))
 summary steady | tee -a "$TMP/report.txt"
 
 if (( KILL_NODE > 0 )); then
@@ -290,7 +291,7 @@ if (( KILL_NODE > 0 )); then
         kill -9 "${NODE_PID[$KILL_NODE]}"
     ) &
     killer=$!
-    loadtest kill "$KILL_DURATION"
+    loadtest kill "$KILL_DURATION" $(( SEED + 2 ))
     wait "$killer"
     summary kill | tee -a "$TMP/report.txt"
     # refetches: origin requests after the kill for a URI the origin had served before it (1 h freshness: no
