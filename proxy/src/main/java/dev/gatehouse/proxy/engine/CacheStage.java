@@ -247,10 +247,9 @@ final class CacheStage {
     }
 
     private void gatewayTimeout() {
+        // Generated here and based on no stored response: no Cache-Status member (RFC 9211 §2).
         cacheStatus = CacheStatus.forward(CacheStatus.Fwd.MISS).detail("only-if-cached");
-        MultiMap extra = MultiMap.caseInsensitiveMultiMap();
-        cacheStatus.appendTo(extra);
-        x.respond(504, "only-if-cached: nothing usable is stored\n", extra, "CACHE_MISS_ONLY_IF_CACHED", false);
+        x.respond(504, "only-if-cached: nothing usable is stored\n", null, "CACHE_MISS_ONLY_IF_CACHED", false);
     }
 
     /** Stale-while-revalidate: another exchange, with no client, revalidates the entry on this event loop. */
@@ -300,7 +299,11 @@ final class CacheStage {
                     body = Unpooled.EMPTY_BUFFER;
                 }
             }
-            out.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
+            if (code == 204) {
+                out.remove(HttpHeaders.CONTENT_LENGTH); // RFC 9110 §8.6: never on a 204
+            } else {
+                out.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.readableBytes()));
+            }
         }
         out.set("Age", Long.toString(p.freshness.age(now)));
         // The request id is this request's, not the one the origin echoed when the response was stored.
@@ -352,7 +355,7 @@ final class CacheStage {
             takeover = true;
             return true;
         }
-        if (stale != null && code >= 500
+        if (stale != null && (code == 500 || code == 502 || code == 503 || code == 504)
                 && stale.freshness.usableOnError(requestCc, Instant.ofEpochMilli(responseTimeMillis))) {
             takeover = true;
             staleOnError = true;
@@ -488,7 +491,9 @@ final class CacheStage {
         StoredResponse r = new StoredResponse(stale.stored.status(), fields(merged), stale.stored.body(),
                 Instant.ofEpochMilli(requestTimeMillis), Instant.ofEpochMilli(responseTimeMillis), stale.stored.vary(),
                 tags(merged), now, Instant.ofEpochMilli(Math.max(keep, responseTimeMillis + 1)));
-        boolean store = !responseCc.noStore() && keep > responseTimeMillis;
+        // The updated response is stored only if it still may be: a 304 can bring private, no-store or Set-Cookie.
+        boolean store = keep > responseTimeMillis && caching.storability.decide("GET", x.headers(),
+                stale.stored.status(), merged, requestCc, responseCc).storable();
         Prepared p = new Prepared(r, caching);
         if (store) {
             putStarted = true;

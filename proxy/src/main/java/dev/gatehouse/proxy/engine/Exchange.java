@@ -832,6 +832,10 @@ public final class Exchange extends RoutedRequest implements RequestView {
         untrack();
         status = code;
         a.keepAlive = HttpUtil.isKeepAlive(res);
+        if (!res.headers().contains(HttpHeaders.DATE)) {
+            // RFC 9110 §6.6.1: a response forwarded (or cached) without a Date gets the time it was received.
+            res.headers().set(HttpHeaders.DATE, DateField.now());
+        }
         if (cache != null && cache.responseHead(code, res.headers() instanceof HeadersMultiMap hm ? hm
                 : HeadersMultiMap.httpHeaders().addAll(res.headers()))) {
             return true; // the cache answers from what it stored once this response is drained
