@@ -26,6 +26,7 @@ CLUSTER_PORT=${CLUSTER_PORT:-18221}
 ORIGIN_PORT=${ORIGIN_PORT:-18231}
 ORIGIN_STATUS_PORT=${ORIGIN_STATUS_PORT:-18232}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m}
+HOST_NAME=${HOST_NAME:-cache.bench.test}
 
 usage() {
     cat <<EOF
@@ -36,7 +37,8 @@ usage: bench/cluster-cache.sh [--nodes 3] [--keys 10000] [--zipf 1.1] [--seed 1]
 
 Starts an nginx origin (static files, access log, stub_status), NODES Gatehouse nodes forming one cluster, each
 with one route caching everything (cache: {enabled: true}), and runs 'gatehouse loadtest' closed-loop with
-CONNECTIONS connections over GET /bytes/<size>?max-age=3600&k=<key>, keys drawn from Zipf(KEYS, ZIPF) (seeds SEED,
+CONNECTIONS connections over GET /bytes/<size>?max-age=3600&k=<key> (Host: HOST_NAME on every node, as behind a
+load balancer: the cache key holds the host), keys drawn from Zipf(KEYS, ZIPF) (seeds SEED,
 SEED+1, SEED+2 for the three phases), round-robin over the nodes:
 
   (jvm warm-up, --jvm-warmup, not reported: the same load on 100 other keys, /bytes/<size>?max-age=3600&w=<key>,
@@ -242,7 +244,9 @@ loadtest() {
     local target=("$@")
     (( ${#target[@]} > 0 )) || target=("${urls[@]}" --keys "$KEYS" --zipf "$ZIPF")
     before=$(access_lines)
-    java -jar "$JAR" loadtest "${target[@]}" --seed "$seed" --connections "$CONNECTIONS" \
+    # one Host for every node, as behind a load balancer: the cache key holds the host, and 127.0.0.1:<node port>
+    # would give each node keys of its own
+    java -jar "$JAR" loadtest "${target[@]}" --seed "$seed" --connections "$CONNECTIONS" --header "Host: $HOST_NAME" \
         --duration "$duration" --warmup 0s --timeout 5s \
         --origin-counter "http://127.0.0.1:$ORIGIN_STATUS_PORT/status" --json >"$TMP/$name.json" 2>"$TMP/$name.err"
     local rc=$?
