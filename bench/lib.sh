@@ -79,10 +79,12 @@ build_jar_if_missing() {
 # ---- temp dir, process bookkeeping, cleanup --------------------------------------------------------------------
 
 # make_tmp NAME: TMP=/tmp/NAME.XXXXXX and an empty PIDS; on exit (also Ctrl-C, TERM) the processes in PIDS are
-# stopped and TMP is removed (kept with KEEP_TMP=1).
+# stopped and TMP is removed (kept with KEEP_TMP=1), and so are the directories a script adds to EXTRA_DIRS (say on
+# /dev/shm).
 make_tmp() {
     TMP=$(mktemp -d "/tmp/$1.XXXXXX") || die "mktemp failed"
     PIDS=()
+    EXTRA_DIRS=()
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -108,9 +110,9 @@ cleanup() {
     done
     wait 2>/dev/null
     if [[ ${KEEP_TMP:-0} == 1 ]]; then
-        echo "$BENCH: kept $TMP"
+        echo "$BENCH: kept $TMP ${EXTRA_DIRS[*]}"
     else
-        rm -rf "$TMP"
+        rm -rf "$TMP" "${EXTRA_DIRS[@]}"
     fi
 }
 
@@ -171,7 +173,9 @@ start_backends() {
 
 # BACKEND_KIND=static: one nginx (one worker) serving files from disk on the backend ports, the fastest backend
 # there is, so the proxy's own cost is not hidden behind a slow backend. Files: bytes/<n> for 0, 16 and every size;
-# a POST to them gets the file too (its body read and dropped), as the demo backends answer it.
+# a POST to them gets the file too (its body read and dropped), as the demo backends answer it. A query with
+# max-age= makes the answer cacheable for an hour (Cache-Control: max-age=3600 and Expires), as the demo backends'
+# ?max-age=S does.
 start_static_backends() {
     local root=$TMP/static conf=$TMP/backend-nginx.conf size p
     mkdir -p "$root/bytes" "$TMP/backend-nginx-tmp" && chmod 777 "$TMP/backend-nginx-tmp"
@@ -190,6 +194,8 @@ start_static_backends() {
         echo "    access_log off;"
         echo "    keepalive_requests 1000000;"
         echo "    default_type application/octet-stream;"
+        echo "    map \$args \$bench_expires { ~(^|&)max-age= 1h; default off; }"
+        echo "    expires \$bench_expires;"
         for t in client_body proxy fastcgi uwsgi scgi; do
             echo "    ${t}_temp_path $TMP/backend-nginx-tmp/$t;"
         done

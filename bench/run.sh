@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks nginx, HAProxy and Gatehouse as reverse proxies in front of the same three demo backends, with wrk,
 # in interleaved rounds; prints medians per proxy, workload and body size and writes the raw results to
-# bench/results/. Workloads besides the plain route (filters, jwt, chunked, head) are chosen with --only.
+# bench/results/. Workloads besides the plain route (filters, jwt, chunked, head, cache) are chosen with --only;
+# the cache workload adds Varnish and nginx's proxy_cache.
 # See bench/README.md. Everything binds 127.0.0.1.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -20,6 +21,8 @@ HAPROXY_PORT=${HAPROXY_PORT:-18082}
 GATEHOUSE_PORT=${GATEHOUSE_PORT:-18083}
 VERTX_FLOOR_PORT=${VERTX_FLOOR_PORT:-18084}
 GATEHOUSE_BASE_PORT=${GATEHOUSE_BASE_PORT:-18085}
+VARNISH_PORT=${VARNISH_PORT:-18086}
+CACHE_KEYS=${CACHE_KEYS:-100}
 GATEHOUSE_ADMIN_PORT=${GATEHOUSE_ADMIN_PORT:-18090}
 GATEHOUSE_CLUSTER_PORT=${GATEHOUSE_CLUSTER_PORT:-18570}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m}
@@ -30,24 +33,31 @@ usage() {
 usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 2s] [--proxy-warmup 20s] [--sizes 1024,65536]
                     [--only PROXY,...,WORKLOAD,...] [--connections 64] [--threads 2]
                     [--backend-ports 18101,18102,18103] [--nginx-port 18081] [--haproxy-port 18082]
-                    [--gatehouse-port 18083] [--vertx-floor-port 18084] [--admin-port 18090]
-                    [--cluster-port 18570]
+                    [--gatehouse-port 18083] [--vertx-floor-port 18084] [--varnish-port 18086]
+                    [--admin-port 18090] [--cluster-port 18570] [--cache-keys 100]
 
 Runs 'wrk -t2 -c64 -d<duration> --latency' against each proxy for each body size (/bytes/<size>), in
 interleaved rounds, and prints the median req/s, p99 latency and proxy CPU microseconds per request.
 Sizes take bytes or a K/KB/KiB or M/MB/MiB suffix.
 
 --only takes proxies and workloads, in any mix (default: nginx,haproxy,gatehouse and plain):
-  proxies    nginx haproxy gatehouse gatehouse-base (needs BASELINE_JAR) vertx-floor
+  proxies    nginx haproxy gatehouse gatehouse-base (needs BASELINE_JAR) vertx-floor varnish
   workloads  plain    GET /bytes/<size> on a route without filters (always run: the others are read against it)
              filters  GET /filters/bytes/<size>, a route with a headers and a cors filter, allowed Origin sent
              jwt      GET /jwt/bytes/<size>, a route with a jwt filter (RS256, local JWKS file), valid token sent
              chunked  POST /bytes/<size> with a 128-byte body in two chunks (Transfer-Encoding: chunked)
              head     HEAD /bytes/0 (wrk cannot read a HEAD response that announces a body length)
-  filters and jwt run on gatehouse and gatehouse-base only; chunked and head on all but vertx-floor.
+             cache    GET /cache/bytes/<size>?max-age=3600&k=<1..N> (N = --cache-keys), cacheable answers served
+                      from each proxy's cache: nginx proxy_cache, Varnish, Gatehouse's route cache; every cache
+                      is filled with one pass over the keys and must answer the next pass from cache, else the
+                      run stops
+  filters and jwt run on gatehouse and gatehouse-base only; chunked and head on all but vertx-floor and varnish;
+  cache on nginx, gatehouse, gatehouse-base and varnish; varnish runs only cache. Naming cache without any proxy
+  runs nginx, gatehouse and varnish.
 
 Environment: the options above as ROUNDS, DURATION, WARMUP, SIZES, ONLY, WRK_CONNECTIONS, WRK_THREADS,
-BACKEND_PORTS, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT; also
+BACKEND_PORTS, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, VARNISH_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT,
+CACHE_KEYS; also
   GATEHOUSE_JAVA_OPTS  JVM flags for Gatehouse (default: $GATEHOUSE_JAVA_OPTS)
   BACKEND_JAVA_OPTS    JVM flags for the demo backends (default: $BACKEND_JAVA_OPTS)
   GATEHOUSE_CP         classpath for the demo backends (default: app/target/gatehouse.jar, or the loadtest
@@ -61,7 +71,7 @@ EOF
 parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --proxy-warmup=PROXY_WARMUP --sizes=SIZES \
     --only=ONLY --connections=WRK_CONNECTIONS --threads=WRK_THREADS --backend-ports=BACKEND_PORTS \
     --nginx-port=NGINX_PORT --haproxy-port=HAPROXY_PORT --gatehouse-port=GATEHOUSE_PORT \
-    --vertx-floor-port=VERTX_FLOOR_PORT \
+    --vertx-floor-port=VERTX_FLOOR_PORT --varnish-port=VARNISH_PORT --cache-keys=CACHE_KEYS \
     --admin-port=GATEHOUSE_ADMIN_PORT --cluster-port=GATEHOUSE_CLUSTER_PORT -- "$@"
 
 # ---- validate arguments ------------------------------------------------------------------------------------
@@ -69,8 +79,10 @@ parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --proxy-warmup
 check_round_options
 check_wrk_options
 
-ALL_PROXIES=(nginx haproxy gatehouse gatehouse-base vertx-floor)   # fixed order: nginx is the reference
-ALL_WORKLOADS=(plain filters jwt chunked head)                     # plain first: the others are read against it
+ALL_PROXIES=(nginx haproxy gatehouse gatehouse-base vertx-floor varnish)   # fixed order: nginx is the reference
+ALL_WORKLOADS=(plain filters jwt chunked head cache)                       # plain first: the others are read against it
+[[ $CACHE_KEYS =~ ^[1-9][0-9]*$ ]] && (( CACHE_KEYS <= 100000 )) \
+    || die "--cache-keys: '$CACHE_KEYS' (expected: a whole number 1..100000)"
 
 in_list() {      # WORD LIST...
     local w=$1
@@ -78,12 +90,15 @@ in_list() {      # WORD LIST...
     [[ " $* " == *" $w "* ]]
 }
 
-# the workloads each proxy can serve: filters and jwt are Gatehouse route filters; vertx-floor forwards plain GETs
+# the workloads each proxy can serve: filters and jwt are Gatehouse route filters; vertx-floor forwards plain GETs;
+# varnish is only measured as a cache
 serves() {       # PROXY WORKLOAD
+    [[ $1 == varnish ]] && { [[ $2 == cache ]]; return; }
     case $2 in
         plain) return 0 ;;
         filters | jwt) [[ $1 == gatehouse || $1 == gatehouse-base ]] ;;
         chunked | head) [[ $1 != vertx-floor ]] ;;
+        cache) [[ $1 == nginx || $1 == gatehouse || $1 == gatehouse-base ]] ;;
         *) return 1 ;;
     esac
 }
@@ -102,7 +117,10 @@ for w in "${wanted[@]}"; do
     [[ $w != gatehouse-base || -f ${BASELINE_JAR:-} ]] \
         || die "--only gatehouse-base: set BASELINE_JAR to an earlier build's gatehouse.jar"
 done
-(( ${#named_proxies[@]} > 0 )) || named_proxies=(nginx haproxy gatehouse)
+if (( ${#named_proxies[@]} == 0 )); then
+    named_proxies=(nginx haproxy gatehouse)
+    in_list cache "${named_workloads[@]}" && named_proxies=(nginx gatehouse varnish)
+fi
 PROXIES=()
 for p in "${ALL_PROXIES[@]}"; do
     in_list "$p" "${named_proxies[@]}" && PROXIES+=("$p")
@@ -114,7 +132,7 @@ for w in "${ALL_WORKLOADS[@]:1}"; do
     for p in "${PROXIES[@]}"; do
         serves "$p" "$w" && served=1
     done
-    (( served )) || die "--only $w: none of ${PROXIES[*]} serves it (filters, jwt: gatehouse, gatehouse-base)"
+    (( served )) || die "--only $w: none of ${PROXIES[*]} serves it (filters, jwt: gatehouse, gatehouse-base; cache: nginx, gatehouse, gatehouse-base, varnish)"
     WORKLOADS+=("$w")
 done
 # the (workload, proxy) pairs measured each round, workload-major
@@ -123,6 +141,9 @@ for w in "${WORKLOADS[@]}"; do
     for p in "${PROXIES[@]}"; do
         serves "$p" "$w" && PAIRS+=("$w $p")
     done
+done
+for p in "${PROXIES[@]}"; do
+    [[ $p == varnish ]] && ! in_list cache "${WORKLOADS[@]}" && die "--only varnish: it runs only the cache workload (add cache)"
 done
 
 size_bytes() {   # 1024 | 1k | 1KB | 1KiB | 2M ... -> bytes
@@ -149,7 +170,7 @@ done
 
 split_backend_ports
 check_ports "${BACKENDS[@]}" "$NGINX_PORT" "$HAPROXY_PORT" "$GATEHOUSE_PORT" "$GATEHOUSE_ADMIN_PORT" \
-    "$GATEHOUSE_CLUSTER_PORT"
+    "$GATEHOUSE_CLUSTER_PORT" "$VARNISH_PORT"
 
 seconds() {      # 10s | 2m | 1h | 0 -> seconds
     case $1 in
@@ -169,13 +190,15 @@ in_list jwt "${WORKLOADS[@]}" && ! command -v openssl >/dev/null && need_pkgs+=(
 [[ ${BACKEND_KIND:-demo} == static ]] && ! command -v nginx >/dev/null && ! [[ -x /usr/sbin/nginx ]] \
     && ! in_list nginx "${need_pkgs[@]}" && need_pkgs+=(nginx)
 [[ " ${PROXIES[*]} " == *" haproxy "* ]] && ! command -v haproxy >/dev/null && ! [[ -x /usr/sbin/haproxy ]] && need_pkgs+=(haproxy)
+[[ " ${PROXIES[*]} " == *" varnish "* ]] && ! command -v varnishd >/dev/null && ! [[ -x /usr/sbin/varnishd ]] && need_pkgs+=(varnish)
+in_list cache "${WORKLOADS[@]}" && ! command -v curl >/dev/null && need_pkgs+=(curl)
 if (( ${#need_pkgs[@]} > 0 )); then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
         echo "bench: installing ${need_pkgs[*]} with apt-get"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null \
             || die "apt-get install ${need_pkgs[*]} failed"
     else
-        die "missing ${need_pkgs[*]}: run 'sudo apt-get install -y nginx haproxy wrk' (or this script as root)"
+        die "missing ${need_pkgs[*]}: run 'sudo apt-get install -y ${need_pkgs[*]}' (or this script as root)"
     fi
 fi
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -219,11 +242,29 @@ make_jwt() {
 }
 
 # $TMP/wrk-<workload>.lua for each workload but plain. wrk sends one fixed request per workload (no Lua runs per
-# request), so wrk costs the same whichever the workload.
+# request), so wrk costs the same whichever the workload. The cache workload is the exception when it has more than
+# one key: $TMP/wrk-cache-<size>.lua cycles through the keys' requests, formatted once at start (a Lua call per
+# request, the same for every proxy).
 write_wrk_scripts() {
-    local w
+    local w size
     for w in "${WORKLOADS[@]}"; do
         [[ $w == plain ]] && continue
+        if [[ $w == cache ]]; then
+            (( CACHE_KEYS > 1 )) || continue
+            for size in "${SIZE_LIST[@]}"; do
+                {
+                    echo "local keys, paths, n = $CACHE_KEYS, {}, 0"
+                    echo 'function init(args)'
+                    echo "    for i = 1, keys do paths[i] = wrk.format(nil, \"$(cache_path "$size" "")\" .. i) end"
+                    echo 'end'
+                    echo 'function request()'
+                    echo '    n = n % keys + 1'
+                    echo '    return paths[n]'
+                    echo 'end'
+                } >"$TMP/wrk-cache-$size.lua"
+            done
+            continue
+        fi
         case $w in
             filters) echo "wrk.headers[\"Origin\"] = \"$CORS_ORIGIN\"" ;;
             jwt) echo "wrk.headers[\"Authorization\"] = \"Bearer $JWT_TOKEN\"" ;;
@@ -241,8 +282,15 @@ write_wrk_scripts() {
     done
 }
 
-workload_path() {    # WORKLOAD SIZE -> the request path
+# the cache workload's path for SIZE and KEY: cacheable for an hour (the demo backends read max-age; the static
+# backends send Cache-Control and Expires for any query with max-age); the proxies strip /cache
+cache_path() {       # SIZE KEY
+    echo "/cache/bytes/$1?max-age=3600&k=$2"
+}
+
+workload_path() {    # WORKLOAD SIZE -> the request path (the cache workload's first key)
     case $1 in
+        cache) cache_path "$2" 1 ;;
         filters) echo "/filters/bytes/$2" ;;
         jwt) echo "/jwt/bytes/$2" ;;
         head) echo "/bytes/0" ;;   # wrk's parser would wait for the body a HEAD response announces
@@ -252,7 +300,11 @@ workload_path() {    # WORKLOAD SIZE -> the request path
 
 wrk_args() {         # WORKLOAD SIZE: sets the array WRK_ARGS to the script option (if any) and the URL's path
     WRK_ARGS=()
-    [[ $1 == plain ]] || WRK_ARGS=(-s "$TMP/wrk-$1.lua")
+    if [[ $1 == cache ]]; then
+        (( CACHE_KEYS > 1 )) && WRK_ARGS=(-s "$TMP/wrk-cache-$2.lua")
+    elif [[ $1 != plain ]]; then
+        WRK_ARGS=(-s "$TMP/wrk-$1.lua")
+    fi
     WRK_PATH=$(workload_path "$1" "$2")
 }
 
@@ -290,6 +342,7 @@ PORT[haproxy]=$HAPROXY_PORT
 PORT[gatehouse]=$GATEHOUSE_PORT
 PORT[vertx-floor]=$VERTX_FLOOR_PORT
 PORT[gatehouse-base]=$GATEHOUSE_BASE_PORT
+PORT[varnish]=$VARNISH_PORT
 
 for p in "${BACKENDS[@]}"; do
     port_in_use "$p" && die "port $p is in use (set --backend-ports)"
@@ -314,10 +367,28 @@ if nonzero "$WARMUP"; then   # and their POST and HEAD answers, when a workload 
     done
 fi
 
+# nginx's proxy_cache keeps its files on tmpfs (/dev/shm) when it can, so a hit reads memory, as Varnish's malloc
+# storage and Gatehouse's heap do; the bench temp dir otherwise
+cache_dir() {
+    if [[ -z ${CACHE_DIR:-} ]]; then
+        if CACHE_DIR=$(mktemp -d /dev/shm/gatehouse-bench-cache.XXXXXX 2>/dev/null); then
+            EXTRA_DIRS+=("$CACHE_DIR")
+        else
+            CACHE_DIR=$TMP/cache
+        fi
+        mkdir -p "$CACHE_DIR" && chmod 777 "$CACHE_DIR"   # nginx workers may run as an unprivileged user
+    fi
+    echo "$CACHE_DIR"
+}
+
 start_nginx() {
     local conf=$TMP/nginx.conf
+    in_list cache "${WORKLOADS[@]}" && cache_dir >/dev/null   # here, not in a subshell: cleanup removes it
     {
         nginx_conf_head
+        if in_list cache "${WORKLOADS[@]}"; then
+            echo "    proxy_cache_path $CACHE_DIR/nginx levels=1:2 keys_zone=bench:16m max_size=256m inactive=1h use_temp_path=off;"
+        fi
         echo "    server {"
         echo "        listen 127.0.0.1:$NGINX_PORT;"
         echo "        location / {"
@@ -326,6 +397,18 @@ start_nginx() {
         echo "            proxy_set_header Connection \"\";"
         echo "            proxy_max_temp_file_size 0;   # stream what the buffers cannot hold; never spill to disk"
         echo "        }"
+        if in_list cache "${WORKLOADS[@]}"; then
+            echo "        location /cache/ {"
+            echo "            proxy_pass http://bench/;   # /cache/x -> /x"
+            echo "            proxy_http_version 1.1;"
+            echo "            proxy_set_header Connection \"\";"
+            echo "            proxy_cache bench;"
+            echo "            proxy_cache_valid 200 1h;"
+            echo "            proxy_cache_lock on;"
+            echo "            sendfile on;   # hits are files (on tmpfs): sent without a copy through user space"
+            echo "            add_header X-Cache-Status \$upstream_cache_status;"
+            echo "        }"
+        fi
         echo "    }"
         echo "}"
     } >"$conf"
@@ -363,6 +446,36 @@ start_haproxy() {
     haproxy -c -q -f "$conf" >"$TMP/haproxy.log" 2>&1 || { cat "$TMP/haproxy.log" >&2; die "haproxy rejected $conf"; }
     haproxy -db -f "$conf" >>"$TMP/haproxy.log" 2>&1 &
     PID[haproxy]=$!
+}
+
+# Varnish (malloc storage) over the same backends, round-robin through a director; /cache/x goes to the backends as
+# /x. Unprivileged-friendly: its working dir in TMP, no jail, no management port. Its CPU is counted over the
+# manager and the child (cpu_ticks sums the process and its children).
+start_varnish() {
+    local vcl=$TMP/varnish.vcl i=1 p
+    {
+        echo "vcl 4.1;"
+        echo "import directors;"
+        for p in "${BACKENDS[@]}"; do
+            echo "backend b$i { .host = \"127.0.0.1\"; .port = \"$p\"; }"
+            i=$(( i + 1 ))
+        done
+        echo "sub vcl_init {"
+        echo "    new bench = directors.round_robin();"
+        for (( i = 1; i <= ${#BACKENDS[@]}; i++ )); do
+            echo "    bench.add_backend(b$i);"
+        done
+        echo "}"
+        echo "sub vcl_recv {"
+        echo "    set req.backend_hint = bench.backend();"
+        echo "    if (req.url ~ \"^/cache/\") { set req.url = regsub(req.url, \"^/cache/\", \"/\"); }"
+        echo "}"
+    } >"$vcl"
+    varnishd -C -n "$TMP/varnish" -f "$vcl" >"$TMP/varnish.log" 2>&1 \
+        || { cat "$TMP/varnish.log" >&2; die "varnishd rejected $vcl"; }
+    varnishd -F -j none -n "$TMP/varnish" -a "127.0.0.1:$VARNISH_PORT" -T none -f "$vcl" -s malloc,256m \
+        >>"$TMP/varnish.log" 2>&1 &
+    PID[varnish]=$!
 }
 
 start_gatehouse() {
@@ -404,6 +517,13 @@ start_gatehouse_jar() {
             echo "      - { type: headers, request: { set: { X-Env: bench }, remove: [X-Debug] }, response: { set: { X-Frame-Options: DENY } } }"
             echo "      - { type: cors, origins: [\"$CORS_ORIGIN\"], methods: [GET, POST], headers: [Authorization], max-age: 10m }"
         fi
+        if in_list cache "${WORKLOADS[@]}"; then
+            echo "  - name: cache"
+            echo "    match: { path-prefix: /cache/ }"
+            echo "    pool: bench"
+            echo "    prefix-rewrite: /"
+            echo "    cache: { enabled: true }"
+        fi
         if in_list jwt "${WORKLOADS[@]}"; then
             echo "  - name: jwt"
             echo "    match: { path-prefix: /jwt/ }"
@@ -411,6 +531,9 @@ start_gatehouse_jar() {
             echo "    prefix-rewrite: /"
             echo "    filters:"
             echo "      - { type: jwt, issuer: \"$JWT_ISSUER\", audience: $JWT_AUDIENCE, jwks: $TMP/jwks.json }"
+        fi
+        if in_list cache "${WORKLOADS[@]}"; then
+            echo "cache: { max-size: 256MB }   # as Varnish's -s malloc,256m"
         fi
         echo "admin:"
         echo "  host: 127.0.0.1"
@@ -474,9 +597,69 @@ for pair in "${PAIRS[@]}"; do
 done
 echo "bench: workloads ${WORKLOADS[*]} answer 200 on every proxy that runs them"
 
+# cache_pass PROXY SIZE: GET every key of the cache workload once, in order, on one keep-alive connection; prints
+# "<answers from the cache> <200 answers> <answers>" and leaves curl's per-request line (status|X-Cache-Status|
+# Cache-Status|X-Varnish|Age) in $TMP/cache-pass.txt. What counts as an answer from the cache: nginx's
+# X-Cache-Status HIT; a Cache-Status whose member has a hit parameter (Gatehouse); an X-Varnish with two
+# transaction ids, the request's and the one that stored the object (Varnish).
+cache_pass() {
+    local proxy=$1 size=$2 args=() i
+    for (( i = 1; i <= CACHE_KEYS; i++ )); do
+        args+=(-o /dev/null "http://127.0.0.1:${PORT[$proxy]}$(cache_path "$size" "$i")")
+    done
+    curl -s --max-time 300 \
+        -w '%{http_code}|%header{x-cache-status}|%header{cache-status}|%header{x-varnish}|%header{age}\n' \
+        "${args[@]}" >"$TMP/cache-pass.txt"
+    awk -F'|' -v p="$proxy" '
+        { n++; if ($1 == 200) ok++
+          if (p == "nginx") hit = ($2 == "HIT")
+          else if (p == "varnish") hit = (split($4, ids, " ") == 2)
+          else hit = (tolower($3) ~ /; *hit *(;|$|=\?1)/)
+          hits += hit }
+        END { printf "%d %d %d\n", hits, ok, n }' "$TMP/cache-pass.txt"
+}
+
+# check_cache_hits WHEN: every proxy's cache must answer every key of every size from the cache; else the run stops
+# (a cache that is not hitting would measure the origin path). A store may finish just after its response went
+# out (Gatehouse stores asynchronously), so a pass that misses is repeated once after a second.
+check_cache_hits() {
+    local pair w proxy size hits ok n
+    in_list cache "${WORKLOADS[@]}" || return 0
+    for size in "${SIZE_LIST[@]}"; do
+        for pair in "${PAIRS[@]}"; do
+            read -r w proxy <<<"$pair"
+            [[ $w == cache ]] || continue
+            read -r hits ok n <<<"$(cache_pass "$proxy" "$size")"
+            if (( hits != CACHE_KEYS )); then
+                sleep 1
+                read -r hits ok n <<<"$(cache_pass "$proxy" "$size")"
+            fi
+            if (( hits != CACHE_KEYS || ok != CACHE_KEYS )); then
+                echo "bench: $1: $proxy answered $hits of $CACHE_KEYS keys ($(size_label "$size")) from its cache" \
+                    "($ok of $n with 200); the first answers (status|X-Cache-Status|Cache-Status|X-Varnish|Age):" >&2
+                head -n 5 "$TMP/cache-pass.txt" >&2
+                die "cache workload: $proxy is not hitting; not measuring it (see $TMP/$proxy.log)"
+            fi
+            echo "bench: $1: $proxy answers all $CACHE_KEYS keys of $(size_label "$size") from its cache"
+        done
+    done
+}
+
+if in_list cache "${WORKLOADS[@]}"; then
+    echo "bench: filling every cache with one pass over $CACHE_KEYS keys per size"
+    for size in "${SIZE_LIST[@]}"; do
+        for pair in "${PAIRS[@]}"; do
+            read -r w p <<<"$pair"
+            [[ $w == cache ]] && cache_pass "$p" "$size" >/dev/null
+        done
+    done
+    check_cache_hits "before measuring"
+fi
+
 # ---- run ---------------------------------------------------------------------------------------------------
 
 mkdir -p "$ROOT/bench/results"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS="$ROOT/bench/results/$STAMP.txt"
 ROWS=$TMP/rows.tsv
@@ -535,6 +718,8 @@ for size in "${SIZE_LIST[@]}"; do
     done
 done
 
+check_cache_hits "after measuring"   # nothing was evicted or expired while measured
+
 # ---- summary -----------------------------------------------------------------------------------------------
 
 # col SIZE WORKLOAD PROXY COLUMN: that column of the matching rows
@@ -573,11 +758,30 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
             done
         done
     done
+    # issue 11's cache targets: Gatehouse's hits against nginx proxy_cache and Varnish (req/s >= 1.0x both, p99 no
+    # worse than nginx's)
+    if in_list cache "${WORKLOADS[@]}" && in_list gatehouse "${PROXIES[@]}"; then
+        echo
+        printf '%-7s %-22s %9s %9s %11s\n' size "cache: gatehouse vs" "req/s" "p99" "CPU µs/req"
+        for size in "${SIZE_LIST[@]}"; do
+            for ref in nginx varnish; do
+                in_list "$ref" "${PROXIES[@]}" || continue
+                printf '%-7s %-22s %9s %9s %11s\n' "$(size_label "$size")" \
+                    "$([[ $ref == nginx ]] && echo "nginx proxy_cache" || echo varnish)" \
+                    "$(ratio "$(col "$size" cache gatehouse 5 | median)" "$(col "$size" cache "$ref" 5 | median)")" \
+                    "$(ratio "$(col "$size" cache gatehouse 6 | median)" "$(col "$size" cache "$ref" 6 | median)")" \
+                    "$(ratio "$(col "$size" cache gatehouse 9 | median)" "$(col "$size" cache "$ref" 9 | median)")"
+            done
+        done
+    fi
 } >"$SUMMARY"
 
 {
     echo "# Gatehouse proxy benchmark $STAMP"
     echo "# host $(uname -srm), $(nproc) cores; $(nginx -v 2>&1 | head -1 || true); $(haproxy -v 2>/dev/null | head -1 || true)"
+    in_list varnish "${PROXIES[@]}" && echo "# $(varnishd -V 2>&1 | head -1)"
+    echo "# load average before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    in_list cache "${WORKLOADS[@]}" && echo "# cache workload: $CACHE_KEYS keys per size, nginx cache in ${CACHE_DIR:-none}"
     echo "# $(java -version 2>&1 | head -1); wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency, warm-up $WARMUP, rounds: $ROUNDS"
     echo "# backends ${BACKEND_KIND:-demo} 127.0.0.1:{$BACKEND_PORTS}; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
     [[ -n ${BASELINE_JAR:-} ]] && in_list gatehouse-base "${PROXIES[@]}" && echo "# gatehouse-base: $BASELINE_JAR"
@@ -590,7 +794,8 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
     cat "$ROWS"
     echo
     echo "# configs"
-    for f in "$TMP"/nginx.conf "$TMP"/haproxy.cfg "$TMP"/gatehouse.yaml "$TMP"/gatehouse-base.yaml "$TMP"/wrk-*.lua; do
+    for f in "$TMP"/nginx.conf "$TMP"/haproxy.cfg "$TMP"/gatehouse.yaml "$TMP"/gatehouse-base.yaml "$TMP"/varnish.vcl \
+        "$TMP"/wrk-*.lua; do
         [[ -f $f ]] && { echo "## $(basename "$f")"; cat "$f"; echo; }
     done
     echo "# wrk output"

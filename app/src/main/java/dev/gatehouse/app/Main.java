@@ -27,7 +27,7 @@ public final class Main {
               validate --config FILE                 check a config file; every error with its path
               tls self-signed --host NAME --out DIR  a dev CA and a leaf certificate for NAME
               tls inspect FILE                       subject, SANs, validity and key of PEM certificates
-              loadtest --url URL [--rate N/s | --connections N] --duration 10s
+              loadtest --url URL [--rate N/s | --connections N] --duration 10s [--keys N --zipf S]
             """;
 
     private Main() {

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <pre>
  * GET  /health              200 "ok", or 503 "sick" after POST /admin/sick (POST /admin/well undoes it)
- * GET  /bytes/{n}           exactly n bytes, application/octet-stream; ?chunked=1 streams in 16 KiB chunks
+ * GET  /bytes/{n}           exactly n bytes, application/octet-stream; ?chunked=1 streams in 16 KiB chunks;
+ *                           ?max-age=S makes it cacheable (Cache-Control: public, max-age=S) for cache benchmarks
  * POST /bytes/{n}           the same, once the request body (dropped) has been read: bench/run.sh's chunked upload
  * GET  /delay/{ms}          answers after ms milliseconds (at most 60 s)
  * GET  /status/{code}       answers with that status (200..599)
@@ -113,6 +114,15 @@ final class DemoBackendHandler implements Handler<HttpServerRequest> {
             return;
         }
         resp.putHeader(HttpHeaders.CONTENT_TYPE, OCTETS);
+        String maxAge = req.getParam("max-age");
+        if (maxAge != null) {
+            long seconds = parseLong(maxAge);
+            if (seconds < 0) {
+                text(resp, 400, "/bytes/{n}?max-age=S: \"" + maxAge + "\" (expected: seconds, a whole number >= 0)");
+                return;
+            }
+            resp.putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=" + seconds);
+        }
         String chunked = req.getParam("chunked");
         boolean stream = "1".equals(chunked) || "true".equals(chunked);
         if (stream) {

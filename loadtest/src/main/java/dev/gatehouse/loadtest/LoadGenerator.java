@@ -42,16 +42,48 @@ final class LoadGenerator {
             list.add(worker);
             deployed.add(vertx.deployVerticle(worker));
         }
+        long timeoutMs = options.timeout().toMillis();
+        Origin origin = new Origin();
         return Future.all(deployed)
                 .compose(ok -> options.warmup().isZero()
                         ? Future.succeededFuture()
                         : runAll(list, options.warmup()))
+                .compose(ok -> readOrigin(vertx, options, timeoutMs, origin, true))
                 .compose(ok -> runAll(list, options.duration()))
-                .map(results -> merge(options, results))
+                .compose(results -> readOrigin(vertx, options, timeoutMs, origin, false).map(results))
+                .map(results -> merge(options, results, origin))
                 .eventually(() -> Future.join(deployed.stream()
                         .filter(Future::succeeded)
                         .map(d -> vertx.undeploy(d.result()))
                         .toList()));
+    }
+
+    /** The origin's count before and after the measured run, or why it could not be read. */
+    private static final class Origin {
+        OriginCounter.Count before;
+        OriginCounter.Count after;
+        String problem;
+    }
+
+    /** Reads the origin counters, if any; a failure is reported, not fatal: the load figures still stand. */
+    private static Future<Void> readOrigin(Vertx vertx, LoadOptions options, long timeoutMs, Origin origin,
+                                           boolean before) {
+        if (options.originCounters().isEmpty() || origin.problem != null) {
+            return Future.succeededFuture();
+        }
+        return OriginCounter.read(vertx, options.originCounters(), timeoutMs)
+                .map(n -> {
+                    if (before) {
+                        origin.before = n;
+                    } else {
+                        origin.after = n;
+                    }
+                    return (Void) null;
+                })
+                .otherwise(e -> {
+                    origin.problem = e.getMessage();
+                    return null;
+                });
     }
 
     /** One run of all workers on a common clock. */
@@ -62,7 +94,13 @@ final class LoadGenerator {
         return Future.all(results).map(results);
     }
 
-    private static LoadReport merge(LoadOptions options, List<Future<LoadWorker.Result>> results) {
+    private static LoadReport merge(LoadOptions options, List<Future<LoadWorker.Result>> results, Origin origin) {
+        long hits = 0;
+        long cacheAnswers = 0;
+        List<LoadWorker.PerTarget> perTarget = new ArrayList<>();
+        for (int i = 0; i < options.targets().size(); i++) {
+            perTarget.add(new LoadWorker.PerTarget());
+        }
         long requests = 0;
         long responses = 0;
         long bytes = 0;
@@ -81,13 +119,19 @@ final class LoadGenerator {
             r.statuses().forEach((code, n) -> statuses.merge(code, n, Long::sum));
             latency.add(r.latencyUs());
             lag.add(r.sendLagUs());
+            hits += r.hits();
+            cacheAnswers += r.cacheAnswers();
+            for (int i = 0; i < perTarget.size(); i++) {
+                perTarget.get(i).add(r.perTarget().get(i));
+            }
         }
         EnumMap<ErrorKind, Long> byKind = new EnumMap<>(ErrorKind.class);
         for (ErrorKind kind : ErrorKind.values()) {
             byKind.put(kind, errors[kind.ordinal()]);
         }
         double seconds = options.duration().toNanos() / 1e9;
+        long originRequests = origin.problem == null && origin.after != null ? origin.after.since(origin.before) : -1;
         return new LoadReport(options, requests, responses, byKind, Map.copyOf(statuses), seconds, bytes, latency,
-                lag);
+                lag, hits, cacheAnswers, List.copyOf(perTarget), originRequests, origin.problem);
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 /**
  * What one load test does, parsed from the command line by {@link #parse(String[])}.
  *
+ * @param targets     the {@code --url}s, in order; requests go to them round-robin
  * @param rate        requests per second in open-loop mode; 0 in closed-loop mode
  * @param connections concurrent request loops in closed-loop mode; 0 in open-loop mode
  * @param warmup      how long to send, the same way, before measuring; what it measures is dropped
@@ -20,10 +21,16 @@ import java.util.Map;
  * @param bodySize    request body bytes; 0 sends none
  * @param timeout     connect timeout, and the longest silence while waiting for a response
  * @param maxInFlight hard cap on requests outstanding at once (open loop: excess requests wait and count as late)
+ * @param keys        how many keys the requests spread over (1..keys in each target's request target); 0: one
+ *                    fixed request target
+ * @param zipf        the Zipf exponent of the key mix (0: every key equally likely)
+ * @param seed        seeds the key draws (each worker derives its own from it), so a run can be repeated
+ * @param originCounters URLs read before and after the measured run for the origin's request count
  */
-record LoadOptions(URI url, double rate, int connections, Duration duration, Duration warmup, HttpMethod method,
+record LoadOptions(List<Target> targets, double rate, int connections, Duration duration, Duration warmup, HttpMethod method,
                    List<Map.Entry<String, String>> headers, long bodySize, boolean http2, boolean json,
-                   Duration timeout, int maxInFlight, boolean insecure) {
+                   Duration timeout, int maxInFlight, boolean insecure, long keys, double zipf, long seed,
+                   List<URI> originCounters) {
 
     static final int DEFAULT_CONNECTIONS = 16;
     static final int DEFAULT_MAX_IN_FLIGHT = 1024;
@@ -32,11 +39,16 @@ record LoadOptions(URI url, double rate, int connections, Duration duration, Dur
     static final int MAX_IN_FLIGHT_LIMIT = 100_000;
     static final long MAX_BODY = 64L << 20;
     static final Duration MAX_DURATION = Duration.ofHours(24);
+    static final long MAX_KEYS = 1_000_000_000L;
+    static final int MAX_URLS = 64;
 
     static final String USAGE = """
-            usage: gatehouse loadtest --url URL [--rate N/s | --connections N] [--duration 10s] [--warmup 1s]
-                                      [--method GET] [--header K:V]... [--body-size 1KB] [--http2]
+            usage: gatehouse loadtest --url URL [--url URL]... [--rate N/s | --connections N] [--duration 10s]
+                                      [--warmup 1s] [--method GET] [--header K:V]... [--body-size 1KB] [--http2]
                                       [--timeout 5s] [--max-in-flight 1024] [--insecure] [--json]
+                                      [--keys N [--zipf S] [--seed N]] [--origin-counter URL]...
+              --url URL          target; repeat it to spread requests round-robin over several (cluster nodes):
+                                 the report then gives each one's throughput, errors and hit ratio
               --rate N/s         open loop: N requests per second at constant intervals; latency is measured
                                  from each request's intended send time (coordinated omission corrected)
               --connections N    closed loop: N connections, each sending its next request when the last
@@ -50,7 +62,16 @@ record LoadOptions(URI url, double rate, int connections, Duration duration, Dur
               --timeout D        connect timeout and longest wait for response bytes (default 5s)
               --max-in-flight N  hard cap on outstanding requests (default 1024)
               --insecure         do not verify the server's TLS certificate
-              --json             print the report as JSON instead of text""";
+              --json             print the report as JSON instead of text
+              --keys N           spread requests over keys 1..N: each URL's {key} is replaced by the key, or
+                                 /k/<key> is appended to its path; the report counts cache hits (a Cache-Status
+                                 with a hit parameter, else an X-Cache-Status or X-Cache starting with HIT)
+              --zipf S           Zipf exponent of the key mix: key k drawn with probability ~ 1/k^S
+                                 (default 0: every key equally likely; 0.6..1.2 is typical of web traffic)
+              --seed N           seed of the key draws (default: random, printed in the report)
+              --origin-counter URL  read before and after the measured run: a JSON object with "requests", an
+                                 nginx stub_status page or a bare number; repeatable (the counts are summed).
+                                 The report gives the origin's requests/s and the share of requests it saw""";
 
     boolean openLoop() {
         return rate > 0;
@@ -62,7 +83,11 @@ record LoadOptions(URI url, double rate, int connections, Duration duration, Dur
      * @throws IllegalArgumentException with a message naming the offending flag and value
      */
     static LoadOptions parse(String[] args) {
-        URI url = null;
+        List<String> urls = new ArrayList<>();
+        Long keys = null;
+        Double zipf = null;
+        Long seed = null;
+        List<URI> originCounters = new ArrayList<>();
         Double rate = null;
         Integer connections = null;
         Duration duration = Duration.ofSeconds(10);
@@ -90,7 +115,8 @@ record LoadOptions(URI url, double rate, int connections, Duration duration, Dur
                 case "--json" -> json = true;
                 case "--insecure" -> insecure = true;
                 case "--url", "--rate", "--connections", "--duration", "--warmup", "--method", "--header",
-                     "--body-size", "--timeout", "--max-in-flight" -> {
+                     "--body-size", "--timeout", "--max-in-flight", "--keys", "--zipf", "--seed",
+                     "--origin-counter" -> {
                     String value;
                     if (inline != null) {
                         value = inline;
@@ -100,7 +126,12 @@ record LoadOptions(URI url, double rate, int connections, Duration duration, Dur
                         throw new IllegalArgumentException(flag + " needs a value");
                     }
                     switch (flag) {
-                        case "--url" -> url = parseUrl(value);
+                        case "--url" -> urls.add(value);
+                        case "--keys" -> keys = parseWhole(flag, value, 1, MAX_KEYS);
+                        case "--zipf" -> zipf = check(flag, value, () -> parseDecimal(value), 0,
+                                ZipfSampler.MAX_EXPONENT);
+                        case "--seed" -> seed = parseWhole(flag, value, Long.MIN_VALUE, Long.MAX_VALUE);
+                        case "--origin-counter" -> originCounters.add(parseUrl(flag, value));
                         case "--rate" -> rate = check(flag, value, () -> Units.parseRate(value), 0.001, MAX_RATE);
                         case "--connections" -> connections = (int) parseWhole(flag, value, 1, MAX_CONNECTIONS);
                         case "--duration" -> duration = parseDuration(flag, value, Duration.ofMillis(100));
@@ -118,9 +149,21 @@ record LoadOptions(URI url, double rate, int connections, Duration duration, Dur
                         : "unexpected argument \"" + arg + "\" (options start with --)");
             }
         }
-        if (url == null) {
+        if (urls.isEmpty()) {
             throw new IllegalArgumentException("--url is required");
         }
+        if (urls.size() > MAX_URLS) {
+            throw new IllegalArgumentException("--url: " + urls.size() + " given (expected: at most " + MAX_URLS + ")");
+        }
+        if (keys == null && (zipf != null || seed != null)) {
+            throw new IllegalArgumentException((zipf != null ? "--zipf" : "--seed") + " needs --keys");
+        }
+        if (originCounters.size() > MAX_URLS) {
+            throw new IllegalArgumentException("--origin-counter: " + originCounters.size()
+                    + " given (expected: at most " + MAX_URLS + ")");
+        }
+        boolean keyed = keys != null;
+        List<Target> targets = urls.stream().map(u -> Target.parse(u, keyed)).toList();
         if (rate != null && connections != null) {
             throw new IllegalArgumentException("--rate and --connections exclude each other: pick open loop (--rate) "
                     + "or closed loop (--connections)");
@@ -133,24 +176,47 @@ record LoadOptions(URI url, double rate, int connections, Duration duration, Dur
         if (method == null) {
             method = bodySize > 0 ? HttpMethod.POST : HttpMethod.GET;
         }
-        return new LoadOptions(url, rate == null ? 0 : rate, conns, duration, warmup, method, List.copyOf(headers),
-                bodySize, http2, json, timeout, maxInFlight, insecure);
+        return new LoadOptions(targets, rate == null ? 0 : rate, conns, duration, warmup, method,
+                List.copyOf(headers), bodySize, http2, json, timeout, maxInFlight, insecure, keyed ? keys : 0,
+                zipf == null ? 0 : zipf, seed != null ? seed : new java.security.SecureRandom().nextLong(),
+                List.copyOf(originCounters));
     }
 
-    private static URI parseUrl(String value) {
+    /** The first target's URL. */
+    URI url() {
+        return targets.get(0).url();
+    }
+
+    boolean keyed() {
+        return keys > 0;
+    }
+
+    private static double parseDecimal(String value) {
+        try {
+            double d = Double.parseDouble(value.trim());
+            if (Double.isNaN(d) || Double.isInfinite(d) || !value.trim().matches("[0-9.]+")) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("\"" + value + "\" is not a number (expected e.g. 1.1)");
+        }
+    }
+
+    private static URI parseUrl(String flag, String value) {
         URI uri;
         try {
             uri = new URI(value);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("--url: \"" + value + "\" is not a URL (" + e.getReason() + ")");
+            throw new IllegalArgumentException(flag + ": \"" + value + "\" is not a URL (" + e.getReason() + ")");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IllegalArgumentException(
-                    "--url: \"" + value + "\" (expected: http://host[:port]/path or https://...)");
+                    flag + ": \"" + value + "\" (expected: http://host[:port]/path or https://...)");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw new IllegalArgumentException("--url: \"" + value + "\" has no host");
+            throw new IllegalArgumentException(flag + ": \"" + value + "\" has no host");
         }
         return uri;
     }

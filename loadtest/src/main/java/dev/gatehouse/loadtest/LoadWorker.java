@@ -15,8 +15,9 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import org.HdrHistogram.Histogram;
 
-import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -24,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * One share of a load test, running on one event loop with its own HTTP client, so the load spreads over cores.
  * Worker {@code k} of {@code n} sends the open-loop requests {@code k, k+n, k+2n, ...} of the global schedule
  * (intended times {@code start + i/rate}), or runs its share of the closed-loop connections. All state is
- * confined to the worker's event loop.
+ * confined to the worker's event loop. With several targets the worker sends its requests to them round-robin; with
+ * {@code --keys} each request's key is drawn from the worker's own seeded {@link ZipfSampler}.
  */
 final class LoadWorker extends VerticleBase {
 
@@ -41,6 +43,11 @@ final class LoadWorker extends VerticleBase {
     private final Histogram sendLagUs = new Histogram(HIGHEST_US, 3);
     private final long[] errors = new long[ErrorKind.values().length];
     private final Map<Integer, Long> statuses = new HashMap<>();
+    private final PerTarget[] perTarget;
+    private final ZipfSampler keys;
+    private long hits;
+    private long cacheAnswers;
+    private int nextTarget;
     /** Counts runs; a completion from an earlier run (a warm-up, or one given up on) is ignored. */
     private int generation;
     private long sent;
@@ -49,7 +56,8 @@ final class LoadWorker extends VerticleBase {
     private int inFlight;
 
     private HttpClientAgent client;
-    private RequestOptions request;
+    private RequestOptions[] requests;
+    private MultiMap headers;
     private Promise<Result> done;
     private boolean sending;
     private boolean finished;
@@ -59,9 +67,45 @@ final class LoadWorker extends VerticleBase {
     private long seq;
     private Timer tick;
 
-    /** What one worker measured; merged by {@link LoadGenerator}. */
+    /**
+     * What one worker measured; merged by {@link LoadGenerator}.
+     *
+     * @param hits         responses a cache answered (see {@link CacheAnswer})
+     * @param cacheAnswers responses that said whether a cache answered (hits included)
+     * @param perTarget    the same figures for each target, in {@code --url} order
+     */
     record Result(long sent, long responses, long[] errors, Map<Integer, Long> statuses, long bytes,
-                  Histogram latencyUs, Histogram sendLagUs) {
+                  Histogram latencyUs, Histogram sendLagUs, long hits, long cacheAnswers, List<PerTarget> perTarget) {
+    }
+
+    /** One target's share of a worker's (or, merged, the whole run's) figures. Confined to one thread. */
+    static final class PerTarget {
+        long sent;
+        long responses;
+        long errors;
+        long hits;
+        long cacheAnswers;
+        final Histogram latencyUs = new Histogram(HIGHEST_US, 3);
+
+        void reset() {
+            sent = responses = errors = hits = cacheAnswers = 0;
+            latencyUs.reset();
+        }
+
+        PerTarget copy() {
+            PerTarget c = new PerTarget();
+            c.add(this);
+            return c;
+        }
+
+        void add(PerTarget o) {
+            sent += o.sent;
+            responses += o.responses;
+            errors += o.errors;
+            hits += o.hits;
+            cacheAnswers += o.cacheAnswers;
+            latencyUs.add(o.latencyUs);
+        }
     }
 
     /**
@@ -73,12 +117,20 @@ final class LoadWorker extends VerticleBase {
         this.workers = workers;
         this.concurrency = concurrency;
         this.body = body;
+        this.perTarget = new PerTarget[options.targets().size()];
+        for (int i = 0; i < perTarget.length; i++) {
+            perTarget[i] = new PerTarget();
+        }
+        // each worker its own stream; the golden-ratio stride keeps the workers' seeds far apart
+        this.keys = options.keyed()
+                ? new ZipfSampler(options.keys(), options.zipf(), options.seed() + index * 0x9E3779B97F4A7C15L)
+                : null;
+        this.nextTarget = index % perTarget.length; // workers start on different targets
     }
 
     @Override
     public Future<?> start() {
-        URI url = options.url();
-        boolean tls = url.getScheme().equalsIgnoreCase("https");
+        boolean tls = options.targets().stream().anyMatch(Target::tls);
         HttpClientOptions clientOptions = new HttpClientOptions()
                 .setKeepAlive(true)
                 .setPipelining(false)
@@ -100,26 +152,38 @@ final class LoadWorker extends VerticleBase {
         PoolOptions pool = new PoolOptions().setHttp1MaxSize(concurrency).setHttp2MaxSize(h2Connections);
         client = vertx.createHttpClient(clientOptions, pool);
 
-        int port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
-        String uri = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        if (url.getRawQuery() != null) {
-            uri += "?" + url.getRawQuery();
-        }
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        headers = MultiMap.caseInsensitiveMultiMap();
         options.headers().forEach(h -> headers.add(h.getKey(), h.getValue()));
         if (body != null && !headers.contains("Content-Type")) {
             headers.add("Content-Type", "application/octet-stream");
         }
-        request = new RequestOptions()
+        requests = new RequestOptions[perTarget.length];
+        for (int i = 0; i < requests.length; i++) {
+            requests[i] = requestOptions(options.targets().get(i), options.targets().get(i).requestTarget(1));
+        }
+        return Future.succeededFuture();
+    }
+
+    /** The options of one request; the headers are shared (never changed once started). */
+    private RequestOptions requestOptions(Target target, String uri) {
+        return new RequestOptions()
                 .setMethod(options.method())
-                .setHost(url.getHost())
-                .setPort(port)
-                .setSsl(tls)
+                .setHost(target.host())
+                .setPort(target.port())
+                .setSsl(target.tls())
                 .setURI(uri)
                 .setHeaders(headers)
                 .setConnectTimeout(options.timeout().toMillis())
                 .setIdleTimeout(options.timeout().toMillis());
-        return Future.succeededFuture();
+    }
+
+    /** The next request: the next target round-robin, and with keys a freshly drawn key. */
+    private RequestOptions nextRequest(int target) {
+        if (keys == null) {
+            return requests[target];
+        }
+        Target t = options.targets().get(target);
+        return requestOptions(t, t.requestTarget(keys.next()));
     }
 
     @Override
@@ -158,6 +222,11 @@ final class LoadWorker extends VerticleBase {
         sendLagUs.reset();
         java.util.Arrays.fill(errors, 0);
         statuses.clear();
+        for (PerTarget t : perTarget) {
+            t.reset();
+        }
+        hits = 0;
+        cacheAnswers = 0;
         sent = 0;
         responses = 0;
         bytes = 0;
@@ -225,22 +294,26 @@ final class LoadWorker extends VerticleBase {
     private void send(long intendedNs, long nowNs) {
         inFlight++;
         sent++;
+        int target = nextTarget;
+        nextTarget = nextTarget + 1 == perTarget.length ? 0 : nextTarget + 1;
+        perTarget[target].sent++;
         if (options.openLoop()) {
             sendLagUs.recordValue(Math.min(HIGHEST_US, (nowNs - intendedNs) / 1000));
         }
         int gen = generation;
         // consume() is chained on send() itself so the body handler is set in the tick the response arrives
-        client.request(request)
+        client.request(nextRequest(target))
                 .compose(req -> (body == null ? req.send() : req.send(body)).compose(this::consume))
                 .onComplete(ar -> {
                     if (gen == generation) {
-                        completed(intendedNs, ar);
+                        completed(target, intendedNs, ar);
                     }
                 });
     }
 
+    /** Completes with the status and the {@link CacheAnswer} packed: {@code status * 4 + answer}. */
     private Future<Integer> consume(HttpClientResponse resp) {
-        int status = resp.statusCode();
+        int status = resp.statusCode() * 4 + CacheAnswer.of(resp.headers());
         int gen = generation;
         resp.handler(chunk -> {
             if (gen == generation) {
@@ -250,22 +323,37 @@ final class LoadWorker extends VerticleBase {
         return resp.end().map(status);
     }
 
-    private void completed(long intendedNs, AsyncResult<Integer> ar) {
+    private void completed(int target, long intendedNs, AsyncResult<Integer> ar) {
         if (finished) {
             return;
         }
         inFlight--;
+        PerTarget t = perTarget[target];
         if (ar.succeeded()) {
-            int status = ar.result();
+            int status = ar.result() / 4;
+            int answer = ar.result() % 4;
             responses++;
-            latencyUs.recordValue(Math.min(HIGHEST_US, (System.nanoTime() - intendedNs) / 1000));
+            t.responses++;
+            long us = Math.min(HIGHEST_US, (System.nanoTime() - intendedNs) / 1000);
+            latencyUs.recordValue(us);
+            t.latencyUs.recordValue(us);
             statuses.merge(status, 1L, Long::sum);
             ErrorKind kind = ErrorKind.ofStatus(status);
             if (kind != null) {
                 errors[kind.ordinal()]++;
+                t.errors++;
+            }
+            if (answer != CacheAnswer.NONE) {
+                cacheAnswers++;
+                t.cacheAnswers++;
+                if (answer == CacheAnswer.HIT) {
+                    hits++;
+                    t.hits++;
+                }
             }
         } else {
             errors[ErrorKind.ofFailure(ar.cause()).ordinal()]++;
+            t.errors++;
         }
         if (!sending) {
             maybeFinish();
@@ -324,7 +412,11 @@ final class LoadWorker extends VerticleBase {
         }
         finished = true;
         long unsent = errors[ErrorKind.UNSENT.ordinal()];
+        List<PerTarget> targets = new ArrayList<>();
+        for (PerTarget t : perTarget) {
+            targets.add(t.copy());
+        }
         done.complete(new Result(sent + unsent, responses, errors.clone(), Map.copyOf(statuses), bytes,
-                latencyUs.copy(), sendLagUs.copy()));
+                latencyUs.copy(), sendLagUs.copy(), hits, cacheAnswers, List.copyOf(targets)));
     }
 }

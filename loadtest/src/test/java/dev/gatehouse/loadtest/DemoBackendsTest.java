@@ -105,6 +105,16 @@ class DemoBackendsTest {
     }
 
     @Test
+    void bytesWithMaxAgeIsCacheable() throws Exception {
+        Reply r = get(port(), "/bytes/64?max-age=3600&k=7");
+        assertThat(r.status).isEqualTo(200);
+        assertThat(r.headers.get("Cache-Control")).isEqualTo("public, max-age=3600");
+        assertThat(r.body.length()).isEqualTo(64);
+        assertThat(get(port(), "/bytes/64").headers.get("Cache-Control")).as("not cacheable unless asked").isNull();
+        assertThat(get(port(), "/bytes/64?max-age=soon").status).isEqualTo(400);
+    }
+
+    @Test
     void badArgumentsAnswer400() throws Exception {
         assertThat(get(port(), "/bytes/-1").status).isEqualTo(400);
         assertThat(get(port(), "/bytes/abc").status).isEqualTo(400);

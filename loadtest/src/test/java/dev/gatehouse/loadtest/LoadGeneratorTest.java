@@ -119,6 +119,87 @@ class LoadGeneratorTest {
         assertThat(report.errorCount()).isZero();
     }
 
+    /**
+     * Two stand-in cache nodes on loopback: keys 1..5 answer as hits, the rest as misses that "went to the origin"
+     * (counted, and readable as the origin counter). The run's hit, origin and per-target figures must match what
+     * the servers saw, request for request.
+     */
+    @Test
+    void zipfKeysOverTwoTargetsCountHitsOriginRequestsAndPerTargetShares() throws Exception {
+        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong hitKeys = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong maxKey = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong[] perNode = {new java.util.concurrent.atomic.AtomicLong(),
+                new java.util.concurrent.atomic.AtomicLong()};
+        int[] ports = new int[2];
+        for (int node = 0; node < 2; node++) {
+            int n = node;
+            io.vertx.core.http.HttpServer server = await(vertx.createHttpServer().requestHandler(req -> {
+                if (req.path().equals("/count")) {
+                    req.response().end(Long.toString(misses.get()));
+                    return;
+                }
+                long key = Long.parseLong(req.path().substring("/c/".length()));
+                seen.incrementAndGet();
+                perNode[n].incrementAndGet();
+                maxKey.accumulateAndGet(key, Math::max);
+                if (key <= 5) {
+                    hitKeys.incrementAndGet();
+                    req.response().putHeader("Cache-Status", "node; hit; ttl=60").end("x");
+                } else {
+                    misses.incrementAndGet();
+                    req.response().putHeader("Cache-Status", "node; fwd=miss; stored").end("x");
+                }
+            }).listen(0, "127.0.0.1"));
+            ports[node] = server.actualPort();
+        }
+        LoadReport report = run("--url", "http://127.0.0.1:" + ports[0] + "/c/{key}",
+                "--url", "http://127.0.0.1:" + ports[1] + "/c/{key}", "--keys", "1000", "--zipf", "1.2",
+                "--seed", "5", "--connections", "4", "--duration", "1s", "--warmup", "0s",
+                "--origin-counter", "http://127.0.0.1:" + ports[0] + "/count");
+
+        assertThat(report.errorCount()).isZero();
+        assertThat(report.responses()).isPositive().isEqualTo(seen.get());
+        assertThat(report.hits()).isEqualTo(hitKeys.get());
+        assertThat(report.cacheAnswers()).isEqualTo(report.responses());
+        assertThat(report.originRequests()).isEqualTo(misses.get());
+        assertThat(maxKey.get()).isBetween(6L, 1000L);
+        // keys 1..5 of 1000 at s = 1.2 carry about 58% of the requests
+        double expected = 0;
+        for (int k = 1; k <= 5; k++) {
+            expected += ZipfSampler.probability(1000, 1.2, k);
+        }
+        assertThat(report.hitRatio()).isCloseTo(expected, within(0.06));
+        assertThat(report.perTarget()).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(report.perTarget().get(i).responses).as("target %d", i).isEqualTo(perNode[i].get());
+        }
+        assertThat(Math.abs(report.perTarget().get(0).sent - report.perTarget().get(1).sent))
+                .as("round-robin").isLessThanOrEqualTo(VertxDefaults.cores());
+        assertThat(report.perTarget().get(0).hits + report.perTarget().get(1).hits).isEqualTo(report.hits());
+
+        String text = report.toText();
+        assertThat(text).contains("2 targets round-robin", "keys        1000, zipf 1.2, seed 5", "cache       hit ratio ",
+                "origin      " + misses.get() + " requests", "target 1", "target 2");
+        JsonObject json = report.toJson();
+        assertThat(json.getJsonObject("cache").getLong("hits")).isEqualTo(report.hits());
+        assertThat(json.getJsonObject("origin").getLong("requests")).isEqualTo(misses.get());
+        assertThat(json.getJsonArray("targets")).hasSize(2);
+        assertThat(json.getJsonObject("keys").getLong("seed")).isEqualTo(5);
+    }
+
+    @Test
+    void anUnreadableOriginCounterIsReportedNotFatal() throws Exception {
+        LoadReport report = run("--url", base + "/bytes/16?max-age=60", "--keys", "10", "--connections", "1",
+                "--duration", "300ms", "--warmup", "0s", "--origin-counter", base + "/headers");
+        assertThat(report.responses()).isPositive();
+        assertThat(report.errorCount()).as("the demo backend answers /bytes/16/k/<n>?... with 400").isPositive();
+        assertThat(report.originRequests()).isEqualTo(-1);
+        assertThat(report.originProblem()).contains("--origin-counter " + base + "/headers");
+        assertThat(report.toText()).contains("origin      unknown: ");
+    }
+
     @Test
     void commandPrintsJsonAndText() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

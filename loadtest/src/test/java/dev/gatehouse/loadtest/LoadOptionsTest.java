@@ -77,6 +77,84 @@ class LoadOptionsTest {
     }
 
     @Test
+    void parsesTheKeyMixAndSeveralTargets() {
+        LoadOptions o = LoadOptions.parse(new String[] {"--url", "http://127.0.0.1:8081/bytes/1024?max-age=60",
+                "--url", "http://127.0.0.1:8082/c/{key}?max-age=60", "--url=https://node-c:8443/",
+                "--keys", "10000", "--zipf", "1.1", "--seed", "-7", "--origin-counter", "http://127.0.0.1:9000/stats",
+                "--origin-counter", "http://127.0.0.1:9001/stats"});
+        assertThat(o.keyed()).isTrue();
+        assertThat(o.keys()).isEqualTo(10_000);
+        assertThat(o.zipf()).isEqualTo(1.1);
+        assertThat(o.seed()).isEqualTo(-7);
+        assertThat(o.targets()).hasSize(3);
+        assertThat(o.originCounters()).extracting(Object::toString)
+                .containsExactly("http://127.0.0.1:9000/stats", "http://127.0.0.1:9001/stats");
+        Target appended = o.targets().get(0);
+        assertThat(appended.requestTarget(17)).as("/k/<key> appended to the path, the query kept")
+                .isEqualTo("/bytes/1024/k/17?max-age=60");
+        assertThat(appended.host()).isEqualTo("127.0.0.1");
+        assertThat(appended.port()).isEqualTo(8081);
+        assertThat(appended.display()).isEqualTo("http://127.0.0.1:8081/bytes/1024/k/{key}?max-age=60");
+        Target placeholder = o.targets().get(1);
+        assertThat(placeholder.requestTarget(3)).isEqualTo("/c/3?max-age=60");
+        assertThat(placeholder.display()).isEqualTo("http://127.0.0.1:8082/c/{key}?max-age=60");
+        Target root = o.targets().get(2);
+        assertThat(root.requestTarget(9)).isEqualTo("/k/9");
+        assertThat(root.tls()).isTrue();
+        assertThat(root.port()).isEqualTo(8443);
+        assertThat(o.url().toString()).isEqualTo("http://127.0.0.1:8081/bytes/1024?max-age=60");
+
+        assertThat(Target.parse("http://h/x?k={key}&max-age=60", true).requestTarget(5))
+                .isEqualTo("/x?k=5&max-age=60");
+    }
+
+    @Test
+    void keyMixDefaults() {
+        LoadOptions plain = LoadOptions.parse(new String[] {"--url", "http://h/a?b=1"});
+        assertThat(plain.keyed()).isFalse();
+        assertThat(plain.keys()).isZero();
+        assertThat(plain.targets().get(0).requestTarget(5)).as("no key without --keys").isEqualTo("/a?b=1");
+        assertThat(plain.originCounters()).isEmpty();
+        LoadOptions uniform = LoadOptions.parse(new String[] {"--url", "http://h/", "--keys", "5"});
+        assertThat(uniform.zipf()).as("uniform unless --zipf").isZero();
+        long other = LoadOptions.parse(new String[] {"--url", "http://h/", "--keys", "5"}).seed();
+        assertThat(uniform.seed()).as("a random seed unless --seed").isNotEqualTo(other);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--url http://h/ --zipf 1.1                     | --zipf needs --keys",
+            "--url http://h/ --seed 3                       | --seed needs --keys",
+            "--url http://h/{key}                           | has a {key} placeholder but no --keys",
+            "--url http://h/{key}/{key} --keys 3            | has more than one {key}",
+            "--url http://{key}:80/ --keys 3                | {key} must be in the path or the query",
+            "--url http://h/#frag                           | has a fragment",
+            "--url http://h/ --keys 0                       | --keys: 0 (expected: 1..1000000000)",
+            "--url http://h/ --keys many                    | --keys: \"many\" is not a whole number",
+            "--url http://h/ --keys 5 --zipf 11             | --zipf: 11 (expected: 0..10)",
+            "--url http://h/ --keys 5 --zipf -1             | --zipf: \"-1\" is not a number",
+            "--url http://h/ --keys 5 --zipf steep          | --zipf: \"steep\" is not a number",
+            "--url http://h/ --keys 5 --seed 1.5            | --seed: \"1.5\" is not a whole number",
+            "--url http://h/ --origin-counter ftp://h/      | --origin-counter: \"ftp://h/\" (expected: http://",
+            "--url http://h/ --url ftp://h/                 | --url: \"ftp://h/\" (expected: http://",
+    })
+    void rejectsBadKeyMixArguments(String args, String message) {
+        assertThatThrownBy(() -> LoadOptions.parse(args.trim().split("\\s+")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void rejectsMoreThanSixtyFourTargets() {
+        String[] args = new String[2 * (LoadOptions.MAX_URLS + 1)];
+        for (int i = 0; i < args.length; i += 2) {
+            args[i] = "--url";
+            args[i + 1] = "http://127.0.0.1:" + (8000 + i) + "/";
+        }
+        assertThatThrownBy(() -> LoadOptions.parse(args)).hasMessageContaining("--url: 65 given (expected: at most 64)");
+    }
+
+    @Test
     void commandExitsNonZeroWithTheMessageAndUsage() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int code = LoadtestCommand.run(new String[] {"--url", "http://h/", "--rate", "lots"},
