@@ -137,7 +137,9 @@ final class HazelcastMissCollapsing implements MissCollapsing {
             fill.timer = timer;
         }
         claims.submitToKey(fill.key, new CacheOperations.Claim(token, waitMillis))
-                .whenComplete((holder, err) -> claimed(fill, leader, token, holder, err));
+                // Run where the answer arrives, not on Hazelcast's default async executor (a new thread per call on
+                // two cores): claimed() only takes the fill's lock and hands turns to the waiters' contexts.
+                .whenCompleteAsync((holder, err) -> claimed(fill, leader, token, holder, err), Runnable::run);
     }
 
     private void claimed(Fill fill, Waiter leader, String token, String holder, Throwable err) {

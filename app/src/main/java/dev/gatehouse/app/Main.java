@@ -36,6 +36,12 @@ public final class Main {
     public static void main(String[] args) {
         // First of all: JSSE reads it once, at the JVM's first server handshake (TLS 1.2 renegotiation, a DoS vector).
         dev.gatehouse.tls.ClientRenegotiation.refuse();
+        // With two cores or fewer the common fork-join pool has one thread, and CompletableFuture and Hazelcast then
+        // run each asynchronous callback on a new thread instead. Two at least, before anything uses the pool.
+        if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+                    Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+        }
         // Netty's pooled allocator with per-thread caches: every buffer of a proxied request is allocated and freed
         // on one event loop, which it serves with less work than the default adaptive one (measured: ~7% CPU per
         // request). Set before any Netty class reads it; -Dio.netty.allocator.type=... still wins.
