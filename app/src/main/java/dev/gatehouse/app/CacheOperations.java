@@ -35,6 +35,8 @@ final class CacheOperations {
         case Remove.ID -> new Remove();
         case PurgeNearCache.ID -> new PurgeNearCache();
         case MemberStats.ID -> new MemberStats();
+        case ReleaseClaim.ID -> new ReleaseClaim();
+        case Claim.ID -> new Claim();
         default -> null;
     };
 
@@ -206,6 +208,7 @@ final class CacheOperations {
         @Override
         public String call() {
             IMap<String, byte[]> m = hz.getMap(map);
+            ReadMemo memo = HazelcastResponseStore.memo(hz);
             // Hazelcast has no public API for a member's own near cache; this proxy type is its implementation.
             if (m instanceof NearCachedMapProxyImpl<?, ?> near) {
                 NearCache<Object, Object> nc = near.getNearCache();
@@ -215,6 +218,15 @@ final class CacheOperations {
                     for (String k : keys) {
                         nc.invalidate(k);
                     }
+                }
+            }
+            // Not needed for coherence (the memo answers only for the array the near cache still holds), but what
+            // was purged need not stay in memory.
+            if (keys == null) {
+                memo.clear();
+            } else {
+                for (String k : keys) {
+                    memo.drop(k);
                 }
             }
             return hz.getCluster().getLocalMember().getUuid().toString();
@@ -268,9 +280,11 @@ final class CacheOperations {
             return new long[] {
                 s.getOwnedEntryCount(), s.getOwnedEntryMemoryCost(), s.getBackupEntryCount(),
                 c.hits.sum(), c.misses.sum(), c.rejected.sum(), c.stored.sum(), c.refused.sum(),
-                nc == null ? 0 : nc.getOwnedEntryCount(), nc == null ? 0 : nc.getOwnedEntryMemoryCost(),
+                nc == null ? 0 : nc.getOwnedEntryCount(),
+                // An OBJECT near cache does not weigh its values; the memo holds the same arrays.
+                nc == null ? 0 : Math.max(nc.getOwnedEntryMemoryCost(), HazelcastResponseStore.memo(hz).bytes()),
                 nc == null ? 0 : nc.getHits(), nc == null ? 0 : nc.getMisses(),
-                nc == null ? 0 : nc.getEvictions(), nc == null ? 0 : nc.getInvalidations()
+                nc == null ? 0 : nc.getEvictions(), nc == null ? 0 : nc.getInvalidations(), s.getEvictionCount()
             };
         }
 
@@ -287,6 +301,102 @@ final class CacheOperations {
         @Override
         public void readData(ObjectDataInput in) throws IOException {
             map = in.readString();
+        }
+    }
+
+    /**
+     * Takes a miss-collapsing claim ({@link HazelcastMissCollapsing#MAP}) for {@code ttlMillis} if nobody holds it:
+     * answers {@code null} when it did, otherwise the holder's token. Its backup is the same claim, sent only when
+     * the owner changed the entry (IMap has no asynchronous putIfAbsent with a time to live).
+     */
+    static final class Claim extends Identified implements EntryProcessor<String, String, String> {
+        static final int ID = 7;
+        String token;
+        long ttlMillis;
+
+        Claim() {
+        }
+
+        Claim(String token, long ttlMillis) {
+            this.token = token;
+            this.ttlMillis = ttlMillis;
+        }
+
+        @Override
+        public String process(Map.Entry<String, String> entry) {
+            String holder = entry.getValue();
+            if (holder != null) {
+                return holder;
+            }
+            ((ExtendedMapEntry<String, String>) entry).setValue(token, ttlMillis, TimeUnit.MILLISECONDS);
+            return null;
+        }
+
+        @Override
+        public EntryProcessor<String, String, String> getBackupProcessor() {
+            return this;
+        }
+
+        @Override
+        public int getClassId() {
+            return ID;
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            out.writeString(token);
+            out.writeLong(ttlMillis);
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) throws IOException {
+            token = in.readString();
+            ttlMillis = in.readLong();
+        }
+    }
+
+    /**
+     * Removes a miss-collapsing claim ({@link HazelcastMissCollapsing#MAP}) if it is still {@code token}: a leader
+     * done late must not remove the claim of the leader that came after it. True if it did.
+     */
+    static final class ReleaseClaim extends Identified implements EntryProcessor<String, String, Boolean> {
+        static final int ID = 6;
+        String token;
+
+        ReleaseClaim() {
+        }
+
+        ReleaseClaim(String token) {
+            this.token = token;
+        }
+
+        @Override
+        public Boolean process(Map.Entry<String, String> entry) {
+            if (!token.equals(entry.getValue())) {
+                return false;
+            }
+            entry.setValue(null);
+            return true;
+        }
+
+        @Override
+        public EntryProcessor<String, String, Boolean> getBackupProcessor() {
+            return this;
+        }
+
+        @Override
+        public int getClassId() {
+            return ID;
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            out.writeString(token);
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) throws IOException {
+            token = in.readString();
         }
     }
 

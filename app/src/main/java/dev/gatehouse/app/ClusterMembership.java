@@ -13,6 +13,7 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.gatehouse.config.CacheConfig;
 import dev.gatehouse.config.ClusterConfig;
 
 /**
@@ -37,6 +38,15 @@ final class ClusterMembership {
 
     /** Blocking: joins (or forms) the cluster. Call before deploying anything on the event loops. */
     static HazelcastInstance join(ClusterConfig cluster) {
+        return join(cluster, null);
+    }
+
+    /**
+     * Blocking: joins (or forms) the cluster; a member also gets the response cache's map, sized by {@code cache}
+     * (its storage settings hold until the member restarts). {@code cache} is ignored in client mode: a client has
+     * no cluster cache.
+     */
+    static HazelcastInstance join(ClusterConfig cluster, CacheConfig cache) {
         quietLogging();
         if (cluster != null && cluster.client() != null) {
             ClientConfig cc = new ClientConfig();
@@ -48,7 +58,20 @@ final class ClusterMembership {
             cc.getSerializationConfig().setJavaSerializationFilterConfig(deserializationFilter());
             return HazelcastClient.newHazelcastClient(cc);
         }
-        return Hazelcast.newHazelcastInstance(memberConfig(cluster));
+        Config config = memberConfig(cluster);
+        if (cache != null) {
+            HazelcastResponseStore.configure(config, cache, plannedMembers(cluster));
+        }
+        return Hazelcast.newHazelcastInstance(config);
+    }
+
+    /** How many members the cluster is meant to have: {@code cluster.members}, 1 standalone. */
+    static int plannedMembers(ClusterConfig cluster) {
+        return cluster == null ? 1 : Math.max(1, cluster.members().size());
+    }
+
+    static boolean clientMode(ClusterConfig cluster) {
+        return cluster != null && cluster.client() != null;
     }
 
     static Config memberConfig(ClusterConfig cluster) {

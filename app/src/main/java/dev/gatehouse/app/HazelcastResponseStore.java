@@ -13,10 +13,13 @@ import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
+import com.hazelcast.internal.nearcache.NearCache;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import dev.gatehouse.config.CacheConfig;
+import dev.gatehouse.proxy.cache.CacheKey;
 import dev.gatehouse.proxy.cache.ResponseStore;
 import dev.gatehouse.proxy.cache.StoredResponse;
 import io.vertx.core.Context;
@@ -32,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
 
 /**
  * The response cache's storage on Hazelcast: one partitioned map, {@value #MAP}, from primary key to the signed
@@ -39,7 +43,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <ul>
  *   <li>One synchronous backup, no asynchronous one: a member that dies loses no entry.</li>
- *   <li>A near cache on every member (BINARY, invalidated on change, at most {@code cache.near-cache-max-entries}
+ *   <li>A near cache on every member (OBJECT, invalidated on change, at most {@code cache.near-cache-max-entries}
  *       entries, evicted by the same policy as the map), so hot entries are read without a network hop.</li>
  *   <li>{@code cache.max-size} bounds the map with Hazelcast's {@code USED_HEAP_SIZE}, which is per member and
  *       counts what the member holds of the map: its primary copies, the backups of other members' entries, and
@@ -50,14 +54,17 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Every value is signed with the cluster secret and bound to its key; one that does not verify is counted
  *       ({@code gatehouse_cluster_rejected_values_total{structure="gatehouse.cache"}}), logged, removed, and
  *       never served.</li>
- *   <li>Purges select entries on the members that own them: by key directly, by prefix through a sorted index on
- *       the key, by tag through a hash index on the {@code tags} attribute ({@link CacheTagsExtractor}, which
- *       reads the tags listed at the head of each value). Then every member drops the purged keys from its near
- *       cache and acknowledges.</li>
+ *   <li>Purges select entries on the members that own them: by key directly, by key prefix through a sorted index
+ *       on the key, by path prefix (every scheme and host) through a regular expression over the keys (a scan), by
+ *       tag through a hash index on the {@code tags} attribute ({@link CacheTagsExtractor}, which reads the tags
+ *       listed at the head of each value). Then every member drops the purged keys from its near cache (and its
+ *       {@link ReadMemo}) and acknowledges.</li>
  * </ul>
  *
- * <p>Members must be configured with {@link #configure} before they start. Reads complete on the caller's context
- * (verification runs where the value arrives: on the caller's thread for a near-cache hit); writes, purges and
+ * <p>Members must be configured with {@link #configure} before they start. Reads complete on the caller's context. A
+ * near-cache hit is answered on the caller's thread with an already completed future, and costs a verification and
+ * a decode only the first time this member sees that value ({@link ReadMemo}); other reads verify where the value
+ * arrives (a Hazelcast thread). Bodies are read-only views of the verified array, never copies. Writes, purges and
  * statistics run on Vert.x worker threads. The store holds nothing but the member's map and executor: it needs no
  * closing, and stops working when the member shuts down (calls then fail, which the cache treats as misses).
  *
@@ -70,6 +77,10 @@ final class HazelcastResponseStore implements ResponseStore {
     static final String EXECUTOR = "gatehouse.cache.tasks";
     /** Where {@link #configure} leaves this member's {@link Counters} ({@link Config#getUserContext()}). */
     static final String COUNTERS = "gatehouse.cache.counters";
+    /** Where {@link #configure} leaves the {@link CacheConfig} this member's map was configured with. */
+    static final String STORAGE = "gatehouse.cache.storage";
+    /** Where {@link #configure} leaves this member's {@link ReadMemo}. */
+    static final String MEMO = "gatehouse.cache.memo";
     /** Variants kept under one primary key; the oldest go first. */
     static final int MAX_VARIANTS = 32;
     /** Above this many keys a purge clears the members' near caches instead of listing the keys. */
@@ -81,19 +92,34 @@ final class HazelcastResponseStore implements ResponseStore {
     private final HazelcastInstance hz;
     private final IMap<String, byte[]> map;
     private final SharedValues values;
-    private final long maxEntryBytes;
+    /** Read live: {@code cache.max-entry-size} of the node's current shared config. */
+    private final java.util.function.LongSupplier maxEntryBytes;
     private final Counters counters;
+    private final ReadMemo memo;
+    private final NearCache<Object, Object> nearCache;
 
     /**
      * @throws IllegalStateException when {@code hz} was not configured by {@link #configure}
      */
     HazelcastResponseStore(Vertx vertx, HazelcastInstance hz, SharedValues values, CacheConfig cache) {
+        this(vertx, hz, values, () -> cache.maxEntrySize().bytes());
+    }
+
+    /**
+     * @param maxEntryBytes the largest entry stored, read at every put (so a config change applies at once)
+     * @throws IllegalStateException when {@code hz} was not configured by {@link #configure}
+     */
+    HazelcastResponseStore(Vertx vertx, HazelcastInstance hz, SharedValues values,
+                           java.util.function.LongSupplier maxEntryBytes) {
         this.vertx = vertx;
         this.hz = hz;
         this.values = values;
-        this.maxEntryBytes = cache.maxEntrySize().bytes();
+        this.maxEntryBytes = maxEntryBytes;
         this.counters = counters(hz);
+        this.memo = memo(hz);
         this.map = hz.getMap(MAP);
+        // Hazelcast has no public API for a member's own near cache; this proxy type is its implementation.
+        this.nearCache = map instanceof NearCachedMapProxyImpl<?, ?> near ? near.getNearCache() : null;
     }
 
     /**
@@ -105,8 +131,9 @@ final class HazelcastResponseStore implements ResponseStore {
      */
     static Config configure(Config config, CacheConfig cache, int plannedMembers) {
         EvictionPolicy policy = cache.eviction() == CacheConfig.Eviction.LFU ? EvictionPolicy.LFU : EvictionPolicy.LRU;
+        // OBJECT: the near cache hands back the same array until it is invalidated, which ReadMemo relies on.
         NearCacheConfig near = new NearCacheConfig(MAP)
-                .setInMemoryFormat(InMemoryFormat.BINARY)
+                .setInMemoryFormat(InMemoryFormat.OBJECT)
                 .setInvalidateOnChange(true)
                 .setCacheLocalEntries(true)
                 .setEvictionConfig(new EvictionConfig().setEvictionPolicy(policy)
@@ -124,11 +151,16 @@ final class HazelcastResponseStore implements ResponseStore {
                 .addIndexConfig(new IndexConfig(IndexType.HASH, "tags"))
                 .addIndexConfig(new IndexConfig(IndexType.SORTED, "__key"));
         config.addMapConfig(map);
+        // Miss-collapsing claims: a few small entries living no longer than collapse-wait.
+        config.addMapConfig(new MapConfig(HazelcastMissCollapsing.MAP).setBackupCount(1).setAsyncBackupCount(0)
+                .setStatisticsEnabled(false));
         config.getSerializationConfig().addDataSerializableFactory(CacheOperations.FACTORY_ID,
                 CacheOperations.FACTORY);
         // Invalidations reach other members' near caches as each change happens, not in batches every 10 s.
         config.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
         config.getUserContext().put(COUNTERS, new Counters());
+        config.getUserContext().put(STORAGE, cache);
+        config.getUserContext().put(MEMO, new ReadMemo(cache.nearCacheMaxEntries()));
         return config;
     }
 
@@ -148,13 +180,31 @@ final class HazelcastResponseStore implements ResponseStore {
         return counters;
     }
 
+    /**
+     * The storage settings this member's map runs with ({@code max-size}, {@code eviction}, {@code
+     * near-cache-max-entries}): those given to {@link #configure} when it started, whatever the shared config says
+     * now.
+     */
+    CacheConfig storage() {
+        return hz.getUserContext().get(STORAGE) instanceof CacheConfig c ? c : CacheConfig.DEFAULT;
+    }
+
+    static ReadMemo memo(HazelcastInstance hz) {
+        return hz.getUserContext().get(MEMO) instanceof ReadMemo m ? m : new ReadMemo(1);
+    }
+
     @Override
     public long maxEntryBytes() {
-        return maxEntryBytes;
+        return maxEntryBytes.getAsLong();
     }
 
     @Override
     public Future<List<StoredResponse>> get(String primaryKey) {
+        if (nearCache != null && nearCache.get(primaryKey) instanceof byte[] cached) {
+            // A near-cache hit, answered here on the caller's thread. Not through getAsync: on a hit it wraps the
+            // cached value in a future that completes on Hazelcast's async executor, a thread hop per read.
+            return Future.succeededFuture(open(primaryKey, cached));
+        }
         Context ctx = vertx.getOrCreateContext();
         return Future.fromCompletionStage(map.getAsync(primaryKey).thenApply(v -> open(primaryKey, v)), ctx);
     }
@@ -162,9 +212,10 @@ final class HazelcastResponseStore implements ResponseStore {
     @Override
     public Future<Void> put(String primaryKey, StoredResponse response) {
         long size = CacheEntryCodec.encodedSize(List.of(response));
-        if (size > maxEntryBytes) {
+        long max = maxEntryBytes();
+        if (size > max) {
             counters.refused.increment();
-            return Future.failedFuture(new Refused("entry of " + size + " bytes (max-entry-size: " + maxEntryBytes
+            return Future.failedFuture(new Refused("entry of " + size + " bytes (max-entry-size: " + max
                     + ")"));
         }
         return vertx.executeBlocking(() -> {
@@ -175,6 +226,7 @@ final class HazelcastResponseStore implements ResponseStore {
 
     @Override
     public Future<Boolean> remove(String primaryKey) {
+        memo.drop(primaryKey);
         Context ctx = vertx.getOrCreateContext();
         return Future.fromCompletionStage(map.deleteAsync(primaryKey), ctx);
     }
@@ -190,6 +242,55 @@ final class HazelcastResponseStore implements ResponseStore {
     @Override
     public Future<Purge> purgePrefix(String prefix) {
         return purge(prefixPredicate(prefix));
+    }
+
+    /**
+     * Drops the entries of every scheme and host whose path starts with {@code pathPrefix} (e.g. {@code /img/}), from
+     * the map and every near cache: what the admin API's prefix purge means. The prefix is normalised as keys are
+     * ({@link CacheKey}). Selected by a regular expression over whole keys on the members owning them (a scan, not
+     * an index: a key's path follows its host), anchored after the authority, so a host containing the prefix's
+     * text does not match.
+     */
+    Future<Purge> purgePathPrefix(String pathPrefix) {
+        return purge(pathPrefixPredicate(pathPrefix));
+    }
+
+    /** Keys ({@code METHOD scheme://authority/path?query}) whose path starts with {@code pathPrefix}. */
+    static Predicate<String, byte[]> pathPrefixPredicate(String pathPrefix) {
+        return Predicates.regex("__key", pathPrefixRegex(pathPrefix));
+    }
+
+    /** The regular expression (matched against whole keys) of {@link #pathPrefixPredicate}. */
+    static String pathPrefixRegex(String pathPrefix) {
+        if (!pathPrefix.startsWith("/")) {
+            throw new IllegalArgumentException("prefix \"" + pathPrefix + "\" must start with /");
+        }
+        String base = CacheKey.primary("GET", "http", "h", "");
+        String normal = CacheKey.primary("GET", "http", "h", pathPrefix).substring(base.length() - 1);
+        if (pathPrefix.endsWith("/") && !normal.endsWith("/")) {
+            normal += "/"; // "/a/./" normalises to "/a/": keep the boundary the caller asked for
+        }
+        return "(?s)[^ ]+ [a-z][a-z0-9+.\\-]*://[^/?#]*" + Pattern.quote(normal) + ".*";
+    }
+
+    /** The cache key of an absolute URL ({@code https://host/path?query}) as the engine keys a GET of it. */
+    static String keyOf(String url) {
+        int sep = url.indexOf("://");
+        if (sep <= 0 || !url.substring(0, sep).matches("[A-Za-z][A-Za-z0-9+.\\-]*")) {
+            throw new IllegalArgumentException("\"" + url + "\" is not an absolute URL (https://host/path?query)");
+        }
+        String scheme = url.substring(0, sep);
+        String rest = url.substring(sep + 3);
+        int end = 0;
+        while (end < rest.length() && "/?#".indexOf(rest.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = rest.substring(0, end);
+        if (authority.isEmpty() || authority.chars().anyMatch(c -> c <= ' ')) {
+            throw new IllegalArgumentException("\"" + url + "\" has no host");
+        }
+        String target = rest.substring(end);
+        return CacheKey.primary("GET", scheme, authority, target.startsWith("/") ? target : "/" + target);
     }
 
     @Override
@@ -208,7 +309,7 @@ final class HazelcastResponseStore implements ResponseStore {
                 long[] n = answer(e.getKey(), e.getValue(), deadline);
                 if (n != null) {
                     members.add(new MemberStats(CacheOperations.name(e.getKey()), n[0], n[1], n[2], n[3], n[4], n[5],
-                            n[6], n[7], n[8], n[9], n[10], n[11], n[12], n[13]));
+                            n[6], n[7], n[8], n[9], n[10], n[11], n[12], n[13], n[14]));
                 }
             }
             members.sort(java.util.Comparator.comparing(MemberStats::member));
@@ -221,24 +322,46 @@ final class HazelcastResponseStore implements ResponseStore {
 
     // ---- reads -----------------------------------------------------------------------------------------------
 
+    /**
+     * The live variants of {@code value}, read under {@code key}. A value is verified and decoded once per instance:
+     * the near cache keeps values as objects, so it hands back the same array until Hazelcast invalidates it, and
+     * {@link ReadMemo} keeps what that array decoded to. Any other array (a fresh read, a changed entry) is
+     * verified and decoded, and replaces the memo.
+     */
     private List<StoredResponse> open(String key, byte[] value) {
         if (value == null) {
+            memo.drop(key);
             counters.misses.increment();
             return List.of();
         }
-        List<StoredResponse> variants;
-        try {
-            variants = CacheEntryCodec.decode(values.seal, MAP, key, value);
-        } catch (ClusterSeal.Rejected e) {
-            counters.rejected.increment();
-            counters.misses.increment();
-            values.reject(MAP, key, e.getMessage());
-            // Dropped, but only this value: a valid one written meanwhile stays.
-            vertx.executeBlocking(() -> map.remove(key, value), false);
-            return List.of();
+        ReadMemo.Decoded d = memo.get(key, value);
+        if (d == null) {
+            List<StoredResponse> variants;
+            try {
+                variants = CacheEntryCodec.decode(values.seal, MAP, key, value);
+            } catch (ClusterSeal.Rejected e) {
+                memo.drop(key);
+                counters.rejected.increment();
+                counters.misses.increment();
+                values.reject(MAP, key, e.getMessage());
+                // Dropped, but only this value: a valid one written meanwhile stays.
+                vertx.executeBlocking(() -> map.remove(key, value), false);
+                return List.of();
+            }
+            d = new ReadMemo.Decoded(value, variants);
+            memo.put(key, d);
         }
-        Instant now = Instant.now();
-        List<StoredResponse> live = variants.stream().filter(v -> v.keepUntil().isAfter(now)).toList();
+        long now = System.currentTimeMillis();
+        if (now < d.firstExpiry()) {
+            counters.hits.increment();
+            return d.variants();
+        }
+        List<StoredResponse> live = new ArrayList<>(d.variants().size());
+        for (StoredResponse v : d.variants()) {
+            if (v.keepUntil().toEpochMilli() > now) {
+                live.add(v);
+            }
+        }
         (live.isEmpty() ? counters.misses : counters.hits).increment();
         return live;
     }
@@ -259,7 +382,7 @@ final class HazelcastResponseStore implements ResponseStore {
                 }
             }
             Instant now = Instant.now();
-            List<StoredResponse> merged = merge(existing, response, now, maxEntryBytes);
+            List<StoredResponse> merged = merge(existing, response, now, maxEntryBytes());
             long ttl = merged.stream().mapToLong(v -> v.keepUntil().toEpochMilli()).max().orElse(0)
                     - now.toEpochMilli();
             if (ttl <= 0) {
@@ -398,15 +521,33 @@ final class HazelcastResponseStore implements ResponseStore {
         }
     }
 
-    /** One member: its primary entries and their cost, backups it holds, its lookups, its near cache. */
+    /**
+     * One member: its primary entries and their cost, backups it holds, its lookups, its near cache, and the entries
+     * evicted there for {@code max-size}.
+     */
     record MemberStats(String member, long ownedEntries, long ownedBytes, long backupEntries, long hits, long misses,
                        long rejected, long stored, long refused, long nearCacheEntries, long nearCacheBytes,
                        long nearCacheHits, long nearCacheMisses, long nearCacheEvictions,
-                       long nearCacheInvalidations) {
+                       long nearCacheInvalidations, long evictions) {
+    }
+
+    /** This member's primary entries (a gauge). */
+    long localEntries() {
+        return map.getLocalMapStats().getOwnedEntryCount();
+    }
+
+    /** What this member's primary entries cost, in bytes (a gauge). */
+    long localBytes() {
+        return map.getLocalMapStats().getOwnedEntryMemoryCost();
+    }
+
+    /** Entries this member evicted for {@code max-size} since it started (a counter). */
+    long localEvictions() {
+        return map.getLocalMapStats().getEvictionCount();
     }
 
     @Override
     public String toString() {
-        return "HazelcastResponseStore[" + MAP + ", max-entry-size " + maxEntryBytes + "]";
+        return "HazelcastResponseStore[" + MAP + ", max-entry-size " + maxEntryBytes() + "]";
     }
 }

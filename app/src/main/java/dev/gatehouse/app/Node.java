@@ -3,10 +3,15 @@ package dev.gatehouse.app;
 import com.hazelcast.core.HazelcastInstance;
 import dev.gatehouse.admin.AdminPorts;
 import dev.gatehouse.admin.AdminServer;
+import dev.gatehouse.config.CacheConfig;
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
 import dev.gatehouse.proxy.GatehouseProxy;
+import dev.gatehouse.proxy.cache.LocalMissCollapsing;
+import dev.gatehouse.proxy.cache.LocalResponseStore;
+import dev.gatehouse.proxy.cache.ResponseCache;
+import dev.gatehouse.proxy.observe.CacheFigures;
 import dev.gatehouse.proxy.route.ProxyRuntime;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * One Gatehouse node: Vert.x, its Hazelcast membership, the versioned shared config, the data plane and the
@@ -82,7 +88,8 @@ final class Node {
         }
         // Joining the cluster and agreeing on a version block: off the event loop.
         return vertx.executeBlocking(() -> {
-                    HazelcastInstance hz = ClusterMembership.join(config.cluster());
+                    CacheConfig storage = startingCache(config, values, dataDir);
+                    HazelcastInstance hz = ClusterMembership.join(config.cluster(), storage);
                     SharedConfigStore.Starting start;
                     try {
                         start = SharedConfigStore.startingState(hz, values, dataDir, config.shared(), seedFromFile);
@@ -102,17 +109,21 @@ final class Node {
                         hz.shutdown();
                         throw e;
                     }
-                    return new Object[] {hz, runtime, store, observability};
+                    // Before the listeners start: the engine takes the cache from the runtime when it deploys.
+                    HazelcastResponseStore cacheStore = responseCache(vertx, hz, values, runtime, storage,
+                            observability);
+                    return new Object[] {hz, runtime, store, observability, cacheStore};
                 }, false)
                 .compose(parts -> {
                     HazelcastInstance hz = (HazelcastInstance) parts[0];
                     ProxyRuntime runtime = (ProxyRuntime) parts[1];
                     SharedConfigStore store = (SharedConfigStore) parts[2];
                     Observability obs = (Observability) parts[3];
+                    HazelcastResponseStore cacheStore = (HazelcastResponseStore) parts[4];
                     return GatehouseProxy.start(vertx, config, runtime, tls.listeners(), obs.requestMetrics(),
                             obs.accessLog())
                             .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics, tls, obs,
-                                            values)
+                                            values, cacheStore)
                                     .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics, tls, obs,
                                             values)))
                             .onFailure(err -> {
@@ -137,13 +148,14 @@ final class Node {
     private static Future<AdminServer> startAdmin(Vertx vertx, GatehouseConfig config, HazelcastInstance hz,
                                                   SharedConfigStore store, ProxyRuntime runtime,
                                                   GatehouseProxy proxy, Metrics metrics, TlsWiring tls,
-                                                  Observability stats, SharedValues values) {
+                                                  Observability stats, SharedValues values,
+                                                  HazelcastResponseStore cacheStore) {
         if (config.admin() == null) {
             return Future.succeededFuture(null);
         }
         String nodeName = hz.getLocalEndpoint().getUuid().toString();
         AdminPorts ports = new AdminPorts(store, new HealthView(runtime, nodeName), new ClusterView(vertx, hz, values),
-                Optional.empty(), metrics, () -> {
+                Optional.ofNullable(cacheStore).map(c -> stats.metered(new ClusterCachePort(c))), metrics, () -> {
                     List<String> notReady = new ArrayList<>();
                     if (!hz.getLifecycleService().isRunning()) {
                         notReady.add("cluster: not running");
@@ -158,6 +170,72 @@ final class Node {
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
+    }
+
+    /**
+     * The cache settings the member's map is built with: those of the persisted shared state when there is one (what
+     * this node last ran with), else the file's {@code cache} section. Fixed until the member restarts.
+     */
+    private static CacheConfig startingCache(GatehouseConfig config, SharedValues values, Path dataDir) {
+        if (ClusterMembership.clientMode(config.cluster())) {
+            return null;
+        }
+        dev.gatehouse.admin.VersionedConfig persisted =
+                SharedConfigStore.stateFile(dataDir, values).read(SharedConfigStore::decode).value();
+        CacheConfig cache = persisted != null ? persisted.config().cache() : config.shared().cache();
+        return cache != null ? cache : CacheConfig.DEFAULT;
+    }
+
+    /**
+     * Blocking (a worker): gives the runtime its response cache. A member stores in the cluster's map and collapses
+     * misses across the cluster; a client of a cluster caches in this node's memory only (Gatehouse's classes are
+     * not on the members of a cluster it does not run). Returns the cluster store, null in client mode.
+     */
+    private static HazelcastResponseStore responseCache(Vertx vertx, HazelcastInstance hz, SharedValues values,
+                                                        ProxyRuntime runtime, CacheConfig storage,
+                                                        Observability observability) {
+        CacheConfig agreed = runtime.config().cache() != null ? runtime.config().cache() : CacheConfig.DEFAULT;
+        if (storage == null) {
+            LOG.info("client mode: the response cache is this node's own (in memory, max-size {}), not shared with"
+                    + " the cluster; misses are collapsed on this node only", agreed.maxSize());
+            LocalResponseStore local = new LocalResponseStore(agreed.maxSize().bytes(), agreed.maxEntrySize().bytes());
+            runtime.responseCache(new ResponseCache(local, new LocalMissCollapsing(vertx)));
+            observability.cacheFigures(figures(local::entries, local::bytes, local::evictions));
+            return null;
+        }
+        if (!agreed.maxSize().equals(storage.maxSize()) || agreed.eviction() != storage.eviction()
+                || !agreed.nearCacheMaxEntries().equals(storage.nearCacheMaxEntries())) {
+            LOG.warn("the cluster's cache settings (max-size {}, eviction {}, near-cache-max-entries {}) differ from"
+                    + " those this member started with (max-size {}, eviction {}, near-cache-max-entries {}): they"
+                    + " take effect when it restarts", agreed.maxSize(), agreed.eviction(), agreed.nearCacheMaxEntries(),
+                    storage.maxSize(), storage.eviction(), storage.nearCacheMaxEntries());
+        }
+        HazelcastResponseStore store = new HazelcastResponseStore(vertx, hz, values, () -> {
+            CacheConfig now = runtime.config().cache();
+            return (now != null ? now : CacheConfig.DEFAULT).maxEntrySize().bytes();
+        });
+        runtime.responseCache(new ResponseCache(store, new HazelcastMissCollapsing(vertx, hz)));
+        observability.cacheFigures(figures(store::localEntries, store::localBytes, store::localEvictions));
+        return store;
+    }
+
+    private static CacheFigures figures(LongSupplier entries, LongSupplier bytes, LongSupplier evictions) {
+        return new CacheFigures() {
+            @Override
+            public long entries() {
+                return entries.getAsLong();
+            }
+
+            @Override
+            public long bytes() {
+                return bytes.getAsLong();
+            }
+
+            @Override
+            public long evictions() {
+                return evictions.getAsLong();
+            }
+        };
     }
 
     /**

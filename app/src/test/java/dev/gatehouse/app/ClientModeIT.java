@@ -42,6 +42,14 @@ class ClientModeIT {
                 assertThat(TestNodes.get(second, "/").body()).isEqualTo("one");
                 assertThat(existing.getMap(ClusterMembership.CONFIG_MAP).containsKey(SharedConfigStore.KEY)).isTrue();
                 assertThat(TestNodes.adminGet(second, "/cluster").body()).contains("\"applied-version\":1");
+                // No cluster cache for a client: each caches in its own memory, and the cluster holds no cache map.
+                assertThat(second.proxy.runtime().responseCache().store())
+                        .isInstanceOf(dev.gatehouse.proxy.cache.LocalResponseStore.class);
+                assertThat(second.proxy.runtime().responseCache().collapsing())
+                        .isInstanceOf(dev.gatehouse.proxy.cache.LocalMissCollapsing.class);
+                assertThat(existing.getDistributedObjects()).noneMatch(o -> o.getName()
+                        .startsWith(HazelcastResponseStore.MAP));
+                assertThat(TestNodes.adminGet(second, "/cache").statusCode()).isEqualTo(501);
             } finally {
                 TestNodes.stop(second);
                 TestNodes.stop(first);

@@ -44,7 +44,9 @@ class HazelcastResponseStoreTest {
         assertThat(map.getEvictionConfig().getMaxSizePolicy()).isEqualTo(MaxSizePolicy.USED_HEAP_SIZE);
         assertThat(map.getEvictionConfig().getSize()).isEqualTo(64);
         NearCacheConfig near = map.getNearCacheConfig();
-        assertThat(near.getInMemoryFormat()).isEqualTo(InMemoryFormat.BINARY);
+        assertThat(near.getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT); // same array until invalidated
+        assertThat(config.getUserContext().get(HazelcastResponseStore.MEMO)).isInstanceOf(ReadMemo.class);
+        assertThat(config.getMapConfig(HazelcastMissCollapsing.MAP).getBackupCount()).isEqualTo(1);
         assertThat(near.isInvalidateOnChange()).isTrue();
         assertThat(near.getEvictionConfig().getMaxSizePolicy()).isEqualTo(MaxSizePolicy.ENTRY_COUNT);
         assertThat(near.getEvictionConfig().getSize()).isEqualTo(500);
@@ -57,6 +59,41 @@ class HazelcastResponseStoreTest {
         assertThat(HazelcastResponseStore.configure(new Config(), CacheConfig.DEFAULT, 1)
                 .getMapConfig(HazelcastResponseStore.MAP).getEvictionConfig().getEvictionPolicy())
                 .isEqualTo(EvictionPolicy.LRU);
+    }
+
+    @Test
+    void anAbsoluteUrlIsKeyedAsTheEngineKeysAGetOfIt() {
+        assertThat(HazelcastResponseStore.keyOf("https://Example.com:443/a/./b?q=1"))
+                .isEqualTo("GET https://example.com/a/b?q=1");
+        assertThat(HazelcastResponseStore.keyOf("http://h:8080")).isEqualTo("GET http://h:8080/");
+        assertThat(HazelcastResponseStore.keyOf("http://h?x")).isEqualTo("GET http://h/?x");
+        assertThat(HazelcastResponseStore.keyOf("HTTP://h/p#frag")).isEqualTo("GET http://h/p");
+        for (String bad : List.of("/a/b", "h/a", "://h/a", "http:///a", "1http://h/")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> HazelcastResponseStore.keyOf(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void aPathPrefixMatchesThatPathOnEveryHostAndNothingInAHostName() {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(HazelcastResponseStore.pathPrefixRegex("/api"));
+        for (String k : List.of("GET https://a.example/api", "GET http://b:8080/api/v1?x=1", "GET https://c/apiary",
+                "GET https://[::1]:8443/api/")) {
+            assertThat(p.matcher(k).matches()).as(k).isTrue();
+        }
+        for (String k : List.of("GET https://api.example/other", "GET https://x/b/api", "GET https://x/?/api",
+                "GET https://api/", "GET https://h/API", "GET https://h%2Fapi/x")) {
+            assertThat(p.matcher(k).matches()).as(k).isFalse();
+        }
+        // Metacharacters are literal; the prefix is normalised as keys are.
+        assertThat(java.util.regex.Pattern.matches(HazelcastResponseStore.pathPrefixRegex("/a.b(c)"),
+                "GET http://h/a.b(c)/d")).isTrue();
+        assertThat(java.util.regex.Pattern.matches(HazelcastResponseStore.pathPrefixRegex("/a.b"),
+                "GET http://h/aXb")).isFalse();
+        assertThat(java.util.regex.Pattern.matches(HazelcastResponseStore.pathPrefixRegex("/x/%7euser/./"),
+                "GET http://h/x/~user/index.html")).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HazelcastResponseStore.pathPrefixRegex("api"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

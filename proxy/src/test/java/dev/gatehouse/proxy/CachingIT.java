@@ -49,7 +49,7 @@ class CachingIT {
                 + "  - { name: other, pool: p, match: { path-prefix: /c/, headers: { X-Tenant: other } },"
                 + " cache: { enabled: true } }\n"
                 + "  - { name: c, pool: p, match: { path-prefix: /c/ }, cache: { enabled: true } }\n"
-                + "cache: { max-size: 8MB, max-entry-size: 4KB, collapse-wait: 5s }\n");
+                + "cache: { max-size: 8MB, max-entry-size: 32KB, collapse-wait: 5s }\n");
         h.backends[0].handler = req -> {
             String path = req.path();
             int n = seen.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
@@ -315,7 +315,7 @@ class CachingIT {
 
     @Test
     void aResponseOverTheEntryLimitStreamsThroughWithoutBeingStored() {
-        String big = "x".repeat(10_000);
+        String big = "x".repeat(50_000);
         origin.put("/c/big", (req, n) -> req.response().putHeader("Cache-Control", "max-age=60").end(big));
         origin.put("/c/bigchunked", (req, n) -> req.response().setChunked(true)
                 .putHeader("Cache-Control", "max-age=60").end(big));
@@ -325,6 +325,27 @@ class CachingIT {
         assertThat(get("/c/bigchunked").body()).isEqualTo(big);
         assertThat(get("/c/bigchunked").body()).isEqualTo(big);
         assertThat(count("/c/bigchunked")).isEqualTo(2);
+    }
+
+    @Test
+    void largeHitsAreServedWholeFromDirectMemoryIncludingRanges() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; b.length() < 12_000; i++) {
+            b.append(i).append(',');
+        }
+        String body = b.toString();
+        origin.put("/c/large", (req, n) -> req.response().putHeader("Cache-Control", "max-age=60").end(body));
+        assertThat(get("/c/large").body()).isEqualTo(body);
+        for (int i = 0; i < 5; i++) {
+            assertThat(get("/c/large").body()).isEqualTo(body);
+        }
+        HttpResponse<String> part = get("/c/large", "Range", "bytes=1000-1999");
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(part.body()).isEqualTo(body.substring(1000, 2000));
+        assertThat(get("/c/large", "Range", "bytes=999999-").statusCode()).isEqualTo(416);
+        assertThat(send("HEAD", "/c/large").headers().firstValue("Content-Length"))
+                .hasValue(String.valueOf(body.length()));
+        assertThat(count("/c/large")).isEqualTo(1);
     }
 
     @Test

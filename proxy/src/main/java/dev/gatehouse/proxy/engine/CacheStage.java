@@ -286,7 +286,7 @@ final class CacheStage {
             body = Unpooled.EMPTY_BUFFER;
         } else {
             out = x.relayedHeaders(p.headers, "1.1");
-            body = Unpooled.wrappedBuffer(p.body.duplicate());
+            body = p.content();
             if (code == 200 && x.headers().contains(RANGE)) {
                 Ranges.Answer a = Ranges.answer(method, x.headers(), p.headers, length, now);
                 if (a.status() == 206) {
@@ -296,6 +296,7 @@ final class CacheStage {
                 } else if (a.status() == 416) {
                     code = 416;
                     out.set("Content-Range", a.contentRange());
+                    body.release();
                     body = Unpooled.EMPTY_BUFFER;
                 }
             }
@@ -484,6 +485,11 @@ final class CacheStage {
         }
         // §4.3.4: the stored response with the 304's fields, fresh again from the time of the 304.
         MultiMap merged = Validators.merge(stale.headers, upstreamHeaders);
+        // Age counts from the validation (RFC 9111 §5.1): the stored response's old Age goes, the 304's own stays.
+        merged.remove("Age");
+        if (upstreamHeaders.contains("Age")) {
+            merged.set("Age", upstreamHeaders.get("Age"));
+        }
         CacheControl responseCc = CacheControl.response(merged);
         Freshness f = Freshness.of(stale.stored.status(), merged, responseCc, Instant.ofEpochMilli(requestTimeMillis),
                 Instant.ofEpochMilli(responseTimeMillis), caching.heuristic);
@@ -678,6 +684,35 @@ final class CacheStage {
             this.freshness = Freshness.of(stored.status(), h, CacheControl.response(h), stored.requestTime(),
                     stored.responseTime(), caching.heuristic);
             this.body = stored.body();
+        }
+
+        /** A copy of the body in direct memory, written to sockets as it is; owned by the loop's slot. */
+        ByteBuf direct;
+
+        int makeDirect() {
+            int n = body.remaining();
+            ByteBuf d = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(n, n);
+            d.writeBytes(body.duplicate());
+            direct = d;
+            return n;
+        }
+
+        /** Gives up the direct copy (responses still being written keep their own references); its size. */
+        int releaseDirect() {
+            ByteBuf d = direct;
+            if (d == null) {
+                return 0;
+            }
+            direct = null;
+            int n = d.readableBytes();
+            d.release();
+            return n;
+        }
+
+        /** The body to send: a retained view of the direct copy, or the stored bytes wrapped. */
+        ByteBuf content() {
+            ByteBuf d = direct;
+            return d != null ? d.retainedDuplicate() : Unpooled.wrappedBuffer(body.duplicate());
         }
     }
 }

@@ -99,6 +99,10 @@ public final class ProxyHandler {
 
     /** Stored responses prepared to answer from, by identity: direct-mapped, one slot per hash (this loop only). */
     private final CacheStage.Prepared[] prepared = new CacheStage.Prepared[1024];
+    /** Bodies at least this large are kept in direct memory for hits; at most the budget per loop and listener. */
+    private static final int DIRECT_BODY_MIN = 8 * 1024;
+    private static final long DIRECT_BUDGET = 32L << 20;
+    private long directBytes;
 
     /** {@code stored} ready to answer from: prepared once while the store hands out the same instance. */
     CacheStage.Prepared prepared(dev.gatehouse.proxy.cache.StoredResponse stored,
@@ -106,7 +110,15 @@ public final class ProxyHandler {
         int slot = System.identityHashCode(stored) & (prepared.length - 1);
         CacheStage.Prepared p = prepared[slot];
         if (p == null || p.stored != stored || p.caching != caching) {
+            if (p != null) {
+                directBytes -= p.releaseDirect();
+            }
             p = new CacheStage.Prepared(stored, caching);
+            int n = p.body.remaining();
+            if (n > DIRECT_BODY_MIN && directBytes + n <= DIRECT_BUDGET) {
+                // Hot bodies are kept in direct memory too, so a hit is written to the socket without a copy.
+                directBytes += p.makeDirect();
+            }
             prepared[slot] = p;
         }
         return p;

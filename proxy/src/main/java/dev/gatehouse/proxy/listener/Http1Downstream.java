@@ -83,6 +83,8 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
      * between (it must see every response).
      */
     private ChannelHandlerContext below;
+    /** Direct bodies above this size are written after the head instead of copied into its buffer. */
+    private static final int SEPARATE_BODY = 8 * 1024;
 
     // The request in flight.
     private HttpRequest request;
@@ -495,7 +497,12 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
                 h.remove(io.vertx.core.http.HttpHeaders.TRANSFER_ENCODING);
                 h.set(io.vertx.core.http.HttpHeaders.CONTENT_LENGTH, String.valueOf(last.content().readableBytes()));
             }
-            if (below != null && last.trailingHeaders().isEmpty()) {
+            if (below != null && last.trailingHeaders().isEmpty() && last.content().isDirect()
+                    && last.content().readableBytes() > SEPARATE_BODY) {
+                // A large body already in direct memory (a cache hit's) goes out as it is, after the head: no copy.
+                writeEncoded(Http1Encoding.response(ctx.alloc(), pendingStatus, h, Unpooled.EMPTY_BUFFER));
+                writeEncoded(last.content());
+            } else if (below != null && last.trailingHeaders().isEmpty()) {
                 writeEncoded(Http1Encoding.response(ctx.alloc(), pendingStatus, h, last.content()));
             } else {
                 write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, pendingStatus, last.content(), h,
