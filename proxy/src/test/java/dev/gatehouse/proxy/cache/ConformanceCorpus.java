@@ -216,7 +216,8 @@ final class ConformanceCorpus {
         b.append("```\n./mvnw -q -B -o verify -pl proxy -am -Dtest=none -Dit.test='CacheConformanceIT' \\\n");
         b.append("    -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false\n```\n\n");
         b.append("Regenerate this file with `./mvnw -q -B -o test -pl proxy -am -Dtest=CacheConformanceTableTest ");
-        b.append("-Dconformance.write=true -Dsurefire.failIfNoSpecifiedTests=false`.\n\n");
+        b.append("-Dconformance.write=true -Dsurefire.failIfNoSpecifiedTests=false`. Add `-Dconformance.only=13-` to\n");
+        b.append("`CacheConformanceIT` to run only the files whose name starts with that prefix.\n\n");
         b.append(FORMAT);
         long known = cases.stream().filter(c -> c.knownFailure() != null).count();
         b.append(cases.size()).append(" cases");
