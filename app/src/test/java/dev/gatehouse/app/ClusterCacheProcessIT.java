@@ -191,6 +191,8 @@ class ClusterCacheProcessIT {
 
         assertThat(purge.statusCode()).as(purge.body()).isEqualTo(200);
         JsonObject answer = new JsonObject(purge.body());
+        // The acknowledgement time, for the benchmark notes (three processes on loopback).
+        System.out.println("purge by tag over 3 members: " + purge.body());
         assertThat(answer.getLong("purged")).isEqualTo(2);
         JsonArray acks = answer.getJsonArray("acknowledged-by");
         assertThat(acks.stream().map(Object::toString).sorted().toList()).isEqualTo(members).hasSize(3);

@@ -209,8 +209,9 @@ final class JwksSource {
                 .onComplete(ar -> {
                     boolean ok = false;
                     if (ar.failed()) {
+                        // The exception's class too: a closed connection's message is null.
                         LOG.warn("JWKS {}: fetch failed ({}); keeping the last good keys", location,
-                                ar.cause().getMessage());
+                                ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString());
                     } else {
                         try {
                             keys = parse(ar.result().toString(StandardCharsets.UTF_8), location);
