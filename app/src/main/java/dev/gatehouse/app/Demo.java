@@ -53,11 +53,12 @@ final class Demo {
                       curl -s -H 'X-User: alice' http://127.0.0.1:%d/sticky/   # consistent hash: always the same backend
                       for i in $(seq 7); do curl -s http://127.0.0.1:%d/weighted/; echo; done   # weights 5:1:1
                       curl -s --compressed -i http://127.0.0.1:%d/headers   # gzip/brotli on the web route
+                      curl -si 'http://127.0.0.1:%d/cached/bytes/1024?max-age=60' | grep -i cache-status   # twice: a hit
                       curl -s -o /dev/null -w '%%{http_code}\\n' http://127.0.0.1:%d/bytes/1048576
                       ./gatehouse loadtest --url http://127.0.0.1:%d/bytes/1024 --connections 32 --duration 5s
 
                     Ctrl-C stops everything.
-                    """, backends.urls(), port, port, port, port, port, port, port, port);
+                    """, backends.urls(), port, port, port, port, port, port, port, port, port);
             if (node.admin != null) {
                 out.print(adminBanner(node.admin.actualPort(), token));
             }
