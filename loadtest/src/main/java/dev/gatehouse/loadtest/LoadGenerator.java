@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import org.HdrHistogram.Histogram;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -28,6 +29,13 @@ final class LoadGenerator {
     }
 
     static Future<LoadReport> run(Vertx vertx, LoadOptions options) {
+        return run(vertx, options, null);
+    }
+
+    /**
+     * @param progress where to print the live line of the measured run ({@link LiveProgress}), or null for none
+     */
+    static Future<LoadReport> run(Vertx vertx, LoadOptions options, PrintStream progress) {
         int workers = options.openLoop()
                 ? Math.max(1, Math.min(VertxDefaults.cores(), options.maxInFlight()))
                 : Math.min(VertxDefaults.cores(), options.connections());
@@ -44,12 +52,14 @@ final class LoadGenerator {
         }
         long timeoutMs = options.timeout().toMillis();
         Origin origin = new Origin();
+        LiveProgress live = progress == null ? null : new LiveProgress(vertx, progress, list);
         return Future.all(deployed)
                 .compose(ok -> options.warmup().isZero()
                         ? Future.succeededFuture()
-                        : runAll(list, options.warmup()))
+                        : runAll(list, options.warmup(), null))
                 .compose(ok -> readOrigin(vertx, options, timeoutMs, origin, true))
-                .compose(ok -> runAll(list, options.duration()))
+                .compose(ok -> runAll(list, options.duration(), live))
+                .compose(results -> live == null ? Future.succeededFuture(results) : live.finish().map(results))
                 .compose(results -> readOrigin(vertx, options, timeoutMs, origin, false).map(results))
                 .map(results -> merge(options, results, origin))
                 .eventually(() -> Future.join(deployed.stream()
@@ -86,10 +96,14 @@ final class LoadGenerator {
                 });
     }
 
-    /** One run of all workers on a common clock. */
-    private static Future<List<Future<LoadWorker.Result>>> runAll(List<LoadWorker> workers, Duration duration) {
+    /** One run of all workers on a common clock, with its live line if {@code live} is not null. */
+    private static Future<List<Future<LoadWorker.Result>>> runAll(List<LoadWorker> workers, Duration duration,
+                                                                  LiveProgress live) {
         long start = System.nanoTime() + START_DELAY_NS;
         long end = start + duration.toNanos();
+        if (live != null) {
+            live.start(start, end);
+        }
         List<Future<LoadWorker.Result>> results = workers.stream().map(w -> w.run(start, end)).toList();
         return Future.all(results).map(results);
     }

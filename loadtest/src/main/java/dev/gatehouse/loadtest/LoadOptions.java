@@ -26,11 +26,16 @@ import java.util.Map;
  * @param zipf        the Zipf exponent of the key mix (0: every key equally likely)
  * @param seed        seeds the key draws (each worker derives its own from it), so a run can be repeated
  * @param originCounters URLs read before and after the measured run for the origin's request count
+ * @param progress    whether to print a live line each second: {@code --progress}, {@code --no-progress}, or decided
+ *                    by {@link #showProgress(boolean)}
  */
 record LoadOptions(List<Target> targets, double rate, int connections, Duration duration, Duration warmup, HttpMethod method,
                    List<Map.Entry<String, String>> headers, long bodySize, boolean http2, boolean json,
                    Duration timeout, int maxInFlight, boolean insecure, long keys, double zipf, long seed,
-                   List<URI> originCounters) {
+                   List<URI> originCounters, Progress progress) {
+
+    /** {@code --progress}, {@code --no-progress}, or neither (a terminal decides). */
+    enum Progress { AUTO, ON, OFF }
 
     static final int DEFAULT_CONNECTIONS = 16;
     static final int DEFAULT_MAX_IN_FLIGHT = 1024;
@@ -47,6 +52,7 @@ record LoadOptions(List<Target> targets, double rate, int connections, Duration 
                                       [--warmup 1s] [--method GET] [--header K:V]... [--body-size 1KB] [--http2]
                                       [--timeout 5s] [--max-in-flight 1024] [--insecure] [--json]
                                       [--keys N [--zipf S] [--seed N]] [--origin-counter URL]...
+                                      [--progress | --no-progress]
               --url URL          target; repeat it to spread requests round-robin over several (cluster nodes):
                                  the report then gives each one's throughput, errors and hit ratio
               --rate N/s         open loop: N requests per second at constant intervals; latency is measured
@@ -63,6 +69,9 @@ record LoadOptions(List<Target> targets, double rate, int connections, Duration 
               --max-in-flight N  hard cap on outstanding requests (default 1024)
               --insecure         do not verify the server's TLS certificate
               --json             print the report as JSON instead of text
+              --progress         print a live line each second (elapsed, rate over the last second, errors,
+                                 p50/p99 so far), rewritten in place; the default on a terminal without --json
+              --no-progress      no live line, only the report (the default when stdout is not a terminal)
               --keys N           spread requests over keys 1..N: each URL's {key} is replaced by the key, or
                                  /k/<key> is appended to its path; the report counts cache hits (a Cache-Status
                                  with a hit parameter, else an X-Cache-Status or X-Cache starting with HIT)
@@ -75,6 +84,18 @@ record LoadOptions(List<Target> targets, double rate, int connections, Duration 
 
     boolean openLoop() {
         return rate > 0;
+    }
+
+    /**
+     * Whether to print the live progress line: as forced, else only on a terminal and not with {@code --json}, so
+     * scripts that parse the output see the report alone.
+     */
+    boolean showProgress(boolean terminal) {
+        return switch (progress) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> terminal && !json;
+        };
     }
 
     /**
@@ -100,6 +121,7 @@ record LoadOptions(List<Target> targets, double rate, int connections, Duration 
         Duration timeout = Duration.ofSeconds(5);
         int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         boolean insecure = false;
+        Progress progress = Progress.AUTO;
 
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -114,6 +136,13 @@ record LoadOptions(List<Target> targets, double rate, int connections, Duration 
                 case "--http2" -> http2 = true;
                 case "--json" -> json = true;
                 case "--insecure" -> insecure = true;
+                case "--progress", "--no-progress" -> {
+                    Progress p = flag.equals("--progress") ? Progress.ON : Progress.OFF;
+                    if (progress != Progress.AUTO && progress != p) {
+                        throw new IllegalArgumentException("--progress and --no-progress exclude each other");
+                    }
+                    progress = p;
+                }
                 case "--url", "--rate", "--connections", "--duration", "--warmup", "--method", "--header",
                      "--body-size", "--timeout", "--max-in-flight", "--keys", "--zipf", "--seed",
                      "--origin-counter" -> {
@@ -179,7 +208,7 @@ record LoadOptions(List<Target> targets, double rate, int connections, Duration 
         return new LoadOptions(targets, rate == null ? 0 : rate, conns, duration, warmup, method,
                 List.copyOf(headers), bodySize, http2, json, timeout, maxInFlight, insecure, keyed ? keys : 0,
                 zipf == null ? 0 : zipf, seed != null ? seed : new java.security.SecureRandom().nextLong(),
-                List.copyOf(originCounters));
+                List.copyOf(originCounters), progress);
     }
 
     /** The first target's URL. */

@@ -216,6 +216,26 @@ final class LoadWorker extends VerticleBase {
         return promise.future();
     }
 
+    /** What the current run measured so far, for the live progress line. */
+    record Snapshot(long responses, long errors, Histogram latencyUs) {
+    }
+
+    /**
+     * Copies what the current run measured so far on this worker's event loop (a histogram copy: microseconds), so
+     * it never waits for a lock or another thread. May be called from any thread.
+     */
+    Future<Snapshot> snapshot() {
+        Promise<Snapshot> promise = Promise.promise();
+        context.runOnContext(v -> {
+            long errorCount = 0;
+            for (long n : errors) {
+                errorCount += n;
+            }
+            promise.complete(new Snapshot(responses, errorCount, latencyUs.copy()));
+        });
+        return promise.future();
+    }
+
     private void reset() {
         generation++;
         latencyUs.reset();

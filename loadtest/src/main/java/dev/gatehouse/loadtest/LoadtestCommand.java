@@ -52,7 +52,10 @@ public final class LoadtestCommand {
         }
         Vertx vertx = Vertx.vertx(VertxDefaults.options());
         try {
-            LoadReport report = LoadGenerator.run(vertx, options).toCompletionStage().toCompletableFuture().get();
+            // live lines only where a person watches (System.console(): stdin and stdout are a terminal)
+            PrintStream progress = options.showProgress(System.console() != null) ? out : null;
+            LoadReport report = LoadGenerator.run(vertx, options, progress)
+                    .toCompletionStage().toCompletableFuture().get();
             out.print(options.json() ? report.toJson().encodePrettily() + System.lineSeparator() : report.toText());
             out.flush();
             return report.successes() > 0 ? EXIT_OK : EXIT_FAILED;

@@ -109,6 +109,25 @@ class LoadOptionsTest {
     }
 
     @Test
+    void progressIsForcedOnOrOffElseShownOnATerminalWithoutJson() {
+        LoadOptions auto = LoadOptions.parse(new String[] {"--url", "http://h/"});
+        assertThat(auto.progress()).isEqualTo(LoadOptions.Progress.AUTO);
+        assertThat(auto.showProgress(true)).isTrue();
+        assertThat(auto.showProgress(false)).isFalse();
+        LoadOptions json = LoadOptions.parse(new String[] {"--url", "http://h/", "--json"});
+        assertThat(json.showProgress(true)).as("--json output stays parseable").isFalse();
+        LoadOptions on = LoadOptions.parse(new String[] {"--url", "http://h/", "--progress", "--json"});
+        assertThat(on.progress()).isEqualTo(LoadOptions.Progress.ON);
+        assertThat(on.showProgress(false)).isTrue();
+        LoadOptions off = LoadOptions.parse(new String[] {"--no-progress", "--url", "http://h/", "--no-progress"});
+        assertThat(off.progress()).isEqualTo(LoadOptions.Progress.OFF);
+        assertThat(off.showProgress(true)).isFalse();
+        assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--url", "http://h/", "--progress", "--no-progress"}))
+                .hasMessage("--progress and --no-progress exclude each other");
+        assertThat(LoadOptions.USAGE).contains("--progress", "--no-progress");
+    }
+
+    @Test
     void keyMixDefaults() {
         LoadOptions plain = LoadOptions.parse(new String[] {"--url", "http://h/a?b=1"});
         assertThat(plain.keyed()).isFalse();
