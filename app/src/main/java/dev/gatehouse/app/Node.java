@@ -344,34 +344,41 @@ final class Node {
         if (!stopping.compareAndSet(false, true)) {
             return false;
         }
-        java.time.Duration delay = config.shutdown().readinessDelay();
+        String delay = dev.gatehouse.config.Durations.format(config.shutdown().readinessDelay());
         java.time.Duration drain = config.shutdown().drainTimeout();
-        leaving.set("shutdown: leaving, listeners close in " + dev.gatehouse.config.Durations.format(delay));
-        LOG.info("leaving (1/4): /readyz answers 503; listeners keep serving for {}",
-                dev.gatehouse.config.Durations.format(delay));
+        leaving.set("shutdown: leaving (listeners close after the readiness delay of " + delay + ")");
+        LOG.info("leaving (1/4): /readyz answers 503; listeners keep serving for {}", delay);
         try {
-            Thread.sleep(delay.toMillis()); // the delay itself: time for load balancers to see /readyz fail
-            leaving.set("shutdown: draining");
-            LOG.info("leaving (2/4): listeners stop accepting; requests in flight get up to {}",
-                    dev.gatehouse.config.Durations.format(drain));
-            proxy.shutdown(drain).toCompletionStage().toCompletableFuture()
-                    .get(drain.toMillis() + 10_000, TimeUnit.MILLISECONDS);
-            tls.close();
-            if (admin != null) {
-                admin.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            }
-            LOG.info("leaving (3/4): requests drained; leaving the cluster (partitions migrate to the other members)");
-            leaveCluster().toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
-            // Closed from this thread, not from a callback: a callback runs on a context that close terminates.
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            LOG.info("leaving (4/4): left the cluster; exiting");
+            Thread.sleep(config.shutdown().readinessDelay().toMillis()); // time for load balancers to see /readyz fail
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        leaving.set("shutdown: draining");
+        LOG.info("leaving (2/4): listeners stop accepting; requests in flight get up to {}",
+                dev.gatehouse.config.Durations.format(drain));
+        // Each step runs even when the one before failed: a failed drain must not keep the member from leaving.
+        boolean ok = step("drain", proxy.shutdown(drain), drain.toMillis() + 10_000);
+        tls.close();
+        ok &= admin == null || step("closing the admin API", admin.close(), 10_000);
+        LOG.info("leaving (3/4): leaving the cluster (partitions migrate to the other members)");
+        ok &= step("leaving the cluster", leaveCluster(), 120_000);
+        // Closed from this thread, not from a callback: a callback runs on a context that close terminates.
+        ok &= step("closing Vert.x", vertx.close(), 10_000);
+        LOG.info("leaving (4/4): left the cluster; exiting {}", ok ? 0 : 1);
+        return ok;
+    }
+
+    private static boolean step(String what, Future<Void> f, long timeoutMillis) {
+        try {
+            f.toCompletionStage().toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            LOG.warn("leaving interrupted");
+            LOG.warn("leaving: {} interrupted", what);
             return false;
         } catch (Exception e) {
-            LOG.warn("leaving did not complete cleanly: {}", e.toString());
+            LOG.warn("leaving: {} did not complete cleanly: {}", what, e.toString());
             return false;
         }
     }
