@@ -89,7 +89,8 @@ final class Demo {
         String name = tokens.stream().anyMatch(t -> "demo".equals(t.name())) ? "demo-run" : "demo";
         tokens.add(new AdminConfig.AdminToken(name, sha256Hex(token), AdminConfig.Role.WRITE));
         return new GatehouseConfig(config.dataDir(), config.cluster(), config.listeners(), config.pools(),
-                config.routes(), config.cache(), admin.withTokens(tokens), config.accessLog(), config.metrics());
+                config.routes(), config.cache(), admin.withTokens(tokens), config.accessLog(), config.metrics(),
+                config.shutdown());
     }
 
     /** The admin lines of the banner: where it is, the token, and a read and a write to try. */

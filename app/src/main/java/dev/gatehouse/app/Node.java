@@ -24,6 +24,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -46,10 +48,14 @@ final class Node {
     final TlsWiring tls;
     final Observability observability;
     final SharedValues values;
+    /** Why {@code /readyz} answers 503 once the node is leaving; null while it serves. */
+    private final AtomicReference<String> leaving;
+    private final AtomicBoolean stopping = new AtomicBoolean();
 
     private Node(Vertx vertx, GatehouseConfig config, HazelcastInstance hz, SharedConfigStore store,
                  GatehouseProxy proxy, AdminServer admin, Metrics metrics, TlsWiring tls,
-                 Observability observability, SharedValues values) {
+                 Observability observability, SharedValues values, AtomicReference<String> leaving) {
+        this.leaving = leaving;
         this.values = values;
         this.vertx = vertx;
         this.config = config;
@@ -77,6 +83,7 @@ final class Node {
     static Future<Node> start(Vertx vertx, GatehouseConfig config, boolean seedFromFile) {
         Path dataDir = Path.of(config.dataDir());
         Metrics metrics = new Metrics();
+        AtomicReference<String> leaving = new AtomicReference<>();
         // Certificates load before anything starts (small files; callers start nodes from a plain thread).
         TlsWiring tls;
         SharedValues values;
@@ -123,9 +130,9 @@ final class Node {
                     return GatehouseProxy.start(vertx, config, runtime, tls.listeners(), obs.requestMetrics(),
                             obs.accessLog())
                             .compose(proxy -> startAdmin(vertx, config, hz, store, runtime, proxy, metrics, tls, obs,
-                                            values, cacheStore)
+                                            values, cacheStore, leaving)
                                     .map(admin -> new Node(vertx, config, hz, store, proxy, admin, metrics, tls, obs,
-                                            values)))
+                                            values, leaving)))
                             .onFailure(err -> {
                                 obs.close();
                                 store.close();
@@ -149,7 +156,8 @@ final class Node {
                                                   SharedConfigStore store, ProxyRuntime runtime,
                                                   GatehouseProxy proxy, Metrics metrics, TlsWiring tls,
                                                   Observability stats, SharedValues values,
-                                                  HazelcastResponseStore cacheStore) {
+                                                  HazelcastResponseStore cacheStore,
+                                                  AtomicReference<String> leaving) {
         if (config.admin() == null) {
             return Future.succeededFuture(null);
         }
@@ -157,6 +165,10 @@ final class Node {
         AdminPorts ports = new AdminPorts(store, new HealthView(runtime, nodeName), new ClusterView(vertx, hz, values),
                 Optional.ofNullable(cacheStore).map(c -> stats.metered(new ClusterCachePort(c))), metrics, () -> {
                     List<String> notReady = new ArrayList<>();
+                    String left = leaving.get();
+                    if (left != null) {
+                        notReady.add(left);
+                    }
                     if (!hz.getLifecycleService().isRunning()) {
                         notReady.add("cluster: not running");
                     }
@@ -261,7 +273,7 @@ final class Node {
         try {
             Node node = start(vertx, config, args.flag("--seed-from-file"))
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            Runtime.getRuntime().addShutdownHook(new Thread(node::shutdown, "gatehouse-shutdown"));
+            node.onSignals();
             LOG.info("gatehouse started (config version {})", node.proxy.runtime().version());
             return -1;
         } catch (Exception e) {
@@ -273,26 +285,113 @@ final class Node {
     }
 
     Future<Void> stop() {
-        Future<Void> adminClosed = admin == null ? Future.succeededFuture() : admin.close();
-        return adminClosed
-                // Requests in flight get up to 10 s to finish; each connection closes once its own is answered.
-                .compose(v -> proxy.shutdown(java.time.Duration.ofSeconds(10)))
-                .andThen(ar -> tls.close())
-                // Not executeBlocking: this runs on the context of a verticle just undeployed, which no longer
-                // accepts tasks. Leaving the cluster gracefully blocks while partitions migrate.
-                .compose(v -> Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {
-                    observability.close(); // what the access log still holds, written
-                    store.close();
-                    hz.shutdown();
-                })))
-                .mapEmpty();
+        return stop(config.shutdown().drainTimeout());
     }
 
+    /** Closes admin, then the listeners (requests in flight get up to {@code drain}), then leaves the cluster. */
+    private Future<Void> stop(java.time.Duration drain) {
+        Future<Void> adminClosed = admin == null ? Future.succeededFuture() : admin.close();
+        return adminClosed
+                // Each connection closes once its own request is answered.
+                .compose(v -> proxy.shutdown(drain))
+                .andThen(ar -> tls.close())
+                .compose(v -> leaveCluster());
+    }
+
+    // Not executeBlocking: this runs on the context of a verticle just undeployed, which no longer accepts tasks.
+    // HazelcastInstance.shutdown() (not terminate) leaves gracefully: it blocks while this member's partitions
+    // migrate to the others, so no entry is lost.
+    private Future<Void> leaveCluster() {
+        return Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {
+            observability.close(); // what the access log still holds, written
+            store.close();
+            hz.shutdown();
+        }));
+    }
+
+    /**
+     * SIGTERM and SIGINT start {@link #leave}, then the JVM exits 0 (1 if a step failed); a second signal meanwhile
+     * exits at once. Without signal handling (e.g. {@code -Xrs}) a shutdown hook leaves without the readiness delay.
+     */
+    void onSignals() {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "gatehouse-shutdown"));
+        AtomicBoolean signalled = new AtomicBoolean();
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    if (!signalled.compareAndSet(false, true)) {
+                        LOG.warn("second SIG{} while leaving: exiting now", name);
+                        Runtime.getRuntime().halt(1);
+                    }
+                    LOG.info("SIG{} received: leaving", name);
+                    Thread t = new Thread(() -> System.exit(leave() ? 0 : 1), "gatehouse-leave");
+                    t.start();
+                });
+            } catch (IllegalArgumentException e) {
+                LOG.warn("cannot handle SIG{} ({}): it stops the node without the readiness delay", name,
+                        e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Leaves without failing a request behind a load balancer that follows {@code /readyz}: readiness fails at once,
+     * the listeners keep serving for {@code shutdown.readiness-delay}, then stop accepting and drain for at most
+     * {@code shutdown.drain-timeout}, then the member leaves the cluster and Vert.x closes. Blocking; true when
+     * every step completed. Runs once: a later call returns false at once.
+     */
+    boolean leave() {
+        if (!stopping.compareAndSet(false, true)) {
+            return false;
+        }
+        String delay = dev.gatehouse.config.Durations.format(config.shutdown().readinessDelay());
+        java.time.Duration drain = config.shutdown().drainTimeout();
+        leaving.set("shutdown: leaving (listeners close after the readiness delay of " + delay + ")");
+        LOG.info("leaving (1/4): /readyz answers 503; listeners keep serving for {}", delay);
+        try {
+            Thread.sleep(config.shutdown().readinessDelay().toMillis()); // time for load balancers to see /readyz fail
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        leaving.set("shutdown: draining");
+        LOG.info("leaving (2/4): listeners stop accepting; requests in flight get up to {}",
+                dev.gatehouse.config.Durations.format(drain));
+        // Each step runs even when the one before failed: a failed drain must not keep the member from leaving.
+        boolean ok = step("drain", proxy.shutdown(drain), drain.toMillis() + 10_000);
+        tls.close();
+        ok &= admin == null || step("closing the admin API", admin.close(), 10_000);
+        LOG.info("leaving (3/4): leaving the cluster (partitions migrate to the other members)");
+        ok &= step("leaving the cluster", leaveCluster(), 120_000);
+        // Closed from this thread, not from a callback: a callback runs on a context that close terminates.
+        ok &= step("closing Vert.x", vertx.close(), 10_000);
+        LOG.info("leaving (4/4): left the cluster; exiting {}", ok ? 0 : 1);
+        return ok;
+    }
+
+    private static boolean step(String what, Future<Void> f, long timeoutMillis) {
+        try {
+            f.toCompletionStage().toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("leaving: {} interrupted", what);
+            return false;
+        } catch (Exception e) {
+            LOG.warn("leaving: {} did not complete cleanly: {}", what, e.toString());
+            return false;
+        }
+    }
+
+    /** Stops without the readiness delay (the demo, or a shutdown not started by a signal). Runs once. */
     void shutdown() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
         LOG.info("shutting down: closing listeners, letting requests in flight finish");
         try {
-            stop().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-            // Closed from this thread, not from a callback: a callback runs on a context that close terminates.
+            java.time.Duration drain = config.shutdown().drainTimeout();
+            stop(drain).toCompletionStage().toCompletableFuture().get(drain.toMillis() + 60_000, TimeUnit.MILLISECONDS);
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("shutdown did not complete cleanly: {}", e.toString());

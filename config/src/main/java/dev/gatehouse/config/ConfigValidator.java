@@ -78,6 +78,7 @@ public final class ConfigValidator {
         List<Bind> binds = new ArrayList<>();
         accessLog(c.accessLog());
         metrics(c.metrics());
+        shutdown(c.shutdown());
         for (int i = 0; i < c.listeners().size(); i++) {
             ListenerConfig l = c.listeners().get(i);
             String p = "listeners[" + i + "]";
@@ -172,6 +173,13 @@ public final class ConfigValidator {
         }
         if (a.path() != null && (a.path().isBlank() || a.path().indexOf('\0') >= 0)) {
             add("access-log.path", "\"" + a.path() + "\" is not a file path (expected: a file, or - for standard output)");
+        }
+    }
+
+    private void shutdown(ShutdownConfig s) {
+        durationBetween("shutdown.readiness-delay", s.readinessDelay(), Duration.ofMinutes(10), "0s to 10m");
+        if (s.drainTimeout().compareTo(Duration.ofSeconds(1)) < 0 || s.drainTimeout().compareTo(Duration.ofMinutes(10)) > 0) {
+            add("shutdown.drain-timeout", Durations.format(s.drainTimeout()) + " (expected: 1s to 10m)");
         }
     }
 

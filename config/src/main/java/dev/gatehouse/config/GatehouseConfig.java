@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The root of a configuration file. Node-local parts ({@code data-dir}, {@code cluster}, {@code listeners},
- * {@code admin}, {@code access-log}, {@code metrics}) belong to one node; {@link #shared()} is the versioned state the whole cluster agrees on.
+ * {@code admin}, {@code access-log}, {@code metrics}, {@code shutdown}) belong to one node; {@link #shared()} is the versioned state the whole cluster agrees on.
  *
  * <p>Absent values are filled with defaults by the compact constructor; required values left absent stay
  * {@code null} and are reported by {@link ConfigValidator}.
@@ -18,7 +18,8 @@ public record GatehouseConfig(
         CacheConfig cache,
         AdminConfig admin,
         AccessLogConfig accessLog,
-        MetricsConfig metrics) {
+        MetricsConfig metrics,
+        ShutdownConfig shutdown) {
 
     public GatehouseConfig {
         dataDir = dataDir == null ? "./data" : dataDir;
@@ -27,6 +28,7 @@ public record GatehouseConfig(
         routes = routes == null ? List.of() : List.copyOf(routes);
         accessLog = accessLog == null ? AccessLogConfig.OFF : accessLog;
         metrics = metrics == null ? MetricsConfig.DEFAULT : metrics;
+        shutdown = shutdown == null ? ShutdownConfig.DEFAULT : shutdown;
     }
 
     /** The cluster-wide part of this file: pools, routes and the {@code cache} section. */
@@ -37,6 +39,6 @@ public record GatehouseConfig(
     /** This node's file with its shared part replaced, as applied when the cluster holds a newer version. */
     public GatehouseConfig withShared(SharedConfig shared) {
         return new GatehouseConfig(dataDir, cluster, listeners, shared.pools(), shared.routes(), shared.cache(), admin,
-                accessLog, metrics);
+                accessLog, metrics, shutdown);
     }
 }
