@@ -836,11 +836,11 @@ public final class Exchange extends RoutedRequest implements RequestView {
             // RFC 9110 §6.6.1: a response forwarded (or cached) without a Date gets the time it was received.
             res.headers().set(HttpHeaders.DATE, DateField.now());
         }
-        if (cache != null && cache.responseHead(code, res.headers() instanceof HeadersMultiMap hm ? hm
-                : HeadersMultiMap.httpHeaders().addAll(res.headers()))) {
+        HeadersMultiMap upstreamHeaders = (HeadersMultiMap) res.headers();
+        if (cache != null && cache.responseHead(code, upstreamHeaders)) {
             return true; // the cache answers from what it stored once this response is drained
         }
-        HeadersMultiMap out = relayedHeaders((HeadersMultiMap) res.headers(),
+        HeadersMultiMap out = relayedHeaders(upstreamHeaders,
                 res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
         if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
                 && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
