@@ -314,7 +314,8 @@ HAPROXY_MAXCONN=$(( fds_needed > 4096 ? fds_needed : 4096 ))
 # with conn1k, nginx keeps as many idle upstream connections as HAProxy (http-reuse always) and Gatehouse (a pool)
 # do, instead of closing all but 64 per worker under 1,000 concurrent requests
 in_list conn1k "${WORKLOADS[@]}" && NGINX_UPSTREAM_KEEPALIVE=$MANY_CONNECTIONS
-, process bookkeeping, cleanup --------------------------------------------------------------
+
+# ---- temp dir, process bookkeeping, cleanup --------------------------------------------------------------
 
 make_tmp gatehouse-bench
 chmod 711 "$TMP"   # nginx workers may run as an unprivileged user
@@ -480,6 +481,10 @@ for p in "${PROXIES[@]}"; do
     if (( wants_tls )) && serves "$p" tls-handshake; then
         port_in_use $(( ${PORT[$p]} + TLS_PORT_OFFSET )) \
             && die "port $(( ${PORT[$p]} + TLS_PORT_OFFSET )) for $p's TLS listener is in use (set --tls-port-offset)"
+    fi
+    if in_list idle10k "${WORKLOADS[@]}" && [[ $p == gatehouse || $p == gatehouse-base ]]; then
+        port_in_use $(( ${PORT[$p]} + 2 * TLS_PORT_OFFSET )) \
+            && die "port $(( ${PORT[$p]} + 2 * TLS_PORT_OFFSET )) for $p's idle10k instance is in use (set --tls-port-offset)"
     fi
 done
 
@@ -958,6 +963,7 @@ IDLE_ROWS=$TMP/idle.tsv
 # idle_run PROXY PORT PID: runs the opener against PORT and reads PID's memory before and with the connections held
 idle_run() {
     local proxy=$1 port=$2 pid=$3 out=$TMP/idle-$1.out before held line result i
+    : >"$out"
     before=$(rss_kb "$pid")
     java -Xmx128m -XX:TieredStopAtLevel=1 "$ROOT/bench/IdleConnections.java" --port "$port" \
         --connections "$IDLE_CONNECTIONS" --hold "$IDLE_HOLD" --path "/bytes/$SINGLE_SIZE" >"$out" 2>"$out.err" &
