@@ -601,6 +601,9 @@ start_haproxy() {
         echo "global"
         echo "    nbthread 2"
         echo "    maxconn $HAPROXY_MAXCONN"
+        # HAProxy counts two descriptors per connection (client and server) and by default refuses to start when
+        # it cannot raise its limit to that; idle keep-alive connections need one each (server side pooled)
+        (( HAPROXY_MAXCONN * 2 + 100 > $(ulimit -n) )) && echo "    no strict-limits"
         if (( wants_tls )); then
             echo "    ssl-default-bind-options ssl-min-ver TLSv1.2"
             echo "    ssl-default-bind-ciphers $TLS12_CIPHERS"
