@@ -271,7 +271,7 @@ seconds() {      # 10s | 2m | 1h | 0 -> seconds
 need_pkgs=()
 command -v wrk >/dev/null || need_pkgs+=(wrk)
 { in_list jwt "${WORKLOADS[@]}" || (( wants_tls )); } && ! command -v openssl >/dev/null && need_pkgs+=(openssl)
-in_list open-loop "${WORKLOADS[@]}" && ! command -v jq >/dev/null && need_pkgs+=(jq)
+{ in_list open-loop "${WORKLOADS[@]}" || in_list idle10k "${WORKLOADS[@]}"; } && ! command -v jq >/dev/null && need_pkgs+=(jq)
 [[ " ${PROXIES[*]} " == *" nginx "* ]] && ! command -v nginx >/dev/null && ! [[ -x /usr/sbin/nginx ]] && need_pkgs+=(nginx)
 [[ ${BACKEND_KIND:-demo} == static ]] && ! command -v nginx >/dev/null && ! [[ -x /usr/sbin/nginx ]] \
     && ! in_list nginx "${need_pkgs[@]}" && need_pkgs+=(nginx)
@@ -1097,6 +1097,14 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
                     "$(ratio "$(col "$size" cache gatehouse 9 | median)" "$(col "$size" cache "$ref" 9 | median)")"
             done
         done
+    fi
+    # issue 12's 1,000-connection target is HAProxy's req/s
+    if in_list conn1k "${WORKLOADS[@]}" && in_list gatehouse "${PROXIES[@]}" && in_list haproxy "${PROXIES[@]}"; then
+        echo
+        printf 'conn1k: gatehouse vs haproxy  req/s %s  p99 %s  CPU µs/req %s\n' \
+            "$(ratio "$(col "$SINGLE_SIZE" conn1k gatehouse 5 | median)" "$(col "$SINGLE_SIZE" conn1k haproxy 5 | median)")" \
+            "$(ratio "$(col "$SINGLE_SIZE" conn1k gatehouse 6 | median)" "$(col "$SINGLE_SIZE" conn1k haproxy 6 | median)")" \
+            "$(ratio "$(col "$SINGLE_SIZE" conn1k gatehouse 9 | median)" "$(col "$SINGLE_SIZE" conn1k haproxy 9 | median)")"
     fi
     if [[ -s $IDLE_ROWS ]]; then
         echo
