@@ -42,7 +42,6 @@ GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m}
 LAUNCHER_JAVA_OPTS=$(sed -n 's/^OPTS=.*:-\(-[^}]*\)}}$/\1/p' "$ROOT/gatehouse" 2>/dev/null)
 IDLE_GATEHOUSE_JAVA_OPTS=${IDLE_GATEHOUSE_JAVA_OPTS:-${LAUNCHER_JAVA_OPTS:--XX:+UseParallelGC -Xms64m -Xmx512m}}
 GATEHOUSE_TLS_ENGINE=${GATEHOUSE_TLS_ENGINE:-}
-GATEHOUSE_TLS_ENGINE_KEY=${GATEHOUSE_TLS_ENGINE_KEY:-engine}
 BACKEND_JAVA_OPTS=${BACKEND_JAVA_OPTS:--Xms256m -Xmx512m}
 
 usage() {
@@ -97,8 +96,8 @@ GATEHOUSE_CLUSTER_PORT, CACHE_KEYS; also
   GATEHOUSE_JAVA       the java binary that runs Gatehouse (default: java on the PATH), e.g. a JDK 25
   GATEHOUSE_JAVA_OPTS  JVM flags for Gatehouse (default: $GATEHOUSE_JAVA_OPTS)
   IDLE_GATEHOUSE_JAVA_OPTS  JVM flags for Gatehouse in idle10k (default, the launcher's: $IDLE_GATEHOUSE_JAVA_OPTS)
-  GATEHOUSE_TLS_ENGINE Gatehouse's TLS engine (e.g. openssl, jdk), written into its TLS listener's tls map as
-                       '$GATEHOUSE_TLS_ENGINE_KEY: <value>' only when set (GATEHOUSE_TLS_ENGINE_KEY names the key)
+  GATEHOUSE_TLS_ENGINE Gatehouse's TLS engine (auto, openssl or jdk), written as 'tls-engine: <value>' into its
+                       config only when set (with the TLS workloads), so a build without the key runs unset
   BACKEND_JAVA_OPTS    JVM flags for the demo backends (default: $BACKEND_JAVA_OPTS)
   GATEHOUSE_CP         classpath for the demo backends (default: app/target/gatehouse.jar, or the loadtest
                        module's classes and dependencies when the jar is absent and Gatehouse is not run)
@@ -682,6 +681,8 @@ start_gatehouse_jar() {
     local conf=$TMP/$name.yaml p
     {
         echo "data-dir: $TMP/$name-data"
+        # the TLS engine only when asked: a build without the key would reject it
+        (( wants_tls )) && [[ -n $GATEHOUSE_TLS_ENGINE ]] && echo "tls-engine: $GATEHOUSE_TLS_ENGINE"
         echo "listeners:"
         echo "  - name: bench"
         echo "    host: 127.0.0.1"
@@ -692,8 +693,6 @@ start_gatehouse_jar() {
             echo "    port: $(( GATEHOUSE_PORT + TLS_PORT_OFFSET ))"
             echo "    tls:"
             echo "      certificates: [ { cert: $CERT, key: $KEY } ]"
-            # only when asked: a build without the key would reject it
-            [[ -n $GATEHOUSE_TLS_ENGINE ]] && echo "      $GATEHOUSE_TLS_ENGINE_KEY: $GATEHOUSE_TLS_ENGINE"
         fi
         echo "pools:"
         echo "  - name: bench"
@@ -1140,7 +1139,7 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
     echo "# proxy warm-up: $PROXY_WARMUP per workload and size, JVM proxies only; then $ROUNDS round(s) of wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency, each after a $WARMUP warm-up"
     in_list cache "${WORKLOADS[@]}" && echo "# cache workload: $CACHE_KEYS keys per size, nginx cache in ${CACHE_DIR:-none}"
     echo "# backends ${BACKEND_KIND:-demo} 127.0.0.1:{$BACKEND_PORTS}; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
-    (( wants_tls )) && echo "# TLS: ECDSA P-256 from 'gatehouse tls self-signed' on every proxy, TLS 1.2/1.3; Gatehouse TLS engine: ${GATEHOUSE_TLS_ENGINE:-its default (GATEHOUSE_TLS_ENGINE unset)}"
+    (( wants_tls )) && echo "# TLS: ECDSA P-256 from 'gatehouse tls self-signed' on every proxy, TLS 1.2/1.3; Gatehouse TLS engine: ${GATEHOUSE_TLS_ENGINE:-its default (GATEHOUSE_TLS_ENGINE unset)}; its log: $(grep -m1 -o 'bench-tls TLS: .*' "$TMP/gatehouse.log" 2>/dev/null || echo '-')"
     in_list conn1k "${WORKLOADS[@]}" && echo "# conn1k: wrk -c$MANY_CONNECTIONS; nginx worker_connections $NGINX_WORKER_CONNECTIONS, upstream keepalive ${NGINX_UPSTREAM_KEEPALIVE:-64}; HAProxy maxconn $HAPROXY_MAXCONN"
     in_list idle10k "${WORKLOADS[@]}" && echo "# idle10k: $IDLE_CONNECTIONS connections held $IDLE_HOLD; Gatehouse in a fresh process with the launcher's flags: $IDLE_GATEHOUSE_JAVA_OPTS; RSS = VmRSS of the process and its children"
     in_list open-loop "${WORKLOADS[@]}" && echo "# open-loop: gatehouse loadtest --rate $OPEN_LOOP_RATE/s --duration $OPEN_LOOP_DURATION --warmup 2s, /bytes/$SINGLE_SIZE (latency from the intended send time)"
