@@ -962,31 +962,38 @@ rss_kb() {
 
 IDLE_ROWS=$TMP/idle.tsv
 : >"$IDLE_ROWS"
-# idle_run PROXY PORT PID: runs the opener against PORT and reads PID's memory before and with the connections held
+# idle_rss OUT LINE PID OPENER: once the opener has printed LINE, PID's resident memory (kB); empty if it never does
+idle_rss() {
+    local i
+    for (( i = 0; i < 3000; i++ )); do   # at most 5 minutes (the opener gives up on a phase after 2)
+        if grep -q "^$2" "$1" 2>/dev/null; then
+            rss_kb "$3"
+            return
+        fi
+        kill -0 "$4" 2>/dev/null || return
+        sleep 0.1
+    done
+}
+
+# idle_run PROXY PORT PID: runs the opener against PORT and reads PID's memory before, once every connection is open
+# and answered (held), and at the end of the hold (idle for --idle-hold)
 idle_run() {
-    local proxy=$1 port=$2 pid=$3 out=$TMP/idle-$1.out before held line result i
+    local proxy=$1 port=$2 pid=$3 out=$TMP/idle-$1.out before held idle result opener
     : >"$out"
     before=$(rss_kb "$pid")
     java -Xmx128m -XX:TieredStopAtLevel=1 "$ROOT/bench/IdleConnections.java" --port "$port" \
         --connections "$IDLE_CONNECTIONS" --hold "$IDLE_HOLD" --path "/bytes/$SINGLE_SIZE" >"$out" 2>"$out.err" &
-    local opener=$!
+    opener=$!
     PIDS+=("$opener")
-    held=
-    for (( i = 0; i < 3000; i++ )); do   # at most 5 minutes to open them all (the opener gives up after 2)
-        if read -r line <"$out" 2>/dev/null && [[ $line == held* ]]; then
-            held=$(rss_kb "$pid")   # the connections open, answered once and idle
-            break
-        fi
-        kill -0 "$opener" 2>/dev/null || break
-        sleep 0.1
-    done
+    held=$(idle_rss "$out" held "$pid" "$opener")
+    idle=$(idle_rss "$out" hold-end "$pid" "$opener")
     wait "$opener"
     result=$(grep '^{' "$out" | tail -1)
     [[ -n $result ]] || { cat "$out" "$out.err" >&2; die "idle10k on $proxy: the opener reported nothing"; }
     kill -0 "$pid" 2>/dev/null || die "$proxy died during idle10k (see $TMP/$proxy.log)"
-    printf '%s\t%s\t%s\t%s\n' "$proxy" "$before" "${held:-0}" "$result" >>"$IDLE_ROWS"
-    printf 'bench: idle10k %-14s %s; RSS %d MB before, %d MB held\n' "$proxy" "$result" $(( before / 1024 )) \
-        $(( ${held:-0} / 1024 ))
+    printf '%s\t%s\t%s\t%s\t%s\n' "$proxy" "$before" "${held:-0}" "${idle:-0}" "$result" >>"$IDLE_ROWS"
+    printf 'bench: idle10k %-14s %s; RSS %d MB before, %d MB held, %d MB at the end of the hold\n' "$proxy" "$result" \
+        $(( before / 1024 )) $(( ${held:-0} / 1024 )) $(( ${idle:-0} / 1024 ))
 }
 
 if in_list idle10k "${WORKLOADS[@]}"; then
@@ -1107,16 +1114,19 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
     fi
     if [[ -s $IDLE_ROWS ]]; then
         echo
-        printf '%-14s %11s %9s %10s %9s %7s %8s %10s %9s %12s\n' "idle10k" connections "first ok" "closed idle" \
-            "second ok" errors "open s" "RSS before" "RSS held" "KB/conn held"
-        while IFS=$'\t' read -r proxy before held json; do
-            jq -r --arg p "$proxy" --argjson b "$before" --argjson h "$held" '[$p, .connections, .first_ok,
-                .closed_during_hold, .second_ok, .errors, .open_s, "\($b / 1024 | floor) MB", "\($h / 1024 | floor) MB",
-                (if .connections > 0 then (($h - $b) / .connections * 10 | round / 10) else 0 end)] | @tsv' <<<"$json" \
-                | awk -F'\t' '{printf "%-14s %11s %9s %10s %9s %7s %8s %10s %9s %12s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10}'
+        printf '%-14s %11s %9s %10s %9s %7s %7s %10s %9s %9s %8s\n' "idle10k" connections "first ok" "closed idle" \
+            "second ok" errors "open s" "RSS before" "RSS held" "RSS end" "KB/conn"
+        while IFS=$'\t' read -r proxy before held idle json; do
+            jq -r --arg p "$proxy" --argjson b "$before" --argjson h "$held" --argjson e "$idle" '[$p, .connections,
+                .first_ok, .closed_during_hold, .second_ok, .errors, .open_s, "\($b / 1024 | floor) MB",
+                "\($h / 1024 | floor) MB", "\($e / 1024 | floor) MB",
+                (if .connections > 0 then (([$h, $e] | max) - $b) / .connections * 10 | round / 10 else 0 end)] | @tsv' \
+                <<<"$json" | awk -F'\t' '{printf "%-14s %11s %9s %10s %9s %7s %7s %10s %9s %9s %8s\n",
+                    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11}'
         done <"$IDLE_ROWS"
+        echo "(RSS held: once every connection had its first answer; end: after the $IDLE_HOLD idle hold; KB/conn: the larger over connections)"
         if in_list gatehouse "${PROXIES[@]}"; then
-            held=$(awk -F'\t' '$1 == "gatehouse" {print int($3 / 1024)}' "$IDLE_ROWS")
+            held=$(awk -F'\t' '$1 == "gatehouse" {print int(($3 > $4 ? $3 : $4) / 1024)}' "$IDLE_ROWS")
             echo "gatehouse (launcher flags: $IDLE_GATEHOUSE_JAVA_OPTS) held $IDLE_CONNECTIONS connections in" \
                 "${held:-?} MB resident: $( (( ${held:-999999} < 400 )) && echo "under" || echo "NOT under") the 400 MB goal"
         fi
@@ -1157,7 +1167,7 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
     cat "$ROWS"
     if [[ -s $IDLE_ROWS ]]; then
         echo
-        printf '# idle10k\tproxy\trss_kb_before\trss_kb_held\topener\n'
+        printf '# idle10k\tproxy\trss_kb_before\trss_kb_held\trss_kb_end_of_hold\topener\n'
         sed 's/^/idle10k\t/' "$IDLE_ROWS"
     fi
     if [[ -s $OPEN_ROWS ]]; then
