@@ -907,7 +907,8 @@ if nonzero "$PROXY_WARMUP" && (( warm_pairs > 0 )); then
     done
 fi
 
-(( runs > 0 )) && echo "bench: $runs runs of wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency (conn1k: -c$MANY_CONNECTIONS; warm-up $WARMUP each)"
+(( runs > 0 )) && echo "bench: $runs runs of wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency ($(
+    in_list conn1k "${WORKLOADS[@]}" && echo "conn1k: -c$MANY_CONNECTIONS; ")warm-up $WARMUP each)"
 n=0
 for size in "${MEASURE_SIZES[@]}"; do
     pairs_at "$size"
