@@ -164,6 +164,38 @@ public final class ConfigValidator {
             if (cl.client() != null && cl.acceptClients()) {
                 add("cluster.accept-clients", "only an embedded member accepts clients; this node is a client");
             }
+            if (cl.kubernetes() != null) {
+                kubernetes(cl);
+            }
+        }
+    }
+
+    /** {@code cluster.kubernetes}: DNS discovery replaces the member list; the pod's own address is not loopback. */
+    private void kubernetes(ClusterConfig cl) {
+        ClusterConfig.KubernetesDiscovery k = cl.kubernetes();
+        if (cl.client() != null) {
+            add("cluster.kubernetes", "a client joins the addresses in client.addresses; give client or kubernetes,"
+                    + " not both");
+        }
+        if (!cl.members().isEmpty()) {
+            add("cluster.members", "give members (a fixed list) or kubernetes (members found through the headless"
+                    + " Service), not both");
+        }
+        if (k.serviceDns() == null) {
+            add("cluster.kubernetes.service-dns", "required (the headless Service's name, e.g."
+                    + " gatehouse-hazelcast.gatehouse.svc.cluster.local)");
+        } else if (k.serviceDns().startsWith("*") || !HOST_PATTERN.matcher(k.serviceDns()).matches()
+                || k.serviceDns().indexOf('.') < 0) {
+            add("cluster.kubernetes.service-dns", "\"" + k.serviceDns() + "\" is not a Service's DNS name (expected:"
+                    + " NAME.NAMESPACE.svc.cluster.local)");
+        }
+        if (k.servicePort() != null) {
+            between("cluster.kubernetes.service-port", k.servicePort(), 1, 65535, "1-65535");
+        }
+        String host = normalHost(cl.host());
+        if (host.startsWith("127.") || host.equals("::1") || host.equals("[::1]")) {
+            add("cluster.host", "\"" + cl.host() + "\" is a loopback address, which the other pods cannot reach"
+                    + " (leave host out: the pod's own address)");
         }
     }
 
