@@ -144,6 +144,7 @@ public final class ConfigValidator {
                 // In client mode this node opens no Hazelcast port, so cluster.port cannot clash.
                 bindHost("cluster.host", cl.host());
                 bind(binds, "cluster", cl.host(), cl.port());
+                memberHost(cl);
             } else if (!cl.members().isEmpty()) {
                 add("cluster", "give members (run an embedded member) or client (join an existing cluster), not both");
             }
@@ -192,11 +193,33 @@ public final class ConfigValidator {
         if (k.servicePort() != null) {
             between("cluster.kubernetes.service-port", k.servicePort(), 1, 65535, "1-65535");
         }
-        String host = normalHost(cl.host());
-        if (host.startsWith("127.") || host.equals("::1") || host.equals("[::1]")) {
-            add("cluster.host", "\"" + cl.host() + "\" is a loopback address, which the other pods cannot reach"
+    }
+
+    /**
+     * A member listens on exactly one address of this host, picked among its interfaces by IP address: a name or a
+     * wildcard matches none (Hazelcast would refuse to start), except that in Kubernetes a wildcard is the pod's own.
+     */
+    private void memberHost(ClusterConfig cl) {
+        String host = cl.host();
+        if (WILDCARD_HOSTS.contains(host)) {
+            if (cl.kubernetes() == null) {
+                add("cluster.host", "\"" + host + "\": a member listens on one address (expected: this host's IP"
+                        + " address on the members' network, e.g. 10.0.0.11)");
+            }
+        } else if (!isIpLiteral(host)) {
+            if (isHostOrAddress(host)) { // anything else bindHost reported
+                add("cluster.host", "\"" + host + "\" is a name; a member listens on one IP address of this host"
+                        + " (expected: e.g. 10.0.0.11)");
+            }
+        } else if (cl.kubernetes() != null && (host.startsWith("127.") || host.replace("[", "").replace("]", "")
+                .equals("::1"))) {
+            add("cluster.host", "\"" + host + "\" is a loopback address, which the other pods cannot reach"
                     + " (leave host out: the pod's own address)");
         }
+    }
+
+    private static boolean isIpLiteral(String host) {
+        return host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || host.indexOf(':') >= 0 && isHostOrAddress(host);
     }
 
     private void accessLog(AccessLogConfig a) {

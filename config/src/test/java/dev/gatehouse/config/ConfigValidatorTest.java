@@ -980,11 +980,40 @@ class ConfigValidatorTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"127.0.0.1", "localhost", "::1"})
+        @ValueSource(strings = {"127.0.0.1", "::1"})
         void clusterKubernetesHostNotLoopback(String host) {
             onlyProblem(tail("cluster: { host: \"" + host + "\", kubernetes: { service-dns: hz.ns.svc.cluster.local }"
                     + " }\n"), "cluster.host", "\"" + host + "\" is a loopback address, which the other pods cannot"
                     + " reach (leave host out: the pod's own address)");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"0.0.0.0", "::"})
+        void clusterMemberHostNotAWildcard(String host) {
+            onlyProblem(tail("cluster: { host: \"" + host + "\", members: [10.0.0.11:5701] }\n"), "cluster.host",
+                    "\"" + host + "\": a member listens on one address (expected: this host's IP address on the"
+                            + " members' network, e.g. 10.0.0.11)");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"localhost", "gatehouse-a.internal"})
+        void clusterMemberHostNotAName(String host) {
+            onlyProblem(tail("cluster: { host: " + host + ", members: [10.0.0.11:5701] }\n"), "cluster.host",
+                    "\"" + host + "\" is a name; a member listens on one IP address of this host (expected: e.g."
+                            + " 10.0.0.11)");
+            onlyProblem(tail("cluster: { host: " + host + ", kubernetes: { service-dns: hz.ns.svc.cluster.local } }\n"),
+                    "cluster.host", "is a name");
+        }
+
+        @Test
+        void clusterMemberHostAnAddress() {
+            assertThat(ConfigParser.parse(tail("cluster: { host: \"::1\", port: 5702 }\n")).cluster().host())
+                    .isEqualTo("::1");
+            assertThat(ConfigParser.parse(tail("cluster: { host: 10.0.0.11, members: [10.0.0.11:5701] }\n"))
+                    .cluster().host()).isEqualTo("10.0.0.11");
+            // A client opens no Hazelcast port: its host is not used.
+            assertThat(ConfigParser.parse(tail("cluster: { host: 0.0.0.0, client: { addresses: [10.0.0.5:5701] } }\n"))
+                    .cluster().client()).isNotNull();
         }
 
         @Test
