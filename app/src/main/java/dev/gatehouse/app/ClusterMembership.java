@@ -18,8 +18,8 @@ import dev.gatehouse.config.ClusterConfig;
 
 /**
  * Builds this node's Hazelcast instance from the {@code cluster} section: an embedded member joining by TCP/IP
- * member list or by a Kubernetes headless Service's DNS records (multicast and auto-detection off), a client of an existing cluster, or, with no {@code cluster}
- * section, a member of a cluster of one bound to loopback.
+ * member list or by a Kubernetes headless Service's DNS records (multicast and auto-detection off), a client of an
+ * existing cluster, or, with no {@code cluster} section, a member of a cluster of one bound to loopback.
  *
  * <p>Hazelcast's open-source edition has no member authentication or TLS: anything that reaches the port and knows
  * the cluster name joins. So the port listens on {@code cluster.host} only, speaks the member protocol only (the

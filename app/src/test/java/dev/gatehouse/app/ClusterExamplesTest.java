@@ -142,7 +142,8 @@ class ClusterExamplesTest {
                 .isGreaterThan(a.shutdown().readinessDelay().plus(a.shutdown().drainTimeout()).plusSeconds(10));
         assertThat(unit).contains("ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM",
                 "RestartPreventExitStatus=2");
-        assertThat(unit).containsPattern("(?m)^ExecStart=/usr/bin/java .*-jar /opt/gatehouse/gatehouse.jar run --config "
+        assertThat(unit).containsPattern("(?m)^ExecStart=/usr/bin/java .*-jar /opt/gatehouse/gatehouse.jar run"
+                + " --config "
                 + "/etc/gatehouse/gatehouse.yaml$");
         assertThat(unit).containsPattern("(?m)^ReadWritePaths=" + a.dataDir() + "$");
     }

@@ -49,7 +49,8 @@ class KubernetesConfigMapIT {
             }
             Node a = nodes.get(0);
             Node b = nodes.get(1);
-            assertThat(a.hz.getConfig().getAdvancedNetworkConfig().getJoin().getKubernetesConfig().isEnabled()).isTrue();
+            assertThat(a.hz.getConfig().getAdvancedNetworkConfig().getJoin().getKubernetesConfig().isEnabled())
+                    .isTrue();
             await().atMost(Duration.ofSeconds(30)).until(() -> a.hz.getCluster().getMembers().size() == 2);
 
             JsonNode c = KubernetesManifests.container();

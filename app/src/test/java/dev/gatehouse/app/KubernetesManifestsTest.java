@@ -5,6 +5,7 @@ import static dev.gatehouse.app.KubernetesManifests.containerPort;
 import static dev.gatehouse.app.KubernetesManifests.one;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,6 +33,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -120,10 +123,25 @@ class KubernetesManifestsTest {
     @Test
     void kustomizeAppliesEveryManifestButThePlaceholderSecret() {
         List<String> resources = StreamSupport.stream(
-                KubernetesManifests.kustomization().path("resources").spliterator(), false).map(JsonNode::asText).toList();
+                KubernetesManifests.kustomization().path("resources").spliterator(), false)
+                .map(JsonNode::asText).toList();
         List<String> files = KubernetesManifests.files().stream().map(p -> p.getFileName().toString())
                 .filter(n -> !n.equals("kustomization.yaml") && !n.equals("secret.yaml")).toList();
         assertThat(resources).containsExactlyInAnyOrderElementsOf(files);
+    }
+
+    /** Where kubectl is installed, kustomize renders the directory (client side; no cluster is contacted). */
+    @Test
+    void kustomizeRendersTheDirectory() throws Exception {
+        Path kubectl = Stream.of(System.getenv().getOrDefault("PATH", "").split(":")).filter(d -> !d.isEmpty())
+                .map(d -> Path.of(d, "kubectl")).filter(Files::isExecutable).findFirst().orElse(null);
+        assumeThat(kubectl).as("kubectl installed").isNotNull();
+        Process p = new ProcessBuilder(kubectl.toString(), "kustomize", KubernetesManifests.DIR.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("kind: Deployment", "kind: NetworkPolicy").doesNotContain("kind: Secret");
     }
 
     @Test
@@ -264,7 +282,8 @@ class KubernetesManifestsTest {
         assertThat(from.get(from.size() - 1)).isEqualTo("FROM eclipse-temurin:17-jre");
         assertThat(lines).contains("USER " + security.path("runAsUser").asInt() + ":"
                 + security.path("runAsGroup").asInt());
-        assertThat(lines).anyMatch(l -> l.startsWith("ENTRYPOINT [\"java\"") && l.contains("/opt/gatehouse/gatehouse.jar"));
+        assertThat(lines).anyMatch(l -> l.startsWith("ENTRYPOINT [\"java\"")
+                && l.contains("/opt/gatehouse/gatehouse.jar"));
     }
 
     private static String mountOf(String volume) {
