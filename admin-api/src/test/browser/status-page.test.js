@@ -1,7 +1,7 @@
 // Drives the admin status page in Debian's headless Chromium through playwright-core (no browser download).
 //
 //   node status-page.test.js <url> <token> <screenshot.png> <pool/backend> <route> [<passive pool/backend>
-//        [<unused pool/backend>]]
+//        [<unused pool/backend> [<ejected pool/backend>]]]
 //
 // 1. Opens <url>, types the read token into the token box and loads the page.
 // 2. Waits until the page shows backend <pool/backend> taking requests (healthy or unknown), route <route> with
@@ -10,7 +10,7 @@
 //    Then the charts: the node's and <route>'s requests/s and latency charts drawn with at least two points, the p99
 //    beside the average (the summary tile and the routes table's p99 column with a value in ms); a backend of a pool
 //    without an active check that gets traffic shown "serving (passive)" with its last success, one that gets none
-//    "no traffic yet".
+//    "no traffic yet", one that outlier detection ejected "ejected (outlier)".
 // 3. Prints "PAGE-READY" and reads one line from standard input: the state the backend is about to reach
 //    (for example "unhealthy" or "draining"); the test makes it happen.
 // 4. Waits for the page (refreshing on its own) to show that state, saves <screenshot.png>, prints "OK".
@@ -22,7 +22,7 @@ const os = require("os");
 const path = require("path");
 const readline = require("readline");
 
-const [url, token, screenshot, backend, route, passiveBackend, unusedBackend] = process.argv.slice(2);
+const [url, token, screenshot, backend, route, passiveBackend, unusedBackend, ejectedBackend] = process.argv.slice(2);
 if (!url || !token || !screenshot || !backend || !route) {
   console.error("usage: node status-page.test.js <url> <token> <screenshot.png> <pool/backend> <route>");
   process.exit(2);
@@ -97,14 +97,14 @@ async function main() {
         charts: document.querySelectorAll("#node-charts figure.chart svg").length,
       };
     }, route);
-    if (!/avg [0-9.]+ ms p99 [0-9.]+ ms/.test(chartInfo.p99Legend)) {
+    if (!/avg [0-9.]+ m?s p99 [0-9.]+ m?s/.test(chartInfo.p99Legend)) {
       throw new Error("route latency chart lacks avg and p99: " + chartInfo.p99Legend);
     }
     if (!/avg latency\|p99 latency/.test(chartInfo.p99Header)) throw new Error("no p99 column: " + chartInfo.p99Header);
-    if (!/ ms · [0-9.]+ ms$/.test(chartInfo.tile)) throw new Error("latency tile lacks p99: " + chartInfo.tile);
+    if (!/ m?s · [0-9.]+ m?s$/.test(chartInfo.tile)) throw new Error("latency tile lacks p99: " + chartInfo.tile);
     if (chartInfo.charts !== 4) throw new Error("node charts: " + chartInfo.charts);
     // The table's p99 is the last interval's: there is one once an interval with traffic ended.
-    await page.waitForFunction(name => /^[0-9.]+ ms$/.test(
+    await page.waitForFunction(name => /^[0-9.]+ m?s$/.test(
       document.querySelector(`#routes tr[data-route="${name}"] td.p99`).textContent), route, { timeout: 20000 });
     let passive = "";
     if (passiveBackend) {
@@ -121,6 +121,15 @@ async function main() {
         return td && td.textContent === "no traffic yet" && td.className.includes("no-traffic");
       }, unusedBackend, { timeout: 20000 });
       passive += " unused=no-traffic";
+    }
+    if (ejectedBackend) {
+      await page.waitForFunction(key => {
+        const tr = document.querySelector(`tr[data-backend="${key}"]`);
+        const td = tr && tr.querySelector("td.state");
+        return td && td.textContent === "ejected (outlier)" && td.className.includes("ejected")
+          && /ejected until/.test(tr.querySelector("td.traffic").textContent);
+      }, ejectedBackend, { timeout: 20000 });
+      passive += " ejected=" + JSON.stringify(await page.textContent(`tr[data-backend="${ejectedBackend}"] td.traffic`));
     }
     const version = await page.textContent("#config-version");
     const members = await page.textContent("#members-count");

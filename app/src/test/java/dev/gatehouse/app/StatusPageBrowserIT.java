@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
  * ({@code admin-api/src/test/browser/status-page.test.js}), against a real node with a real backend. The page must
  * show the backend taking requests and the route's request rate, the node's and the route's charts drawn from the
  * history the node kept (requests/s, average and p99 latency), the p99 column, a backend of a pool without an active
- * check "serving (passive)" and one that got no traffic "no traffic yet"; then the backend is stopped and the page, refreshing
+ * check "serving (passive)", one that got no traffic "no traffic yet" and one that answers 503 "ejected (outlier)"; then the backend is stopped and the page, refreshing
  * on its own, must show it unhealthy (active health checks) or, where they cannot tell within the wait, the
  * backend drained through the admin API. Leaves {@code target/status-page.png}.
  *
@@ -63,17 +63,21 @@ class StatusPageBrowserIT {
         HttpServer backend = TestNodes.await(backends.createHttpServer()
                 .requestHandler(r -> r.response().end("web page " + r.path())).listen(0, "127.0.0.1"));
         String backendId = "127.0.0.1:" + backend.actualPort();
-        Node node = TestNodes.start(yaml(backend.actualPort()));
+        HttpServer failing = TestNodes.await(backends.createHttpServer()
+                .requestHandler(r -> r.response().setStatusCode(503).end("down")).listen(0, "127.0.0.1"));
+        Node node = TestNodes.start(yaml(backend.actualPort(), failing.actualPort()));
         Process browser = null;
         ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
         try {
             URI page = URI.create("http://127.0.0.1:" + node.proxy.port("public") + "/index.html");
             URI passive = URI.create("http://127.0.0.1:" + node.proxy.port("public") + "/api/items");
+            URI flaky = URI.create("http://127.0.0.1:" + node.proxy.port("public") + "/flaky/x");
             // A request every 50 ms to each route so the page has rates and charts to show; bounded to two minutes
             // whatever happens.
             traffic.scheduleAtFixedRate(() -> {
                 send(page);
                 send(passive);
+                send(flaky);
             }, 0, 50, TimeUnit.MILLISECONDS);
             traffic.schedule(traffic::shutdown, 2, TimeUnit.MINUTES);
             Path screenshot = Path.of("target", "status-page.png").toAbsolutePath();
@@ -81,7 +85,8 @@ class StatusPageBrowserIT {
             Files.deleteIfExists(screenshot);
             String url = "http://127.0.0.1:" + node.admin.actualPort() + "/";
             browser = new ProcessBuilder("node", "status-page.test.js", url, READ, screenshot.toString(),
-                    "web/" + backendId, "site", "api/" + backendId, "spare/127.0.0.1:9")
+                    "web/" + backendId, "site", "api/" + backendId, "spare/127.0.0.1:9",
+                    "flaky/127.0.0.1:" + failing.actualPort())
                     .directory(SCRIPT_DIR.toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
@@ -125,7 +130,7 @@ class StatusPageBrowserIT {
         }
     }
 
-    private String yaml(int backendPort) {
+    private String yaml(int backendPort, int failingPort) {
         return "data-dir: " + dir.resolve("data") + "\n"
                 + "listeners: [ { name: public, host: 127.0.0.1, port: 0 } ]\n"
                 + "admin: { host: 127.0.0.1, port: 0, tokens: [\n"
@@ -143,7 +148,12 @@ class StatusPageBrowserIT {
                 // No route sends to it: nothing is known.
                 + "  - name: spare\n"
                 + "    backends: [ { url: \"http://127.0.0.1:9\" } ]\n"
-                + "routes: [ { name: api, pool: api, match: { path-prefix: /api/ } }, { name: site, pool: web } ]\n";
+                // Answers 503: outlier detection ejects it for longer than the test.
+                + "  - name: flaky\n"
+                + "    backends: [ { url: \"http://127.0.0.1:" + failingPort + "\" } ]\n"
+                + "    outlier-detection: { consecutive-failures: 3, base-ejection: 5m }\n"
+                + "routes: [ { name: api, pool: api, match: { path-prefix: /api/ } },\n"
+                + "  { name: flaky, pool: flaky, match: { path-prefix: /flaky/ } }, { name: site, pool: web } ]\n";
     }
 
     /** The page reads playwright-core from node_modules; .ci/run installs it, a developer's first run here. */
