@@ -33,9 +33,9 @@ import static org.awaitility.Awaitility.await;
  * ({@code admin-api/src/test/browser/status-page.test.js}), against a real node with a real backend. The page must
  * show the backend taking requests and the route's request rate, the node's and the route's charts drawn from the
  * history the node kept (requests/s, average and p99 latency), the p99 column, a backend of a pool without an active
- * check "serving (passive)", one that got no traffic "no traffic yet" and one that answers 503 "ejected (outlier)"; then the backend is stopped and the page, refreshing
- * on its own, must show it unhealthy (active health checks) or, where they cannot tell within the wait, the
- * backend drained through the admin API. Leaves {@code target/status-page.png}.
+ * check "serving (passive)", one that got no traffic "no traffic yet" and one that answers 503 "ejected (outlier)";
+ * then the backend is stopped and the page, refreshing on its own, must show it unhealthy (active health checks) or,
+ * where they cannot tell within the wait, the backend drained through the admin API. Leaves {@code target/status-page.png}.
  *
  * <p>Skipped only when Node.js or Chromium is missing; {@code .ci/run} installs both.
  */

@@ -37,8 +37,8 @@ class StatsHistoryTest {
 
     private void send(int n, String route, String pool, int status, long millis, String cache) {
         for (int i = 0; i < n; i++) {
-            metrics.completed(new ExchangeRecord(0, millis * 1_000_000, null, "rid", "192.0.2.7", "GET", "/", "HTTP/1.1",
-                    route, pool, "127.0.0.1:9001", status, 0, 10, 1, null, null, null, cache));
+            metrics.completed(new ExchangeRecord(0, millis * 1_000_000, null, "rid", "192.0.2.7", "GET", "/",
+                    "HTTP/1.1", route, pool, "127.0.0.1:9001", status, 0, 10, 1, null, null, null, cache));
         }
     }
 
