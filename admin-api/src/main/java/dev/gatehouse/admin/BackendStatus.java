@@ -31,8 +31,9 @@ public record BackendStatus(String pool, String backend, String state, String no
      *
      * @param state               {@code no-traffic} (no response yet), {@code serving} (the latest outcome a success,
      *                            within a minute), {@code idle} (the latest a success, over a minute ago),
-     *                            {@code failing} (the latest a failure, no success since) or {@code ejected} (outlier
-     *                            detection took it out of the pool for now)
+     *                            {@code failing} (the latest a failure, no success since), {@code at-limit} (the
+     *                            circuit breaker: {@code max-requests} in flight from this node, picks skip it) or
+     *                            {@code ejected} (outlier detection took it out of the pool for now)
      * @param lastSuccess         the last success (to the second); {@code null} if none
      * @param lastFailure         the last failure; {@code null} if none
      * @param lastFailureCause    why it failed ({@code connect failed}, {@code status 503}, …); {@code null} if none

@@ -40,16 +40,22 @@ final class HealthView implements HealthPort {
         for (BackendState s : runtime.backendStates()) {
             BackendPool pool = pools.get(s.pool());
             String checks = pool == null ? null : pool.config.healthCheck() != null ? "active" : "passive";
-            out.add(new BackendStatus(s.pool(), s.backend(), s.describe(now), node, s.since(), s.cause(),
-                    runtime.activeRequests(s.pool(), s.backend()), checks, passive(s, now)));
+            int active = runtime.activeRequests(s.pool(), s.backend());
+            boolean atLimit = pool != null && active >= pool.config.circuitBreaker().maxRequests();
+            out.add(new BackendStatus(s.pool(), s.backend(), s.describe(now), node, s.since(), s.cause(), active,
+                    checks, passive(s, now, atLimit)));
         }
         out.sort(Comparator.comparing(BackendStatus::pool).thenComparing(BackendStatus::backend));
         return Future.succeededFuture(out);
     }
 
-    static BackendStatus.Passive passive(BackendState s, long now) {
+    /**
+     * @param atLimit the backend has {@code circuit-breaker.max-requests} in flight from this node: picks skip it (the
+     *                circuit breaker) until one ends
+     */
+    static BackendStatus.Passive passive(BackendState s, long now, boolean atLimit) {
         PassiveRecord p = s.passive();
-        String state = s.ejected(now) ? "ejected"
+        String state = s.ejected(now) ? "ejected" : atLimit ? "at-limit"
                 : p.verdict(now).name().toLowerCase(Locale.ROOT).replace('_', '-');
         long recentFailures = p.recentFailures();
         return new BackendStatus.Passive(state, instant(p.lastSuccessMillis()), instant(p.lastFailureMillis()),

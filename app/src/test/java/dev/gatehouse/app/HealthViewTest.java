@@ -23,6 +23,9 @@ class HealthViewTest {
                 backends: [ { url: "http://127.0.0.1:9002" }, { url: "http://127.0.0.1:9003" },
                             { url: "http://127.0.0.1:9004" } ]
                 outlier-detection: { consecutive-failures: 2, base-ejection: 1m }
+              - name: small
+                backends: [ { url: "http://127.0.0.1:9005" } ]
+                circuit-breaker: { max-requests: 2 }
             routes: [ { name: r, pool: passive } ]
             """;
 
@@ -72,5 +75,22 @@ class HealthViewTest {
         assertThat(e.passive().ejectedUntil()).isAfter(java.time.Instant.now());
         assertThat(e.passive().ejections()).isEqualTo(1);
         assertThat(e.cause()).contains("connect failed");
+    }
+
+    @Test
+    void aBackendAtItsRequestLimitSaysSo() {
+        ProxyRuntime runtime = new ProxyRuntime(ConfigParser.parse(CONFIG).shared(), 1);
+        runtime.backendState("small", "127.0.0.1:9005").passive().success();
+        var backend = runtime.current().pools().get("small").backends.get(0);
+        backend.requestStarted();
+        assertThat(find(new HealthView(runtime, "n").backends().result(), "small", "127.0.0.1:9005").passive().state())
+                .isEqualTo("serving");
+        backend.requestStarted();
+        BackendStatus full = find(new HealthView(runtime, "n").backends().result(), "small", "127.0.0.1:9005");
+        assertThat(full.activeRequests()).isEqualTo(2);
+        assertThat(full.passive().state()).isEqualTo("at-limit");
+        backend.requestEnded();
+        assertThat(find(new HealthView(runtime, "n").backends().result(), "small", "127.0.0.1:9005").passive().state())
+                .isEqualTo("serving");
     }
 }
