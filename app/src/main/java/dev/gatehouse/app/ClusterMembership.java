@@ -18,8 +18,8 @@ import dev.gatehouse.config.ClusterConfig;
 
 /**
  * Builds this node's Hazelcast instance from the {@code cluster} section: an embedded member joining by TCP/IP
- * member list (multicast and auto-detection off), a client of an existing cluster, or, with no {@code cluster}
- * section, a member of a cluster of one bound to loopback.
+ * member list or by a Kubernetes headless Service's DNS records (multicast and auto-detection off), a client of an
+ * existing cluster, or, with no {@code cluster} section, a member of a cluster of one bound to loopback.
  *
  * <p>Hazelcast's open-source edition has no member authentication or TLS: anything that reaches the port and knows
  * the cluster name joins. So the port listens on {@code cluster.host} only, speaks the member protocol only (the
@@ -91,7 +91,10 @@ final class ClusterMembership {
         config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         config.setProperty("hazelcast.socket.server.bind.any", "false");
         config.getSerializationConfig().setJavaSerializationFilterConfig(deserializationFilter());
-        InterfacesConfig interfaces = new InterfacesConfig().setEnabled(true).addInterface(c.host());
+        // Kubernetes: a wildcard host is the pod's own address, which Hazelcast picks (the one non-loopback interface).
+        boolean podAddress = c.kubernetes() != null && isWildcard(c.host());
+        InterfacesConfig interfaces = podAddress ? new InterfacesConfig()
+                : new InterfacesConfig().setEnabled(true).addInterface(c.host());
         JoinConfig join;
         if (c.acceptClients()) {
             // Clients connect to the member port itself: the classic network config serves both protocols there.
@@ -115,11 +118,23 @@ final class ClusterMembership {
         }
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(!standalone).setMembers(c.members());
+        join.getTcpIpConfig().setEnabled(!standalone && c.kubernetes() == null).setMembers(c.members());
+        if (c.kubernetes() != null) {
+            // DNS lookup mode: members are the addresses of the headless Service; no Kubernetes API, no RBAC.
+            int port = c.kubernetes().servicePort() != null ? c.kubernetes().servicePort() : c.port();
+            join.getKubernetesConfig().setEnabled(true)
+                    .setProperty("service-dns", c.kubernetes().serviceDns())
+                    .setProperty("service-port", Integer.toString(port));
+        }
         for (String name : new String[] {CONFIG_MAP, HISTORY_MAP, MEMBERS_MAP}) {
             config.addMapConfig(new MapConfig(name).setBackupCount(1).setAsyncBackupCount(0));
         }
         return config;
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*")
+                || host.isEmpty();
     }
 
     /**
