@@ -37,9 +37,15 @@ OPEN_LOOP_RATE=${OPEN_LOOP_RATE:-5000}
 OPEN_LOOP_DURATION=${OPEN_LOOP_DURATION:-10s}
 GATEHOUSE_JAVA=${GATEHOUSE_JAVA:-java}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m}
-# idle10k measures Gatehouse as users run it: a fresh process with the launcher's JVM flags (the OPTS default in
-# ./gatehouse), not the fixed 512 MB heap the throughput workloads use
-LAUNCHER_JAVA_OPTS=$(sed -n 's/^OPTS=.*:-\(-[^}]*\)}}$/\1/p' "$ROOT/gatehouse" 2>/dev/null)
+# idle10k measures Gatehouse as users run it: a fresh process with the launcher's JVM flags (its DEFAULT_OPTS, or
+# the OPTS default of an older ./gatehouse), not the fixed 512 MB heap the throughput workloads use
+LAUNCHER_JAVA_OPTS=$(sed -n -e 's/^DEFAULT_OPTS="\([^"$]*\)"$/\1/p' -e 's/^OPTS=.*:-\(-[^}$]*\)}}$/\1/p' \
+    "$ROOT/gatehouse" 2>/dev/null | head -1)
+# and, as the launcher does on JDK 23+, the flags it adds there (Netty's Unsafe use allowed)
+java_major=$("$GATEHOUSE_JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+if [[ -n $LAUNCHER_JAVA_OPTS ]] && (( ${java_major:-0} >= 23 )); then
+    LAUNCHER_JAVA_OPTS+=$(sed -n 's/^ *DEFAULT_OPTS="\$DEFAULT_OPTS\( [^"$]*\)"$/\1/p' "$ROOT/gatehouse" | head -1)
+fi
 IDLE_GATEHOUSE_JAVA_OPTS=${IDLE_GATEHOUSE_JAVA_OPTS:-${LAUNCHER_JAVA_OPTS:--XX:+UseParallelGC -Xms64m -Xmx512m}}
 GATEHOUSE_TLS_ENGINE=${GATEHOUSE_TLS_ENGINE:-}
 BACKEND_JAVA_OPTS=${BACKEND_JAVA_OPTS:--Xms256m -Xmx512m}
