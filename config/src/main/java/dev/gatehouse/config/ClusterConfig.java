@@ -10,9 +10,12 @@ import java.util.List;
  *                      environment variable {@code GATEHOUSE_CLUSTER_SECRET} may give it instead. Never shared.
  * @param acceptClients whether this member also accepts Hazelcast clients on its port (nodes in client mode);
  *                      off by default, so only the member protocol is spoken there
+ * @param quorum        split-brain protection: the fewest members this member's side of the cluster must see for
+ *                      shared-config writes to be accepted (1, the default, protects nothing; a majority of
+ *                      {@code members}, e.g. 2 of 3, keeps a minority side from writing)
  */
 public record ClusterConfig(String name, String host, Integer port, List<String> members, ClusterClientConfig client,
-                            String secretFile, Boolean acceptClients) {
+                            String secretFile, Boolean acceptClients, Integer quorum) {
 
     public ClusterConfig {
         name = name == null ? "gatehouse" : name;
@@ -20,10 +23,16 @@ public record ClusterConfig(String name, String host, Integer port, List<String>
         port = port == null ? 5701 : port;
         members = members == null ? List.of() : List.copyOf(members);
         acceptClients = acceptClients != null && acceptClients;
+        quorum = quorum == null ? 1 : quorum;
+    }
+
+    public ClusterConfig(String name, String host, Integer port, List<String> members, ClusterClientConfig client,
+                         String secretFile, Boolean acceptClients) {
+        this(name, host, port, members, client, secretFile, acceptClients, null);
     }
 
     public ClusterConfig(String name, String host, Integer port, List<String> members, ClusterClientConfig client) {
-        this(name, host, port, members, client, null, null);
+        this(name, host, port, members, client, null, null, null);
     }
 
     /** Join an existing Hazelcast cluster as a client. */
