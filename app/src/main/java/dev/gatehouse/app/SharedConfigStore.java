@@ -392,15 +392,15 @@ final class SharedConfigStore implements ConfigPort {
             throw new StaleVersionException(expectedVersion, cur.version());
         }
         VersionedConfig nv = new VersionedConfig(cur.version() + 1, next, Instant.now(), author);
-        boolean stored;
+        boolean written;
         try {
-            stored = store(map, raw, sealConfig(values, nv));
+            written = store(map, raw, sealConfig(values, nv));
         } catch (SplitBrainProtectionException e) {
             throw new WritesUnavailableException("no quorum: " + quorumShortfall(hz) + " (split-brain protection);"
                     + " this side of the cluster refuses config writes until it rejoins the others, nothing was"
                     + " applied");
         }
-        if (!stored) {
+        if (!written) {
             VersionedConfig now = open(values, readRaw(map, values));
             throw new StaleVersionException(expectedVersion >= 0 ? expectedVersion : cur.version(),
                     now == null ? cur.version() : now.version());
