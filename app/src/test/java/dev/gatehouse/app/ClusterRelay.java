@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Which member opened a connection is found as {@code ss -p} finds it: the accepted socket's peer port names
  * a socket in {@code /proc/net/tcp6} (or {@code tcp}), whose inode one member process holds in
- * {@code /proc/<pid>/fd}. Linux only ({@link #supported}).
+ * {@code /proc/<pid>/fd}. The relay listens only while the member's own port does (also read from {@code /proc}),
+ * so a member that is down is refused through it as it would be directly. Linux only ({@link #supported}).
  */
 final class ClusterRelay implements AutoCloseable {
 
