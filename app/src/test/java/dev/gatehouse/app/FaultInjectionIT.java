@@ -206,17 +206,17 @@ class FaultInjectionIT {
 
         // A slow backend beyond the route's 500ms timeout: 504, within a bounded time.
         Faults slow = faults(all, "/slow/x", 15, a -> a.status() == 504);
-        report("backend slow (504)", slow.sent, slow.wrong, 0, slow.maxMillis);
+        report("backend slow: 504 (ms: slowest)", slow.sent, slow.wrong, 0, slow.maxMillis);
         // Garbage instead of HTTP: 502.
         Faults garbage = faults(all, "/raw/garbage", 30, a -> a.status() == 502);
-        report("backend garbage (502)", garbage.sent, garbage.wrong, 0, garbage.maxMillis);
+        report("backend garbage: 502 (ms: slowest)", garbage.sent, garbage.wrong, 0, garbage.maxMillis);
         // Truncated and reset mid-body: the head was already forwarded, so the client connection is cut (never a
         // hang, never a complete-looking answer); before the head, 502.
         Predicate<Answer> cut = a -> a.aborted() || a.status() == 502;
         Faults truncated = faults(all, "/raw/truncated", 30, cut);
-        report("backend truncated body", truncated.sent, truncated.wrong, 0, truncated.maxMillis);
+        report("backend truncated (ms: slowest)", truncated.sent, truncated.wrong, 0, truncated.maxMillis);
         Faults reset = faults(all, "/raw/reset", 30, cut);
-        report("backend reset mid-body", reset.sent, reset.wrong, 0, reset.maxMillis);
+        report("backend reset mid-body (ms: slowest)", reset.sent, reset.wrong, 0, reset.maxMillis);
         load.stop();
         report("steady load during backend faults", load, 0, 0);
 
@@ -344,7 +344,7 @@ class FaultInjectionIT {
             load.awaitSent(load.sent() + 200);
             load.stop();
             long lost = all.stream().filter(m -> FaultCluster.version(m) != version).count();
-            report("rolling restart behind HAProxy", load, lost, slowest);
+            report("rolling restart, HAProxy (ms: slowest node)", load, lost, slowest);
             assertThat(load.failed()).as(load.failures()).isZero();
             assertThat(lost).isZero();
         } finally {
@@ -420,10 +420,12 @@ class FaultInjectionIT {
     }
 
     /**
-     * Steady load: {@code concurrency} request loops spread over {@code targets}, each sending its next request when
-     * the last is answered; bounded in count and time.
+     * Steady load: {@code concurrency} request loops spread over {@code targets}, each sending its next request
+     * {@link #PACE_MILLIS} after the last is answered; bounded in count and time.
      */
     static final class Load {
+        /** Pause of each request loop between an answer and its next request: at most 250/s per loop. */
+        static final long PACE_MILLIS = 4;
         private final AtomicLong sent = new AtomicLong();
         private final AtomicLong failed = new AtomicLong();
         private final Queue<String> failures = new ConcurrentLinkedQueue<>();
@@ -463,7 +465,8 @@ class FaultInjectionIT {
                         failures.add(to.port() + p + " -> " + a);
                     }
                 }
-                loop(targets, path, next, max, deadline, ok);
+                // Paced: steady load that leaves the two CI cores to the nodes starting and leaving meanwhile.
+                vertx.setTimer(PACE_MILLIS, id -> loop(targets, path, next, max, deadline, ok));
             });
         }
 
@@ -544,7 +547,7 @@ class FaultInjectionIT {
 
     /** One summary line: printed, and appended to {@link #REPORT} for the fault table. */
     static void report(String scenario, long sent, long failed, long lost, long recoveryMillis) {
-        String line = String.format("FAULT | %-34s | requests %7d | failed %4d | lost %d | recovery %6d ms",
+        String line = String.format("FAULT | %-44s | requests %7d | failed %4d | lost %d | recovery %6d ms",
                 scenario, sent, failed, lost, recoveryMillis);
         System.out.println(line);
         try {
