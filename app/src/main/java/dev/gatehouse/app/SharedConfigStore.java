@@ -276,6 +276,8 @@ final class SharedConfigStore implements ConfigPort {
         VersionedConfig mine = current;
         if (v != null && (mine == null || v.version() > mine.version())) {
             applyLocally(v);
+        } else if (v != null && v.version() == mine.version() && !sameWrite(v, mine)) {
+            adoptTie(v);
         } else if (mine != null && (v == null || v.version() < mine.version())) {
             boolean restored;
             try {
@@ -327,6 +329,31 @@ final class SharedConfigStore implements ConfigPort {
         }
         runtime.apply(v.config(), v.version());
         current = v;
+        remember(v);
+        persist(v);
+        publishApplied(v);
+    }
+
+    /** Whether two values of one version come from the same write (not from two sides of a split). */
+    private static boolean sameWrite(VersionedConfig a, VersionedConfig b) {
+        return a.appliedAt().equals(b.appliedAt()) && a.author().equals(b.author());
+    }
+
+    /**
+     * Two sides of a split each wrote this version (a write in the seconds before the split was detected, or no
+     * {@code cluster.quorum}): once healed the cluster's value wins on every node, so they all run one config.
+     */
+    private synchronized void adoptTie(VersionedConfig v) {
+        VersionedConfig mine = current;
+        if (mine == null || mine.version() != v.version() || sameWrite(v, mine)) {
+            return;
+        }
+        LOG.warn("config version {} here ({} by {}) differs from the cluster's ({} by {}): two sides of a split"
+                + " wrote it; adopting the cluster's", v.version(), mine.appliedAt(), mine.author(), v.appliedAt(),
+                v.author());
+        runtime.apply(v.config(), v.version());
+        current = v;
+        recent.removeIf(r -> r.version() == v.version());
         remember(v);
         persist(v);
         publishApplied(v);
