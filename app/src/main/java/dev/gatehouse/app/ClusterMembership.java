@@ -9,10 +9,14 @@ import com.hazelcast.config.InterfacesConfig;
 import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.ServerSocketEndpointConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import dev.gatehouse.config.CacheConfig;
 import dev.gatehouse.config.ClusterConfig;
 
@@ -32,6 +36,8 @@ final class ClusterMembership {
     static final String CONFIG_MAP = "gatehouse.config";
     static final String HISTORY_MAP = "gatehouse.config.history";
     static final String MEMBERS_MAP = "gatehouse.members";
+    /** The split-brain protection of the config maps ({@code cluster.quorum}). */
+    static final String QUORUM = "gatehouse.quorum";
 
     private ClusterMembership() {
     }
@@ -126,8 +132,23 @@ final class ClusterMembership {
                     .setProperty("service-dns", c.kubernetes().serviceDns())
                     .setProperty("service-port", Integer.toString(port));
         }
+        if (c.quorum() > 1) {
+            // A side of a split cluster with fewer members refuses config writes (reads and serving go on), so at
+            // most one side writes new versions while split.
+            config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, c.quorum())
+                    .setProtectOn(SplitBrainProtectionOn.WRITE));
+        }
         for (String name : new String[] {CONFIG_MAP, HISTORY_MAP, MEMBERS_MAP}) {
-            config.addMapConfig(new MapConfig(name).setBackupCount(1).setAsyncBackupCount(0));
+            MapConfig map = new MapConfig(name).setBackupCount(1).setAsyncBackupCount(0)
+                    // After a split heals the smaller side merges into the larger: its entries only fill what the
+                    // larger side lacks. The newest config version wins whatever the map then holds: every node's
+                    // poll (SharedConfigStore) applies a newer version and stores its own over an older one.
+                    .setMergePolicyConfig(new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(),
+                            MergePolicyConfig.DEFAULT_BATCH_SIZE));
+            if (c.quorum() > 1 && !name.equals(MEMBERS_MAP)) {
+                map.setSplitBrainProtectionName(QUORUM);
+            }
+            config.addMapConfig(map);
         }
         return config;
     }

@@ -97,7 +97,7 @@ class KubernetesConfigMapIT {
         // A pod's own address and a resolvable Service name; validation rightly refuses loopback for a pod.
         ClusterConfig c = parsed.cluster();
         ClusterConfig local = new ClusterConfig(c.name(), "127.0.0.1", memberPort, c.members(), c.client(),
-                c.secretFile(), c.acceptClients(), new ClusterConfig.KubernetesDiscovery("localhost", servicePort));
+                c.secretFile(), c.acceptClients(), new ClusterConfig.KubernetesDiscovery("localhost", servicePort), c.quorum());
         return with(parsed, "cluster", local);
     }
 

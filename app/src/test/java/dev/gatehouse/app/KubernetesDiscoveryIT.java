@@ -80,7 +80,7 @@ class KubernetesDiscoveryIT {
         try {
             for (int port : new int[] {first, second}) {
                 Config c = ClusterMembership.memberConfig(new ClusterConfig(name, "127.0.0.1", port, List.of(), null,
-                        null, null, new ClusterConfig.KubernetesDiscovery("localhost", first)));
+                        null, null, new ClusterConfig.KubernetesDiscovery("localhost", first), null));
                 c.setProperty("hazelcast.max.join.seconds", "30");
                 started.add(Hazelcast.newHazelcastInstance(c));
             }

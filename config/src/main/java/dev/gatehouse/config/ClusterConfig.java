@@ -13,9 +13,13 @@ import java.util.List;
  * @param kubernetes    when present, find the other members through a Kubernetes headless Service's DNS records
  *                      instead of a {@code members} list; {@code host} then defaults to {@code 0.0.0.0}, the pod's
  *                      own address (a pod's address is not known when its file is written)
+ * @param quorum        split-brain protection: the fewest members this member's side of the cluster must see for
+ *                      shared-config writes to be accepted (1, the default, protects nothing; a majority of
+ *                      {@code members}, e.g. 2 of 3, keeps a minority side from writing)
  */
 public record ClusterConfig(String name, String host, Integer port, List<String> members, ClusterClientConfig client,
-                            String secretFile, Boolean acceptClients, KubernetesDiscovery kubernetes) {
+                            String secretFile, Boolean acceptClients, KubernetesDiscovery kubernetes,
+                            Integer quorum) {
 
     public ClusterConfig {
         name = name == null ? "gatehouse" : name;
@@ -23,15 +27,16 @@ public record ClusterConfig(String name, String host, Integer port, List<String>
         port = port == null ? 5701 : port;
         members = members == null ? List.of() : List.copyOf(members);
         acceptClients = acceptClients != null && acceptClients;
+        quorum = quorum == null ? 1 : quorum;
     }
 
     public ClusterConfig(String name, String host, Integer port, List<String> members, ClusterClientConfig client) {
-        this(name, host, port, members, client, null, null, null);
+        this(name, host, port, members, client, null, null, null, null);
     }
 
     public ClusterConfig(String name, String host, Integer port, List<String> members, ClusterClientConfig client,
                          String secretFile, Boolean acceptClients) {
-        this(name, host, port, members, client, secretFile, acceptClients, null);
+        this(name, host, port, members, client, secretFile, acceptClients, null, null);
     }
 
     /** Join an existing Hazelcast cluster as a client. */

@@ -168,6 +168,14 @@ public final class ConfigValidator {
             if (cl.kubernetes() != null) {
                 kubernetes(cl);
             }
+            if (cl.quorum() < 1) {
+                add("cluster.quorum", cl.quorum() + " (expected: at least 1 member)");
+            } else if (cl.client() != null && cl.quorum() > 1) {
+                add("cluster.quorum", "only embedded members keep a quorum; this node is a client");
+            } else if (cl.kubernetes() == null && cl.quorum() > Math.max(1, cl.members().size())) {
+                add("cluster.quorum", cl.quorum() + " exceeds the " + cl.members().size()
+                        + " members listed in cluster.members (a majority of them, e.g. 2 of 3, is the usual quorum)");
+            }
         }
     }
 

@@ -1017,6 +1017,30 @@ class ConfigValidatorTest {
         }
 
         @Test
+        void clusterQuorum() {
+            GatehouseConfig c = ConfigParser.parse(tail(
+                    "cluster: { members: [10.0.0.1:5701, 10.0.0.2:5701, 10.0.0.3:5701], quorum: 2 }\n"));
+            assertThat(c.cluster().quorum()).isEqualTo(2);
+            assertThat(ConfigParser.parse(tail("cluster: { port: 5702 }\n")).cluster().quorum()).isEqualTo(1);
+            onlyProblem(tail("cluster: { members: [10.0.0.1:5701], quorum: 0 }\n"), "cluster.quorum",
+                    "0 (expected: at least 1 member)");
+            onlyProblem(tail("cluster: { members: [10.0.0.1:5701, 10.0.0.2:5701], quorum: 3 }\n"), "cluster.quorum",
+                    "3 exceeds the 2 members listed in cluster.members (a majority of them, e.g. 2 of 3, is the usual"
+                            + " quorum)");
+            onlyProblem(tail("cluster: { client: { addresses: [10.0.0.5:5701] }, quorum: 2 }\n"), "cluster.quorum",
+                    "only embedded members keep a quorum; this node is a client");
+        }
+
+        @Test
+        void clusterQuorumWithKubernetesDiscovery() {
+            // No members list to compare with: the operator sizes the quorum to the Deployment's replicas.
+            GatehouseConfig c = ConfigParser.parse(tail(
+                    "cluster: { kubernetes: { service-dns: hz.ns.svc.cluster.local }, quorum: 2 }\n"));
+            assertThat(c.cluster().quorum()).isEqualTo(2);
+            assertThat(ConfigValidator.validate(c)).isEmpty();
+        }
+
+        @Test
         void clusterPortOutOfRange() {
             onlyProblem(tail("cluster: { port: 65536 }\n"), "cluster.port", "65536 (expected: 0-65535)");
         }
