@@ -24,6 +24,7 @@ GATEHOUSE_CLUSTER_PORT=${GATEHOUSE_CLUSTER_PORT:-18670}
 GATEHOUSE_JAVA=${GATEHOUSE_JAVA:-java}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--Xms512m -Xmx512m}
 BACKEND_JAVA_OPTS=${BACKEND_JAVA_OPTS:--Xms256m -Xmx512m}
+TLS_ENGINE=${TLS_ENGINE:-auto}   # Gatehouse's tls-engine: auto | openssl | jdk
 KEY_TYPE=ec   # the certificate `gatehouse tls self-signed` makes: ECDSA P-256
 
 usage() {
@@ -31,6 +32,7 @@ usage() {
 usage: bench/tls.sh [--rounds N] [--duration 10s] [--warmup 2s] [--proxy-warmup 15s] [--size 1024]
                     [--connections 64] [--threads 2] [--backend-ports 18201,18202,18203]
                     [--nginx-port 18281] [--gatehouse-port 18283] [--admin-port 18290] [--cluster-port 18670]
+                    [--tls-engine auto|openssl|jdk]
 
 For each round (proxies in rotating order) and each proxy:
   handshakes: wrk -t2 -c64 -d<duration> -H 'Connection: close' https://127.0.0.1:<port>/bytes/<size>
@@ -40,16 +42,18 @@ Both proxies serve the same ECDSA P-256 certificate (made with 'gatehouse tls se
 same TLS 1.3 suite order (AES-128-GCM first), HTTP/1.1 with keep-alive to the backends.
 
 Environment: ROUNDS, DURATION, WARMUP, PROXY_WARMUP, SIZE, WRK_CONNECTIONS, WRK_THREADS, BACKEND_PORTS, NGINX_PORT,
-GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT, GATEHOUSE_JAVA_OPTS, BACKEND_JAVA_OPTS, KEEP_TMP=1;
+GATEHOUSE_PORT, GATEHOUSE_ADMIN_PORT, GATEHOUSE_CLUSTER_PORT, GATEHOUSE_JAVA_OPTS, BACKEND_JAVA_OPTS, TLS_ENGINE, KEEP_TMP=1;
 GATEHOUSE_JAVA: the java binary that runs Gatehouse (default: java on the PATH), e.g. a JDK 25 to compare.
 EOF
 }
 
 parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --proxy-warmup=PROXY_WARMUP --size=SIZE \
     --connections=WRK_CONNECTIONS --threads=WRK_THREADS --backend-ports=BACKEND_PORTS --nginx-port=NGINX_PORT \
-    --gatehouse-port=GATEHOUSE_PORT --admin-port=GATEHOUSE_ADMIN_PORT --cluster-port=GATEHOUSE_CLUSTER_PORT -- "$@"
+    --gatehouse-port=GATEHOUSE_PORT --admin-port=GATEHOUSE_ADMIN_PORT --cluster-port=GATEHOUSE_CLUSTER_PORT \
+    --tls-engine=TLS_ENGINE -- "$@"
 
 check_round_options
+[[ $TLS_ENGINE =~ ^(auto|openssl|jdk)$ ]] || die "--tls-engine: '$TLS_ENGINE' (expected auto, openssl or jdk)"
 [[ $PROXY_WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--proxy-warmup: '$PROXY_WARMUP' (expected e.g. 15s, or 0)"
 [[ $SIZE =~ ^[0-9]+$ ]] || die "--size: '$SIZE' (expected: bytes)"
 check_wrk_options
@@ -125,6 +129,7 @@ PIDS+=("${PID[nginx]}")
 
 {
     echo "data-dir: $TMP/gatehouse-data"
+    echo "tls-engine: $TLS_ENGINE"
     echo "listeners:"
     echo "  - name: bench"
     echo "    host: 127.0.0.1"
@@ -147,6 +152,8 @@ for p in "${PROXIES[@]}"; do
     wait_ready "$p" "${PORT[$p]}" /bytes/16 "${PID[$p]}" "$TMP/$p.log" 60 https_status
     echo "bench-tls: $p ready on https://127.0.0.1:${PORT[$p]} (pid ${PID[$p]})"
 done
+ENGINE_LINE=$(grep -m1 -o 'bench TLS: engine [a-z]* ([^)]*)' "$TMP/gatehouse.log" | sed 's/^bench TLS: //')
+echo "bench-tls: gatehouse listener ${ENGINE_LINE:-engine unknown (no start-up log line)}"
 
 # ---- run -----------------------------------------------------------------------------------------------------
 
@@ -226,6 +233,7 @@ SUMMARY=$TMP/summary.txt
     echo "# wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION, /bytes/$SIZE, rounds $ROUNDS, warm-up $WARMUP per run"
     echo "# handshakes = 'Connection: close' (a full TLS handshake per request); keep-alive = reused connections"
     echo "# certificate: $KEY_TYPE P-256 from 'gatehouse tls self-signed'; GATEHOUSE_JAVA_OPTS=$GATEHOUSE_JAVA_OPTS"
+    echo "# gatehouse tls-engine: $TLS_ENGINE -> ${ENGINE_LINE:-unknown}"
     echo "# load average (1/5/15 min) before the measured runs: $LOAD_START; after: $LOAD_END"
     cat "$SUMMARY"
     echo
