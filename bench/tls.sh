@@ -12,9 +12,11 @@ size=${SIZE:-1024}
 while [[ $# -gt 0 ]]; do
     case $1 in
         --size) size=${2:?--size needs a value}; shift 2 ;;   # the former flag: one size for every workload
+        --tls-engine) export GATEHOUSE_TLS_ENGINE=${2:?--tls-engine needs auto, openssl or jdk}; shift 2 ;;
         --only) args+=(--only "${2:?--only needs a value},tls-handshake,tls-keepalive"); shift 2 ;;
         -h | --help)
-            echo "usage: bench/tls.sh [--size 1024] [--only nginx,haproxy,gatehouse] [any bench/run.sh option]"
+            echo "usage: bench/tls.sh [--size 1024] [--only nginx,haproxy,gatehouse] [--tls-engine auto|openssl|jdk]"
+            echo "                    [any bench/run.sh option]"
             echo "runs: bench/run.sh --only <proxies>,tls-handshake,tls-keepalive --sizes <size> --single-size <size>"
             echo "      --rounds 3 --duration 10s --warmup 2s --proxy-warmup 15s on ports 182xx (TLS: 183xx)"
             exit 0 ;;

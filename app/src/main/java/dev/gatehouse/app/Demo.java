@@ -90,7 +90,7 @@ final class Demo {
         tokens.add(new AdminConfig.AdminToken(name, sha256Hex(token), AdminConfig.Role.WRITE));
         return new GatehouseConfig(config.dataDir(), config.cluster(), config.listeners(), config.pools(),
                 config.routes(), config.cache(), admin.withTokens(tokens), config.accessLog(), config.metrics(),
-                config.shutdown());
+                config.shutdown(), config.tlsEngine());
     }
 
     /** The admin lines of the banner: where it is, the token, and a read and a write to try. */

@@ -4,6 +4,7 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigProblem;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
+import dev.gatehouse.config.TlsEngine;
 import dev.gatehouse.proxy.listener.ListenerTls;
 import dev.gatehouse.proxy.listener.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +58,8 @@ final class TlsWiring implements AutoCloseable {
     private static boolean needsTls(GatehouseConfig config) {
         return config.listeners().stream().anyMatch(ListenerConfig::isTls)
                 || (config.admin() != null && config.admin().tls() != null)
-                || config.pools().stream().anyMatch(p -> p.tls() != null);
+                || config.pools().stream().anyMatch(p -> p.tls() != null)
+                || config.tlsEngine() == TlsEngine.OPENSSL; // an unusable engine is reported even without TLS
     }
 
     /** What the proxy's TLS listeners use; {@code null} when no listener has TLS. */

@@ -48,7 +48,7 @@ public final class ConfigParser {
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate (?:field|Object property) '(.*)'.*", Pattern.DOTALL);
     /** Top-level keys of a node file that do not belong in the shared part. */
     private static final Set<String> NODE_LOCAL_KEYS = Set.of("data-dir", "cluster", "listeners", "admin",
-            "access-log", "metrics", "shutdown");
+            "access-log", "metrics", "shutdown", "tls-engine");
 
     private ConfigParser() {
     }

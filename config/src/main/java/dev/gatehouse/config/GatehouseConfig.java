@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The root of a configuration file. Node-local parts ({@code data-dir}, {@code cluster}, {@code listeners},
- * {@code admin}, {@code access-log}, {@code metrics}, {@code shutdown}) belong to one node; {@link #shared()} is the versioned state the whole cluster agrees on.
+ * {@code admin}, {@code access-log}, {@code metrics}, {@code shutdown}, {@code tls-engine}) belong to one node; {@link #shared()} is the versioned state the whole cluster agrees on.
  *
  * <p>Absent values are filled with defaults by the compact constructor; required values left absent stay
  * {@code null} and are reported by {@link ConfigValidator}.
@@ -19,7 +19,8 @@ public record GatehouseConfig(
         AdminConfig admin,
         AccessLogConfig accessLog,
         MetricsConfig metrics,
-        ShutdownConfig shutdown) {
+        ShutdownConfig shutdown,
+        TlsEngine tlsEngine) {
 
     public GatehouseConfig {
         dataDir = dataDir == null ? "./data" : dataDir;
@@ -29,6 +30,7 @@ public record GatehouseConfig(
         accessLog = accessLog == null ? AccessLogConfig.OFF : accessLog;
         metrics = metrics == null ? MetricsConfig.DEFAULT : metrics;
         shutdown = shutdown == null ? ShutdownConfig.DEFAULT : shutdown;
+        tlsEngine = tlsEngine == null ? TlsEngine.AUTO : tlsEngine;
     }
 
     /** The cluster-wide part of this file: pools, routes and the {@code cache} section. */
@@ -39,6 +41,6 @@ public record GatehouseConfig(
     /** This node's file with its shared part replaced, as applied when the cluster holds a newer version. */
     public GatehouseConfig withShared(SharedConfig shared) {
         return new GatehouseConfig(dataDir, cluster, listeners, shared.pools(), shared.routes(), shared.cache(), admin,
-                accessLog, metrics, shutdown);
+                accessLog, metrics, shutdown, tlsEngine);
     }
 }

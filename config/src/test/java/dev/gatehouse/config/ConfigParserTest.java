@@ -302,4 +302,28 @@ class ConfigParserTest {
 
         assertThat(problems).extracting(ConfigProblem::path).containsExactly("listeners[0].port", "routes[0].pool");
     }
+
+    @Test
+    void tlsEngineIsAutoByDefaultAndReadsEachValue() {
+        assertThat(ConfigParser.parse(Configs.yaml(Configs.LISTENER, Configs.POOL, Configs.ROUTE)).tlsEngine())
+                .isEqualTo(TlsEngine.AUTO);
+        for (TlsEngine engine : TlsEngine.values()) {
+            String text = "tls-engine: " + engine.name().toLowerCase() + "\n"
+                    + Configs.yaml(Configs.LISTENER, Configs.POOL, Configs.ROUTE);
+            assertThat(ConfigParser.parse(text).tlsEngine()).isEqualTo(engine);
+        }
+    }
+
+    @Test
+    void anUnknownTlsEngineIsRejectedAtItsPath() {
+        onlyProblem("tls-engine: boringssl\n" + Configs.yaml(Configs.LISTENER, Configs.POOL, Configs.ROUTE),
+                "tls-engine", "\"boringssl\" is not one of [auto, openssl, jdk]");
+    }
+
+    @Test
+    void parseSharedRejectsTheTlsEngineAsNodeLocal() {
+        List<ConfigProblem> problems = catchThrowableOfType(ConfigException.class,
+                () -> ConfigParser.parseShared("{ \"tls-engine\": \"jdk\", \"pools\": [], \"routes\": [] }")).problems();
+        hasProblem(problems, "tls-engine", "is node-local");
+    }
 }

@@ -1064,7 +1064,7 @@ class ConfigValidatorTest {
                 List.of(new PoolConfig("api", null, null, List.of(new BackendConfig("http://a:1", null, null)),
                         null, null, null, null, null, null, null, null, null, null)),
                 List.of(new RouteConfig("api", null, "api", null, null, null, null, null, null, null, null, null)),
-                null, null, null, null, null);
+                null, null, null, null, null, null);
 
         assertThat(ConfigValidator.validate(c)).isEmpty();
     }

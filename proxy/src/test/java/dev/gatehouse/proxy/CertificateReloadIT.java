@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.config.TlsEngine;
 import dev.gatehouse.proxy.listener.ServerTls;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,10 +11,13 @@ import dev.gatehouse.proxy.TestCertificates.Written;
 import dev.gatehouse.tls.CertificateWatcher;
 import dev.gatehouse.tls.ExpiryMonitor;
 import dev.gatehouse.tls.PemWriter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -42,23 +46,31 @@ import javax.net.ssl.SSLSocket;
  * certificate is served afterwards; a broken replacement is refused with a log line naming the file while the old
  * certificate keeps serving.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = TlsEngine.class, names = {"JDK", "OPENSSL"})
 class CertificateReloadIT {
 
+    /** The engine of this run's listeners (the static setup gets it as its argument). */
+    @Parameter
+    TlsEngine engine;
+
     @TempDir
+    static Path root;
     static Path dir;
     static TestCertificates pki;
     static Written loadV1;
     static Written brokenV1;
     static TlsProxy proxy;
 
-    @BeforeAll
-    static void start() throws IOException {
+    @BeforeParameterizedClassInvocation
+    static void start(TlsEngine engine) throws IOException {
+        dir = Files.createDirectories(root.resolve(engine.name().toLowerCase()));
         pki = TestCertificates.in(dir, "Reload Test CA");
         Files.createDirectories(dir.resolve("load"));
         Files.createDirectories(dir.resolve("broken"));
         loadV1 = pki.leaf("load/site", "localhost");
         brokenV1 = pki.leaf("broken/site", "localhost");
-        proxy = TlsProxy.start(1, "listeners:\n"
+        proxy = TlsProxy.start(engine, 1, "listeners:\n"
                 + "  - name: load\n    host: 127.0.0.1\n    port: 0\n"
                 + "    tls: { certificates: [ " + loadV1.yaml() + " ], reload-interval: 200ms }\n"
                 + "  - name: broken\n    host: 127.0.0.1\n    port: 0\n"
@@ -67,7 +79,7 @@ class CertificateReloadIT {
                 + "routes:\n  - { name: r, pool: p, match: { path-prefix: / } }\n");
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         if (proxy != null) {
             proxy.close();
@@ -201,7 +213,7 @@ class CertificateReloadIT {
         Path sub = Files.createDirectories(dir.resolve("encrypted"));
         Written v1 = pki.write("encrypted/site", pki.leaf("encrypted/v1", "localhost").material(),
                 KeyFormat.ENCRYPTED_PKCS8);
-        try (TlsProxy p = TlsProxy.start(1, "listeners:\n  - name: e\n    host: 127.0.0.1\n    port: 0\n"
+        try (TlsProxy p = TlsProxy.start(engine, 1, "listeners:\n  - name: e\n    host: 127.0.0.1\n    port: 0\n"
                 + "    tls: { certificates: [ " + v1.yaml() + " ], reload-interval: 200ms }\n"
                 + "pools:\n  - name: p\n    backends: [ { url: \"${b0}\" } ]\n"
                 + "routes:\n  - { name: r, pool: p, match: { path-prefix: / } }\n")) {

@@ -1,6 +1,8 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.config.TlsEngine;
 import dev.gatehouse.proxy.listener.ServerTls;
+import dev.gatehouse.proxy.listener.ServerTlsEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,18 +11,22 @@ import dev.gatehouse.proxy.TestCertificates.Written;
 import dev.gatehouse.tls.KeyType;
 import dev.gatehouse.tls.TlsPolicy;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -35,7 +41,13 @@ import javax.net.ssl.SSLContext;
  * reads, SNI among several certificates, TLS 1.2/1.3 only with AEAD suites, ALPN, and session resumption across
  * the proxy's event loops. One proxy with one listener per key format, started once.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = TlsEngine.class, names = {"JDK", "OPENSSL"})
 class ListenerTlsIT {
+
+    /** The engine of this run's listeners (the static setup gets it as its argument). */
+    @Parameter
+    TlsEngine engine;
 
     /** One listener per key format; names are the enum names in lower case. */
     enum Format {
@@ -61,6 +73,7 @@ class ListenerTlsIT {
     }
 
     @TempDir
+    static Path root;
     static Path dir;
     static TestCertificates pki;
     static Written localhost;
@@ -69,8 +82,9 @@ class ListenerTlsIT {
     static final Map<Format, Written> byFormat = new EnumMap<>(Format.class);
     static TlsProxy proxy;
 
-    @BeforeAll
-    static void start() {
+    @BeforeParameterizedClassInvocation
+    static void start(TlsEngine engine) throws IOException {
+        dir = Files.createDirectories(root.resolve(engine.name().toLowerCase()));
         pki = TestCertificates.in(dir, "Listener Test CA");
         localhost = pki.leaf("localhost", "localhost");
         siteA = pki.leaf("site-a", "a.example.test");
@@ -89,10 +103,10 @@ class ListenerTlsIT {
         }
         yaml.append("pools:\n  - name: p\n    backends: [ { url: \"${b0}\" } ]\n"
                 + "routes:\n  - { name: r, pool: p, match: { path-prefix: / } }\n");
-        proxy = TlsProxy.start(1, yaml.toString());
+        proxy = TlsProxy.start(engine, 1, yaml.toString());
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         if (proxy != null) {
             proxy.close();
@@ -230,5 +244,14 @@ class ListenerTlsIT {
         assertThat(gauges).allSatisfy(g -> assertThat(g.value()).isBetween(28.0, 30.0));
         assertThat(proxy.registry.find(ServerTls.EXPIRY_GAUGE).tag("certificate", siteA.cert().toString()).gauge())
                 .isNotNull();
+    }
+
+    @Test
+    void theListenersUseTheConfiguredEngineAndTheGaugeSaysWhich() {
+        assertThat(proxy.tls.engine()).isEqualTo(engine);
+        var gauge = proxy.registry.find(ServerTlsEngine.INFO_GAUGE).tag("listener", "sni").gauge();
+        assertThat(gauge).isNotNull();
+        assertThat(gauge.getId().getTag("engine")).isEqualTo(engine.name().toLowerCase());
+        assertThat(gauge.value()).isEqualTo(1.0);
     }
 }

@@ -3,18 +3,23 @@ package dev.gatehouse.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.config.TlsEngine;
 import dev.gatehouse.proxy.TestCertificates.Written;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -28,9 +33,16 @@ import javax.net.ssl.SSLContext;
  * as {@code X-Client-Cert-Subject} / {@code X-Client-Cert-Fingerprint}, and those headers sent by a client are always
  * removed.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = TlsEngine.class, names = {"JDK", "OPENSSL"})
 class MutualTlsIT {
 
+    /** The engine of this run's listeners (the static setup gets it as its argument). */
+    @Parameter
+    TlsEngine engine;
+
     @TempDir
+    static Path root;
     static Path dir;
     static TestCertificates serverPki;
     static TestCertificates clientPki;
@@ -39,15 +51,16 @@ class MutualTlsIT {
     static Written mallory;
     static TlsProxy proxy;
 
-    @BeforeAll
-    static void start() {
+    @BeforeParameterizedClassInvocation
+    static void start(TlsEngine engine) throws IOException {
+        dir = Files.createDirectories(root.resolve(engine.name().toLowerCase()));
         serverPki = TestCertificates.in(dir, "Server CA");
         clientPki = TestCertificates.in(dir, "Client CA");
         roguePki = TestCertificates.in(dir, "Rogue CA");
         Written site = serverPki.leaf("site", "localhost");
         alice = clientPki.leaf("alice", "alice");
         mallory = roguePki.leaf("mallory", "alice"); // same name, wrong CA
-        proxy = TlsProxy.start(1, "listeners:\n"
+        proxy = TlsProxy.start(engine, 1, "listeners:\n"
                 + "  - name: require\n    host: 127.0.0.1\n    port: 0\n"
                 + "    tls: { certificates: [ " + site.yaml() + " ], client-auth: require, trust: \""
                 + clientPki.caFile + "\" }\n"
@@ -61,7 +74,7 @@ class MutualTlsIT {
                 + "routes:\n  - { name: r, pool: p, match: { path-prefix: / } }\n");
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         if (proxy != null) {
             proxy.close();

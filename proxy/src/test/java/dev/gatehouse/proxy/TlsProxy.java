@@ -5,6 +5,7 @@ import dev.gatehouse.proxy.route.ProxyRuntime;
 
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.config.TlsEngine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -33,6 +34,19 @@ final class TlsProxy implements AutoCloseable {
             tls.close();
             throw e;
         }
+    }
+
+    /**
+     * As {@link #start(int, String)} with {@code tls-engine} set to {@code engine}; fails unless the listeners really
+     * got that engine (no silent fallback to the JDK's).
+     */
+    static TlsProxy start(TlsEngine engine, int backendCount, String yaml) {
+        TlsProxy p = start(backendCount, "tls-engine: " + engine.name().toLowerCase() + "\n" + yaml);
+        if (p.tls.engine() != engine) {
+            p.close();
+            throw new AssertionError("asked for the " + engine + " TLS engine, the listeners got " + p.tls.engine());
+        }
+        return p;
     }
 
     static TlsProxy start(int backendCount, String yaml) {

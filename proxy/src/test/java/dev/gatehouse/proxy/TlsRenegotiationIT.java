@@ -1,17 +1,22 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.config.TlsEngine;
 import dev.gatehouse.proxy.TestCertificates.Written;
 import dev.gatehouse.tls.ClientRenegotiation;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import javax.net.ssl.SSLContext;
@@ -25,24 +30,32 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * A TLS 1.2 client that renegotiates on an established connection (a CPU denial-of-service vector: every
  * renegotiation costs the server a handshake) is refused and cut off; other connections, open or new, are served.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = TlsEngine.class, names = {"JDK", "OPENSSL"})
 class TlsRenegotiationIT {
 
+    /** The engine of this run's listeners (the static setup gets it as its argument). */
+    @Parameter
+    TlsEngine engine;
+
     @TempDir
+    static Path root;
     static Path dir;
     static TestCertificates pki;
     static TlsProxy proxy;
 
-    @BeforeAll
-    static void start() {
+    @BeforeParameterizedClassInvocation
+    static void start(TlsEngine engine) throws IOException {
+        dir = Files.createDirectories(root.resolve(engine.name().toLowerCase()));
         pki = TestCertificates.in(dir, "Renegotiation Test CA");
         Written localhost = pki.leaf("localhost", "localhost");
-        proxy = TlsProxy.start(1, "listeners:\n  - name: tls\n    host: 127.0.0.1\n    port: 0\n"
+        proxy = TlsProxy.start(engine, 1, "listeners:\n  - name: tls\n    host: 127.0.0.1\n    port: 0\n"
                 + "    tls: { certificates: [ " + localhost.yaml() + " ] }\n"
                 + "pools:\n  - name: p\n    backends: [ { url: \"${b0}\" } ]\n"
                 + "routes:\n  - { name: r, pool: p, match: { path-prefix: / } }\n");
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         if (proxy != null) {
             proxy.close();
@@ -93,6 +106,17 @@ class TlsRenegotiationIT {
         try (SSLSocket fresh = tls12(ctx)) {
             assertThat(head(fresh)).startsWith("HTTP/1.1 200");
         }
+    }
+
+    @Test
+    void opensslClientRenegotiationIsRefused() {
+        // s_client's "R" command renegotiates: the server must refuse, so the certificate is verified only once and
+        // the connection ends with an error instead of a second handshake.
+        TlsClients.Run r = TlsClients.openssl("R\n", "s_client", "-connect", "127.0.0.1:" + proxy.port("tls"),
+                "-tls1_2", "-CAfile", pki.caFile.toString(), "-verify_return_error");
+        assertThat(r.output()).as(r.output()).contains("RENEGOTIATING");
+        assertThat(r.output().lines().filter(l -> l.startsWith("depth=0")).count()).as(r.output()).isEqualTo(1);
+        assertThat(r.output()).as(r.output()).containsAnyOf("no renegotiation", "handshake failure", "alert");
     }
 
     /** A connected, handshaken client offering TLS 1.2 only. */

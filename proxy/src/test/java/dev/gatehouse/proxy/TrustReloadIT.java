@@ -1,11 +1,15 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.config.TlsEngine;
 import dev.gatehouse.proxy.listener.ServerTls;
 
 import dev.gatehouse.proxy.TestCertificates.Written;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +20,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The client-certificate trust bundle is reloaded like the certificates: in place, and a broken file is refused. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = TlsEngine.class, names = {"JDK", "OPENSSL"})
 class TrustReloadIT {
+
+    @Parameter
+    TlsEngine engine;
 
     @TempDir
     Path dir;
@@ -45,7 +54,7 @@ class TrustReloadIT {
         Written bob = second.leaf("bob", "bob");
         Path trust = dir.resolve("trust.pem");
         Files.copy(first.caFile, trust);
-        proxy = TlsProxy.start(1, "listeners:\n"
+        proxy = TlsProxy.start(engine, 1, "listeners:\n"
                 + "  - name: require\n    host: 127.0.0.1\n    port: 0\n"
                 + "    tls: { certificates: [ " + site.yaml() + " ], client-auth: require, trust: \"" + trust
                 + "\", reload-interval: 200ms }\n"

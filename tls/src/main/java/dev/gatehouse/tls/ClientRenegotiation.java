@@ -20,9 +20,9 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <p>JSSE refuses it only with the system property {@value #PROPERTY}, which it reads once per JVM, when the first
  * server-side handshake runs: {@link #refuse()} must come before that (the launcher calls it first thing, the proxy's
- * TLS classes when they load), and {@link #refusedByJdk()} checks that it really took effect. Should Gatehouse ever
- * use Netty's OpenSSL engine instead of JSSE, that engine refuses a peer's renegotiation on its own
- * ({@code ReferenceCountedOpenSslEngine} fails a second handshake on a server connection).
+ * TLS classes when they load), and {@link #refusedByJdk()} checks that it really took effect. Listeners on the
+ * OpenSSL engine ({@code tls-engine}) need no switch: BoringSSL never renegotiates as a server and answers a
+ * renegotiating ClientHello with a fatal {@code no_renegotiation} alert (tested on both engines).
  */
 public final class ClientRenegotiation {
 

@@ -167,6 +167,19 @@ public final class SniCertificateStore {
             return -1;
         }
 
+        /** Whether {@code host} is one of the names of this set's certificates (wildcards included). */
+        boolean names(String host) {
+            if (host == null || host.isBlank()) {
+                return false;
+            }
+            String name = X509.normalizeHost(host);
+            if (exact.containsKey(name)) {
+                return true;
+            }
+            int dot = name.indexOf('.');
+            return dot > 0 && wildcard.containsKey(name.substring(dot + 1));
+        }
+
         private int firstOfAlgorithm(List<Integer> candidates, String keyAlgorithm) {
             for (int i : candidates) {
                 if (fits(materials.get(i), keyAlgorithm)) {

@@ -6,6 +6,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
@@ -44,8 +45,52 @@ final class SniKeyManager extends X509ExtendedKeyManager {
 
     private String choose(String keyType, SSLSession handshakeSession) {
         SniCertificateStore.Index index = store.index();
-        int position = index.select(requestedHostName(handshakeSession), keyAlgorithm(keyType));
+        String host = requestedHostName(handshakeSession);
+        String algorithm = keyAlgorithm(keyType);
+        int position = index.select(host, algorithm);
+        if (position > 0 && !index.names(host) && !SniCertificateStore.Index.fits(index.materials.get(0), algorithm)
+                && peerVerifies(handshakeSession, index.materials.get(0))) {
+            // An unknown name gets the default (first) certificate. Engines ask once per key type in their own order
+            // (OpenSSL: RSA before EC, whatever the client prefers): decline the other type while the client can
+            // take the default's, so the engine asks again for it.
+            return null;
+        }
         return position < 0 ? null : alias(index.generation, position);
+    }
+
+    /**
+     * Whether the client's signature algorithms (from its hello) include one for {@code material}'s key; false when
+     * the engine does not say.
+     */
+    static boolean peerVerifies(SSLSession handshakeSession, TlsMaterial material) {
+        if (!(handshakeSession instanceof ExtendedSSLSession)) {
+            return false;
+        }
+        String[] algorithms;
+        try {
+            algorithms = ((ExtendedSSLSession) handshakeSession).getPeerSupportedSignatureAlgorithms();
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+        if (algorithms == null) {
+            return false;
+        }
+        // JSSE names schemes (ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256, ed25519), Netty's OpenSSL engine Java
+        // algorithms (SHA256withECDSA, SHA256withRSA, Ed25519).
+        String key = material.leaf().getPublicKey().getAlgorithm().toUpperCase(Locale.ROOT);
+        for (String a : algorithms) {
+            String upper = a.toUpperCase(Locale.ROOT);
+            boolean match = switch (key) {
+                case "EC" -> upper.contains("ECDSA");
+                case "RSA" -> upper.contains("RSA") && !upper.startsWith("RSA_PSS_PSS") && !upper.contains("RSASSA-PSS");
+                case "EDDSA", "ED25519", "ED448" -> upper.startsWith("ED");
+                default -> false;
+            };
+            if (match) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.gatehouse.config.ConfigProblem;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.ListenerConfig;
 import dev.gatehouse.config.TlsConfig;
+import dev.gatehouse.config.TlsEngine;
 import dev.gatehouse.tls.CertificateWatcher;
 import dev.gatehouse.tls.ClientRenegotiation;
 import dev.gatehouse.tls.ExpiryMonitor;
@@ -19,6 +20,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,9 @@ import java.util.stream.Collectors;
  *   <li>Renegotiation: a client's renegotiation (TLS 1.2) is refused with a fatal alert, the connection closed
  *   ({@link ClientRenegotiation}); JSSE's switch for it is set when this class loads, before any listener starts,
  *   and {@link #load} checks that it took effect.</li>
+ *   <li>Engine: {@code tls-engine} picks OpenSSL (BoringSSL) or the JDK's JSSE for every TLS listener
+ *   ({@link ServerTlsEngine}); each listener's engine is logged at start and shown by the gauge
+ *   {@value ServerTlsEngine#INFO_GAUGE}. The admin listener always uses JSSE (little traffic).</li>
  *   <li>Expiry: a WARN line when a certificate has fewer than {@value ExpiryMonitor#WARNING_DAYS} days left (at load,
  *   after a reload and twice a day), and, when a registry is given, the gauge {@value #EXPIRY_GAUGE}
  *   {@code {listener, certificate}} with the days left.</li>
@@ -81,9 +86,15 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
     private final List<CertificateWatcher> watchers = new ArrayList<>();
     private final List<Meter> meters = new ArrayList<>();
     private final MeterRegistry registry;
+    private final TlsEngine engine;
+    /** One instance for every listener's servers (Vert.x copies it). */
+    private final SSLEngineOptions engineOptions;
 
-    private ServerTls(Map<String, TlsTermination> listeners, TlsTermination admin, MeterRegistry registry) {
+    private ServerTls(Map<String, TlsTermination> listeners, TlsTermination admin, MeterRegistry registry,
+                      TlsEngine engine) {
         this.listeners = listeners;
+        this.engine = engine;
+        this.engineOptions = ServerTlsEngine.options(engine);
         this.admin = admin;
         this.registry = registry;
         this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -101,7 +112,7 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
      * certs/site.pem}. Starts nothing. Blocking file I/O.
      */
     public static List<ConfigProblem> check(GatehouseConfig config) {
-        List<ConfigProblem> problems = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>(ServerTlsEngine.problems(config.tlsEngine()));
         loadTerminations(config, problems);
         problems.addAll(UpstreamTls.problems(config.pools()));
         return problems;
@@ -115,17 +126,19 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
      */
     public static ServerTls load(GatehouseConfig config, MeterRegistry registry) {
         requireNonNull(config, "config");
-        List<ConfigProblem> problems = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>(ServerTlsEngine.problems(config.tlsEngine()));
         Map<String, TlsTermination> loaded = loadTerminations(config, problems);
         problems.addAll(UpstreamTls.problems(config.pools()));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        if (!loaded.isEmpty()) {
+        TlsEngine engine = ServerTlsEngine.resolve(config.tlsEngine());
+        TlsTermination admin = loaded.remove(ADMIN_KEY);
+        // BoringSSL refuses renegotiation by itself; JSSE needs its switch (the admin listener always uses JSSE).
+        if (admin != null || (!loaded.isEmpty() && engine == TlsEngine.JDK)) {
             checkRenegotiationRefused();
         }
-        TlsTermination admin = loaded.remove(ADMIN_KEY);
-        ServerTls tls = new ServerTls(Map.copyOf(loaded), admin, registry);
+        ServerTls tls = new ServerTls(Map.copyOf(loaded), admin, registry, engine);
         tls.start();
         return tls;
     }
@@ -180,7 +193,8 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
             all.add(admin);
         }
         for (TlsTermination t : all) {
-            LOG.info("{} TLS: {}{}", t.name, describe(t.store.materials()),
+            TlsEngine used = t == admin ? TlsEngine.JDK : engine;
+            LOG.info("{} TLS: engine {}, {}{}", t.name, ServerTlsEngine.describe(used), describe(t.store.materials()),
                     t.config.clientAuth() == TlsConfig.ClientAuth.NONE ? ""
                             : ", client certificates " + (t.config.clientAuth() == TlsConfig.ClientAuth.REQUIRE
                             ? "required" : "requested") + " (trusted CAs " + t.config.trust() + ")");
@@ -195,6 +209,12 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
                         warnIfExpiring(materials);
                     }, executor));
             if (registry != null) {
+                meters.add(Gauge.builder(ServerTlsEngine.INFO_GAUGE, () -> 1)
+                        .tag("listener", t.name)
+                        .tag("engine", ServerTlsEngine.label(used))
+                        .description("The TLS engine of the listener (openssl or jdk), always 1")
+                        .strongReference(true)
+                        .register(registry));
                 for (int i = 0; i < t.files.size(); i++) {
                     int index = i;
                     meters.add(Gauge.builder(EXPIRY_GAUGE, t.store,
@@ -237,6 +257,12 @@ public final class ServerTls implements ListenerTls, AutoCloseable {
             throw new IllegalStateException("listener " + listener.name() + ": no TLS material loaded for it");
         }
         t.configure(options, listener.http2());
+        options.setSslEngineOptions(engineOptions);
+    }
+
+    /** The engine of the TLS listeners: {@link TlsEngine#OPENSSL} or {@link TlsEngine#JDK}, never {@code AUTO}. */
+    public TlsEngine engine() {
+        return engine;
     }
 
     /** The admin listener's TLS for {@code AdminServer}; {@code null} when {@code admin.tls} is not configured. */

@@ -145,8 +145,8 @@ public final class TlsTermination {
     /**
      * Server options of a TLS listener: our SNI key manager (Vert.x's own SNI off, the JDK engine passes the name to
      * the key manager), TLS 1.2/1.3 with {@link TlsPolicy}'s suites, ALPN h2 + http/1.1 (http/1.1 only without
-     * {@code http2}), client certificates as configured. Session resumption is the JDK's (session cache and
-     * stateless TLS 1.3 tickets, on by default).
+     * {@code http2}), client certificates as configured. Session resumption is the engine's (session cache and
+     * tickets); the engine itself ({@code tls-engine}) is set by {@code ServerTls}.
      */
     public void configure(HttpServerOptions options, boolean http2) {
         options.setSsl(true)
