@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  *   {@code X-Content-Type-Options: nosniff}, {@code Referrer-Policy: no-referrer}.</li>
  *   <li>{@code Host}: an IP literal (health checks and Prometheus scrape by address; a rebound DNS name never arrives
  *   as one), {@code localhost}, {@code admin.host} or a name in {@code admin.allowed-hosts}; anything else is 421, so
- *   a page whose DNS name was rebound to this address cannot talk to the API through a local browser.</li>
+ *   a page whose DNS name was rebound to this address cannot talk to the API through a local browser. An HTTP/1.0
+ *   request without a Host (a plain load-balancer health check) passes: browsers always send one.</li>
  *   <li>Writes (anything but {@code GET}/{@code HEAD}): an {@code Origin} header must be this listener's own origin
  *   (403 otherwise), so no other site's page can send one even where a browser would let it.</li>
  * </ul>
@@ -98,7 +99,10 @@ final class AdminGuard implements Handler<RoutingContext> {
                 .putHeader("X-Content-Type-Options", "nosniff")
                 .putHeader("Referrer-Policy", "no-referrer");
         HostAndPort authority = request.authority();
-        if (authority == null || !hostAllowed(authority.host())) {
+        // An HTTP/1.0 request may carry no Host (HAProxy's plain `option httpchk`); no browser sends one without it,
+        // so it cannot be a rebound page.
+        boolean hostless = authority == null && request.version() == io.vertx.core.http.HttpVersion.HTTP_1_0;
+        if (!hostless && (authority == null || !hostAllowed(authority.host()))) {
             String shown = authority == null ? "no Host header" : "Host \"" + clip(authority.host()) + "\"";
             ctx.fail(Problem.of(421, "misdirected-request", "Misdirected request", shown + " is not a name of this"
                     + " admin listener: use an IP address, localhost, admin.host or a name listed in"
