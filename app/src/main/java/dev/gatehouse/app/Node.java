@@ -81,6 +81,11 @@ final class Node {
 
     /** Starts a node from a validated config; fails if the cluster cannot be joined or a listener cannot bind. */
     static Future<Node> start(Vertx vertx, GatehouseConfig config, boolean seedFromFile) {
+        return start(vertx, config, seedFromFile, null);
+    }
+
+    /** As above; {@code file} is where the config was read (the author of versions made from it), or null. */
+    static Future<Node> start(Vertx vertx, GatehouseConfig config, boolean seedFromFile, Path file) {
         Path dataDir = Path.of(config.dataDir());
         Metrics metrics = new Metrics();
         AtomicReference<String> leaving = new AtomicReference<>();
@@ -99,7 +104,8 @@ final class Node {
                     HazelcastInstance hz = ClusterMembership.join(config.cluster(), storage);
                     SharedConfigStore.Starting start;
                     try {
-                        start = SharedConfigStore.startingState(hz, values, dataDir, config.shared(), seedFromFile);
+                        start = SharedConfigStore.startingState(hz, values, dataDir, config.shared(), seedFromFile,
+                                file);
                     } catch (RuntimeException e) {
                         hz.shutdown();
                         throw e;
