@@ -47,6 +47,8 @@ final class SharedConfigStore implements ConfigPort {
 
     private static final Logger LOG = LoggerFactory.getLogger("gatehouse.config");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The admin API's audit log: versions made from a config file are audited there too. */
+    private static final Logger AUDIT = LoggerFactory.getLogger("gatehouse.audit");
     static final String KEY = "current";
     static final String STATE_FILE = "shared-config.json";
     static final int HISTORY = 20;
@@ -153,6 +155,10 @@ final class SharedConfigStore implements ConfigPort {
                         values.seal(ClusterMembership.HISTORY_MAP, Long.toString(want.version()), encode(want)));
             }
             logStart(outcome, want, stored, applied, file);
+            if (FileSource.fileWins(outcome)) {
+                AUDIT.info("{} start: version {} -> {}", want.author(), stored == null ? 0 : stored.version(),
+                        want.version());
+            }
             // Unchanged and overridden: the record stays, so the file is still "unchanged" at the next start.
             if (outcome != FileSource.Outcome.FILE_UNCHANGED_OVERRIDDEN) {
                 recordFile(dataDir, values, new FileSource.Applied(fileDigest, want.version()));
@@ -206,6 +212,7 @@ final class SharedConfigStore implements ConfigPort {
             } else {
                 try {
                     done = new FileApplied(write(next, cur.version(), author), true);
+                    AUDIT.info("{} reload: version {} -> {}", author, cur.version(), done.version().version());
                 } catch (StaleVersionException e) {
                     continue; // another write got in first: decide again on what it stored
                 }
