@@ -100,7 +100,11 @@ final class ConfigReloader {
                     LOG.error(line);
                     return Future.succeededFuture(new Result(false, false, List.of(line)));
                 })
-                .andThen(ar -> ControlFiles.writeStatus(Path.of(node.config.dataDir()), started, ar.result()));
+                // A file write: on a worker, not the event loop the listener changes completed on.
+                .compose(r -> node.vertx.executeBlocking(() -> {
+                    ControlFiles.writeStatus(Path.of(node.config.dataDir()), started, r);
+                    return r;
+                }, false));
     }
 
     /** Blocking: read, validate, load new TLS material, store the shared part. Nothing changes when invalid. */
