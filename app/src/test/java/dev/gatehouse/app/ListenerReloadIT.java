@@ -156,6 +156,13 @@ class ListenerReloadIT {
         assertThat(get(p1, "/x").body()).isEqualTo("one");
         assertThat(node.proxy.port("public")).isEqualTo(publicPort);
 
+        // A setting changed on the same port: the new listener shares the old one's socket.
+        ConfigReloader.Result tuned = reload(reloader, file,
+                yaml(b, "{ name: extra, host: 127.0.0.1, port: " + p1 + ", idle-timeout: 30s }"));
+        assertThat(tuned.ok()).as(tuned.lines().toString()).isTrue();
+        assertThat(tuned.lines()).contains("listener extra: settings changed");
+        assertThat(get(p1, "/x").body()).isEqualTo("one");
+
         // Moved: a request in flight on the old port finishes; then the old port refuses.
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> get(p1, "/slow/x"));
         assertThat(slowArrived.await(20, TimeUnit.SECONDS)).isTrue();
