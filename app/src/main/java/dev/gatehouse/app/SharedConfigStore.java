@@ -164,7 +164,8 @@ final class SharedConfigStore implements ConfigPort {
                 recordFile(dataDir, values, new FileSource.Applied(fileDigest, want.version()));
             }
             String problem = null;
-            if (persisted.problem() != null && !seedFromFile) {
+            // Adopting a cluster's version loses nothing: only a version this node put there may be an old one.
+            if (restore && persisted.problem() != null && !seedFromFile) {
                 problem = persisted.problem() + "; started on version " + want.version()
                         + (local == null ? " from the config file" : "") + ", which may be older than the last";
                 LOG.error("STARTING ON AN OLDER CONFIG VERSION: {}", problem);
