@@ -227,7 +227,9 @@ warm_up_backends() {
 
 # The start of nginx.conf, the same for every benchmark: workers, no access log, keep-alive to the clients and an
 # upstream "bench" over BACKENDS with keep-alive. Makes the temp dirs it names (under TMP); the caller goes on
-# with "    server {" and closes the http block.
+# with "    server {" and closes the http block. NGINX_WORKER_CONNECTIONS (default 4096), NGINX_RLIMIT_NOFILE (unset:
+# the inherited limit) and NGINX_UPSTREAM_KEEPALIVE (idle upstream connections kept per worker, default 64) size it
+# for many connections.
 nginx_conf_head() {
     local t p
     mkdir -p "$TMP/nginx-tmp" && chmod 777 "$TMP/nginx-tmp"
@@ -235,7 +237,8 @@ nginx_conf_head() {
     echo "pid $TMP/nginx.pid;"
     echo "error_log $TMP/nginx-error.log warn;"
     echo "daemon off;"
-    echo "events { worker_connections 4096; }"
+    [[ -n ${NGINX_RLIMIT_NOFILE:-} ]] && echo "worker_rlimit_nofile $NGINX_RLIMIT_NOFILE;"
+    echo "events { worker_connections ${NGINX_WORKER_CONNECTIONS:-4096}; }"
     echo "http {"
     echo "    access_log off;"
     echo "    keepalive_timeout 65s;"
@@ -247,7 +250,7 @@ nginx_conf_head() {
     for p in "${BACKENDS[@]}"; do
         echo "        server 127.0.0.1:$p;"
     done
-    echo "        keepalive 64;"
+    echo "        keepalive ${NGINX_UPSTREAM_KEEPALIVE:-64};"
     echo "        keepalive_requests 1000000;"
     echo "    }"
 }

@@ -27,6 +27,10 @@ final class ProblemResponder {
         if (t instanceof ConfigException ce) {
             return Problem.invalid(ce.problems());
         }
+        if (t instanceof WritesUnavailableException u) {
+            return Problem.of(503, "writes-unavailable", "Configuration writes unavailable", u.getMessage())
+                    .withHeader("Retry-After", "5");
+        }
         int status = ctx.statusCode();
         if (status == 413) {
             return Problem.of(413, "payload-too-large", "Request body too large",

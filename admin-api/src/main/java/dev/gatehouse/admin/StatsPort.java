@@ -15,4 +15,9 @@ public interface StatsPort {
 
     /** The counters as of now; cumulative since the node started. */
     NodeStats stats();
+
+    /** The last minutes, interval by interval, kept by the node; empty where nothing keeps them. */
+    default NodeHistory history() {
+        return NodeHistory.empty();
+    }
 }

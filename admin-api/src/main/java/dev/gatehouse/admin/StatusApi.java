@@ -34,6 +34,7 @@ final class StatusApi {
         router.get(base + "/health").handler(Endpoint.adapt(this::health));
         router.get(base + "/cluster").handler(Endpoint.adapt(this::cluster));
         router.get(base + "/stats").handler(Endpoint.adapt(this::stats));
+        router.get(base + "/stats/history").handler(Endpoint.adapt(this::history));
         router.get(base + "/cache").handler(Endpoint.adapt(this::cacheStats));
         router.post(base + "/cache/purge").handler(Endpoint.adapt(this::purge));
     }
@@ -72,9 +73,81 @@ final class StatusApi {
                 e.put("since", b.since() == null ? null : b.since().toString());
                 e.put("cause", b.cause());
                 e.put("active-requests", b.activeRequests());
+                e.put("checks", b.checks());
+                e.set("passive", passive(b.passive()));
             }
             return Reply.json(o);
         });
+    }
+
+    private static JsonNode passive(BackendStatus.Passive p) {
+        if (p == null) {
+            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+        }
+        ObjectNode o = Json.object();
+        o.put("state", p.state());
+        o.put("last-success", p.lastSuccess() == null ? null : p.lastSuccess().toString());
+        o.put("last-failure", p.lastFailure() == null ? null : p.lastFailure().toString());
+        o.put("last-failure-cause", p.lastFailureCause());
+        o.put("recent-requests", p.recentRequests());
+        o.put("recent-failures", p.recentFailures());
+        number(o, "recent-error-rate", p.recentRequests() > 0 ? (double) p.recentFailures() / p.recentRequests()
+                : Double.NaN);
+        o.put("window-seconds", p.windowSeconds());
+        o.put("consecutive-failures", p.consecutiveFailures());
+        o.put("ejections", p.ejections());
+        o.put("ejected-until", p.ejectedUntil() == null ? null : p.ejectedUntil().toString());
+        return o;
+    }
+
+    /** A finite number, or null for NaN (JSON has no NaN). */
+    private static void number(ObjectNode o, String field, double value) {
+        if (Double.isFinite(value)) {
+            o.put(field, value);
+        } else {
+            o.putNull(field);
+        }
+    }
+
+    private static void column(ObjectNode o, String field, double[] values) {
+        ArrayNode a = o.putArray(field);
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                a.add(v);
+            } else {
+                a.addNull();
+            }
+        }
+    }
+
+    private static ObjectNode series(ObjectNode o, NodeHistory.Series s) {
+        column(o, "requests-per-second", s.requestsPerSecond());
+        column(o, "error-rate", s.errorRate());
+        column(o, "latency-average-seconds", s.averageSeconds());
+        column(o, "latency-p99-seconds", s.p99Seconds());
+        column(o, "cache-hit-ratio", s.cacheHitRatio());
+        return o;
+    }
+
+    /** The last minutes of this node's traffic, interval by interval, for the status page's charts. */
+    private Future<Reply> history(RoutingContext ctx) {
+        NodeHistory h = ports.stats().history();
+        ObjectNode o = Json.object();
+        o.put("interval-seconds", h.intervalSeconds());
+        o.put("capacity", h.capacity());
+        ArrayNode times = o.putArray("times");
+        for (long t : h.times()) {
+            times.add(t);
+        }
+        series(o.putObject("node"), h.node());
+        ArrayNode routes = o.putArray("routes");
+        h.routes().stream().sorted(java.util.Comparator.comparing(NodeHistory.RouteSeries::route)).forEach(r -> {
+            ObjectNode e = routes.addObject();
+            e.put("route", r.route());
+            e.put("pool", r.pool());
+            series(e, r.series());
+        });
+        return Future.succeededFuture(Reply.json(o));
     }
 
     /** This node's cumulative traffic counters; the status page derives rates from two readings. */

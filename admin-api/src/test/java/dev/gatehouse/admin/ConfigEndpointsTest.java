@@ -108,6 +108,21 @@ class ConfigEndpointsTest {
     }
 
     @Test
+    void aWriteTheStoreCannotTakeNowIs503WithRetryAfterAndKeepsTheVersion(Vertx vertx) {
+        AdminHarness h = AdminHarness.start(vertx);
+        h.fakes.config.unavailable = "no quorum: 1 member present, cluster.quorum needs 2";
+        JsonObject config = configJson(h);
+        config.getJsonArray("routes").remove(1);
+        HttpResponse<Buffer> r = h.write(HttpMethod.PUT, "/api/v1/config", config.encode(), "If-Match", "\"1\"");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.getHeader("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(r.getHeader("Retry-After")).isEqualTo("5");
+        assertThat(json(r).getString("type")).isEqualTo("urn:gatehouse:problem:writes-unavailable");
+        assertThat(json(r).getString("detail")).isEqualTo("no quorum: 1 member present, cluster.quorum needs 2");
+        assertThat(h.version()).isEqualTo(1);
+    }
+
+    @Test
     void staleIfMatchIs412(Vertx vertx) {
         AdminHarness h = AdminHarness.start(vertx);
         assertThat(h.write(HttpMethod.POST, "/api/v1/pools/api/backends/127.0.0.1:9001/drain", null).statusCode())

@@ -48,7 +48,9 @@ final class FakePorts {
     AdminPorts ports(boolean withCache) {
         HealthPort health = () -> Future.succeededFuture(List.of(
                 new BackendStatus("api", "127.0.0.1:9001", "healthy", "node-1", Instant.parse("2025-01-01T00:00:00Z"),
-                        null, 3),
+                        null, 3, "passive", new BackendStatus.Passive("serving",
+                        Instant.parse("2025-01-01T00:05:00Z"), Instant.parse("2025-01-01T00:04:00Z"), "status 503",
+                        40, 2, 60, 0, 1, null)),
                 new BackendStatus("api", "127.0.0.1:9002", "unhealthy", "node-1", Instant.now(),
                         "connection refused", 0)));
         ClusterPort cluster = () -> Future.succeededFuture(List.of(

@@ -23,6 +23,8 @@ final class InMemoryConfigPort implements ConfigPort {
     private final long applyDelayMs;
     private final AtomicReference<VersionedConfig> current;
     private final Deque<VersionedConfig> history = new ArrayDeque<>();
+    /** When set, writes fail as on the minority side of a split cluster (no quorum). */
+    volatile String unavailable;
 
     InMemoryConfigPort(Vertx vertx, SharedConfig initial, long applyDelayMs) {
         this.vertx = vertx;
@@ -42,6 +44,9 @@ final class InMemoryConfigPort implements ConfigPort {
         Future<Void> later = applyDelayMs > 0 ? vertx.timer(applyDelayMs, TimeUnit.MILLISECONDS)
                 : Future.succeededFuture();
         return later.compose(v -> {
+            if (unavailable != null) {
+                return Future.failedFuture(new WritesUnavailableException(unavailable));
+            }
             VersionedConfig now = current.get();
             if (now.version() != expectedVersion) {
                 return Future.failedFuture(new StaleVersionException(expectedVersion, now.version()));

@@ -25,6 +25,10 @@ class StatsEndpointTest {
     private static final Instant AT = Instant.parse("2025-06-01T12:00:00Z");
 
     private static HttpResponse<Buffer> get(Vertx vertx, StatsPort stats, String token) {
+        return get(vertx, stats, token, "/api/v1/stats");
+    }
+
+    private static HttpResponse<Buffer> get(Vertx vertx, StatsPort stats, String token, String path) {
         AdminPorts fake = new FakePorts(vertx, 0).ports(false);
         AdminPorts ports = new AdminPorts(fake.config(), fake.health(), fake.cluster(), fake.cache(), fake.metrics(),
                 fake.readiness(), stats);
@@ -32,7 +36,7 @@ class StatsEndpointTest {
         await(server.start());
         WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
                 .setDefaultPort(server.actualPort()));
-        var request = client.request(HttpMethod.GET, "/api/v1/stats");
+        var request = client.request(HttpMethod.GET, path);
         if (token != null) {
             request.putHeader("Authorization", "Bearer " + token);
         }
@@ -82,6 +86,74 @@ class StatsEndpointTest {
         assertThat(get(vertx, StatsPort.NONE, null).statusCode()).isEqualTo(401);
     }
 
+    /** A stats port with a history: two intervals, the node and two routes ("b" first seen in the second). */
+    private static StatsPort withHistory() {
+        double nan = Double.NaN;
+        NodeHistory h = new NodeHistory(5, 180, new long[] {1_000, 6_000},
+                new NodeHistory.Series(new double[] {2, 4.5}, new double[] {0, 0.25}, new double[] {0.002, 0.003},
+                        new double[] {0.004, 0.0125}, new double[] {nan, 0.5}),
+                List.of(new NodeHistory.RouteSeries("b", "api", new NodeHistory.Series(new double[] {nan, 0.5},
+                                new double[] {nan, 0}, new double[] {nan, 0.001}, new double[] {nan, 0.001},
+                                new double[] {nan, 0.5})),
+                        new NodeHistory.RouteSeries("a", "web", new NodeHistory.Series(new double[] {2, 4},
+                                new double[] {0, 0.25}, new double[] {0.002, 0.0035}, new double[] {0.004, 0.0125},
+                                new double[] {nan, nan}))));
+        return new StatsPort() {
+            @Override
+            public NodeStats stats() {
+                return new NodeStats(AT, List.of(), List.of());
+            }
+
+            @Override
+            public NodeHistory history() {
+                return h;
+            }
+        };
+    }
+
+    @Test
+    void historyRendersColumnsWithNullsWhereNothingIsKnown(Vertx vertx) {
+        HttpResponse<Buffer> r = get(vertx, withHistory(), AdminHarness.READ_TOKEN, "/api/v1/stats/history");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.getHeader("Content-Type")).isEqualTo("application/json");
+        JsonObject o = r.bodyAsJsonObject();
+        assertThat(o.fieldNames()).containsExactlyInAnyOrder("interval-seconds", "capacity", "times", "node", "routes");
+        assertThat(o.getInteger("interval-seconds")).isEqualTo(5);
+        assertThat(o.getInteger("capacity")).isEqualTo(180);
+        assertThat(o.getJsonArray("times").getList()).containsExactly(1000, 6000);
+        JsonObject node = o.getJsonObject("node");
+        assertThat(node.fieldNames()).containsExactlyInAnyOrder("requests-per-second", "error-rate",
+                "latency-average-seconds", "latency-p99-seconds", "cache-hit-ratio");
+        assertThat(node.getJsonArray("requests-per-second").getList()).containsExactly(2.0, 4.5);
+        assertThat(node.getJsonArray("latency-p99-seconds").getList()).containsExactly(0.004, 0.0125);
+        assertThat(node.getJsonArray("cache-hit-ratio").getList()).containsExactly(null, 0.5);
+        JsonObject a = o.getJsonArray("routes").getJsonObject(0);
+        assertThat(a.getString("route")).as("sorted by name").isEqualTo("a");
+        assertThat(a.getString("pool")).isEqualTo("web");
+        assertThat(a.getJsonArray("error-rate").getList()).containsExactly(0.0, 0.25);
+        JsonObject b = o.getJsonArray("routes").getJsonObject(1);
+        assertThat(b.getJsonArray("requests-per-second").getList()).as("not seen in the first interval")
+                .containsExactly(null, 0.5);
+    }
+
+    @Test
+    void historyIsEmptyWhereNothingKeepsIt(Vertx vertx) {
+        HttpResponse<Buffer> r = get(vertx, StatsPort.NONE, AdminHarness.READ_TOKEN, "/api/v1/stats/history");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonObject o = r.bodyAsJsonObject();
+        assertThat(o.getJsonArray("times")).isEmpty();
+        assertThat(o.getJsonArray("routes")).isEmpty();
+        assertThat(o.getJsonObject("node").getJsonArray("requests-per-second")).isEmpty();
+    }
+
+    @Test
+    void historyNeedsAReadToken(Vertx vertx) {
+        assertThat(get(vertx, withHistory(), null, "/api/v1/stats/history").statusCode()).isEqualTo(401);
+        assertThat(get(vertx, withHistory(), "not-a-token", "/api/v1/stats/history").statusCode()).isEqualTo(401);
+    }
+
     @Test
     void theOpenApiDocumentDescribesIt() throws Exception {
         JsonObject doc;
@@ -104,6 +176,22 @@ class StatsEndpointTest {
                 .containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(
                                 CachePort.MemberStats.class.getRecordComponents())
                         .map(c -> c.getName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase()).toList());
+        JsonObject history = doc.getJsonObject("paths").getJsonObject("/api/v1/stats/history").getJsonObject("get");
+        assertThat(history.getString("operationId")).isEqualTo("getStatsHistory");
+        assertThat(schemas.getJsonObject("StatsHistory").getJsonObject("properties").fieldNames())
+                .containsExactlyInAnyOrder("interval-seconds", "capacity", "times", "node", "routes");
+        assertThat(schemas.getJsonObject("HistorySeries").getJsonObject("properties").fieldNames())
+                .containsExactlyInAnyOrder("requests-per-second", "error-rate", "latency-average-seconds",
+                        "latency-p99-seconds", "cache-hit-ratio");
+        assertThat(schemas.getJsonObject("RouteHistory").getJsonObject("properties").fieldNames())
+                .contains("route", "pool", "latency-p99-seconds");
+        assertThat(schemas.getJsonObject("BackendStatus").getJsonObject("properties").fieldNames())
+                .containsExactlyInAnyOrder("pool", "backend", "state", "node", "since", "cause", "active-requests",
+                        "checks", "passive");
+        assertThat(schemas.getJsonObject("PassiveHealth").getJsonObject("properties").fieldNames())
+                .containsExactlyInAnyOrder("state", "last-success", "last-failure", "last-failure-cause",
+                        "recent-requests", "recent-failures", "recent-error-rate", "window-seconds",
+                        "consecutive-failures", "ejections", "ejected-until");
         assertThat(schemas.getJsonObject("PurgeResult").getJsonObject("properties").fieldNames())
                 .containsExactlyInAnyOrder("key", "prefix", "tag", "purged", "acknowledged-by", "millis");
     }

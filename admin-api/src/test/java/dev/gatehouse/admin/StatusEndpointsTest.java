@@ -36,6 +36,33 @@ class StatusEndpointsTest {
     }
 
     @Test
+    void healthSaysWhatPassiveChecksKnow(Vertx vertx) {
+        AdminHarness h = AdminHarness.start(vertx);
+        HttpResponse<Buffer> r = h.get("/api/v1/health");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonObject first = json(r).getJsonArray("backends").getJsonObject(0);
+        assertThat(first.getString("checks")).isEqualTo("passive");
+        JsonObject passive = first.getJsonObject("passive");
+        assertThat(passive.getString("state")).isEqualTo("serving");
+        assertThat(passive.getString("last-success")).isEqualTo("2025-01-01T00:05:00Z");
+        assertThat(passive.getString("last-failure")).isEqualTo("2025-01-01T00:04:00Z");
+        assertThat(passive.getString("last-failure-cause")).isEqualTo("status 503");
+        assertThat(passive.getLong("recent-requests")).isEqualTo(40);
+        assertThat(passive.getLong("recent-failures")).isEqualTo(2);
+        assertThat(passive.getDouble("recent-error-rate")).isEqualTo(0.05);
+        assertThat(passive.getInteger("window-seconds")).isEqualTo(60);
+        assertThat(passive.getInteger("consecutive-failures")).isZero();
+        assertThat(passive.getInteger("ejections")).isEqualTo(1);
+        assertThat(passive.containsKey("ejected-until")).isTrue();
+        assertThat(passive.getString("ejected-until")).isNull();
+        // A status without passive figures keeps the old fields and says nothing more.
+        JsonObject second = json(r).getJsonArray("backends").getJsonObject(1);
+        assertThat(second.getString("state")).isEqualTo("unhealthy");
+        assertThat(second.getValue("checks")).isNull();
+        assertThat(second.getValue("passive")).isNull();
+    }
+
+    @Test
     void clusterListsMembersWithTheirVersions(Vertx vertx) {
         AdminHarness h = AdminHarness.start(vertx);
         HttpResponse<Buffer> r = h.get("/api/v1/cluster");
@@ -243,7 +270,8 @@ class StatusEndpointsTest {
                 "/api/v1/pools/{name}/backends", "/api/v1/pools/{name}/backends/{id}",
                 "/api/v1/pools/{name}/backends/{id}/weight", "/api/v1/pools/{name}/backends/{id}/drain",
                 "/api/v1/pools/{name}/backends/{id}/undrain", "/api/v1/health", "/api/v1/cluster",
-                "/api/v1/cache", "/api/v1/cache/purge", "/api/v1/openapi.json", "/metrics", "/healthz", "/readyz", "/");
+                "/api/v1/cache", "/api/v1/cache/purge", "/api/v1/openapi.json", "/metrics", "/healthz", "/readyz", "/",
+                "/api/v1/stats", "/api/v1/stats/history");
         assertThat(doc.getJsonObject("paths").getJsonObject("/api/v1/config").fieldNames())
                 .contains("get", "put");
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("openapi.json")) {

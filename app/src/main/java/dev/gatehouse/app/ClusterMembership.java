@@ -9,17 +9,21 @@ import com.hazelcast.config.InterfacesConfig;
 import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.ServerSocketEndpointConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import dev.gatehouse.config.CacheConfig;
 import dev.gatehouse.config.ClusterConfig;
 
 /**
  * Builds this node's Hazelcast instance from the {@code cluster} section: an embedded member joining by TCP/IP
- * member list (multicast and auto-detection off), a client of an existing cluster, or, with no {@code cluster}
- * section, a member of a cluster of one bound to loopback.
+ * member list or by a Kubernetes headless Service's DNS records (multicast and auto-detection off), a client of an
+ * existing cluster, or, with no {@code cluster} section, a member of a cluster of one bound to loopback.
  *
  * <p>Hazelcast's open-source edition has no member authentication or TLS: anything that reaches the port and knows
  * the cluster name joins. So the port listens on {@code cluster.host} only, speaks the member protocol only (the
@@ -32,6 +36,8 @@ final class ClusterMembership {
     static final String CONFIG_MAP = "gatehouse.config";
     static final String HISTORY_MAP = "gatehouse.config.history";
     static final String MEMBERS_MAP = "gatehouse.members";
+    /** The split-brain protection of the config maps ({@code cluster.quorum}). */
+    static final String QUORUM = "gatehouse.quorum";
 
     private ClusterMembership() {
     }
@@ -91,7 +97,10 @@ final class ClusterMembership {
         config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         config.setProperty("hazelcast.socket.server.bind.any", "false");
         config.getSerializationConfig().setJavaSerializationFilterConfig(deserializationFilter());
-        InterfacesConfig interfaces = new InterfacesConfig().setEnabled(true).addInterface(c.host());
+        // Kubernetes: a wildcard host is the pod's own address, which Hazelcast picks (the one non-loopback interface).
+        boolean podAddress = c.kubernetes() != null && isWildcard(c.host());
+        InterfacesConfig interfaces = podAddress ? new InterfacesConfig()
+                : new InterfacesConfig().setEnabled(true).addInterface(c.host());
         JoinConfig join;
         if (c.acceptClients()) {
             // Clients connect to the member port itself: the classic network config serves both protocols there.
@@ -115,11 +124,38 @@ final class ClusterMembership {
         }
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(!standalone).setMembers(c.members());
+        join.getTcpIpConfig().setEnabled(!standalone && c.kubernetes() == null).setMembers(c.members());
+        if (c.kubernetes() != null) {
+            // DNS lookup mode: members are the addresses of the headless Service; no Kubernetes API, no RBAC.
+            int port = c.kubernetes().servicePort() != null ? c.kubernetes().servicePort() : c.port();
+            join.getKubernetesConfig().setEnabled(true)
+                    .setProperty("service-dns", c.kubernetes().serviceDns())
+                    .setProperty("service-port", Integer.toString(port));
+        }
+        if (c.quorum() > 1) {
+            // A side of a split cluster with fewer members refuses config writes (reads and serving go on), so at
+            // most one side writes new versions while split.
+            config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, c.quorum())
+                    .setProtectOn(SplitBrainProtectionOn.WRITE));
+        }
         for (String name : new String[] {CONFIG_MAP, HISTORY_MAP, MEMBERS_MAP}) {
-            config.addMapConfig(new MapConfig(name).setBackupCount(1).setAsyncBackupCount(0));
+            MapConfig map = new MapConfig(name).setBackupCount(1).setAsyncBackupCount(0)
+                    // After a split heals the smaller side merges into the larger: its entries only fill what the
+                    // larger side lacks. The newest config version wins whatever the map then holds: every node's
+                    // poll (SharedConfigStore) applies a newer version and stores its own over an older one.
+                    .setMergePolicyConfig(new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(),
+                            MergePolicyConfig.DEFAULT_BATCH_SIZE));
+            if (c.quorum() > 1 && !name.equals(MEMBERS_MAP)) {
+                map.setSplitBrainProtectionName(QUORUM);
+            }
+            config.addMapConfig(map);
         }
         return config;
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*")
+                || host.isEmpty();
     }
 
     /**

@@ -147,6 +147,11 @@ final class HazelcastResponseStore implements ResponseStore {
                         .setMaxSizePolicy(MaxSizePolicy.USED_HEAP_SIZE)
                         .setSize(perMemberMegabytes(cache, plannedMembers)))
                 .setNearCacheConfig(near)
+                // After a split heals, the smaller side's entries are dropped, not merged: a purge made on the
+                // larger side while split must not come back from the other; a dropped entry costs one refetch.
+                .setMergePolicyConfig(new com.hazelcast.config.MergePolicyConfig(
+                        com.hazelcast.spi.merge.DiscardMergePolicy.class.getName(),
+                        com.hazelcast.config.MergePolicyConfig.DEFAULT_BATCH_SIZE))
                 .addAttributeConfig(new AttributeConfig("tags", CacheTagsExtractor.class.getName()))
                 .addIndexConfig(new IndexConfig(IndexType.HASH, "tags"))
                 .addIndexConfig(new IndexConfig(IndexType.SORTED, "__key"));

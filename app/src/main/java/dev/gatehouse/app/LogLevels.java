@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Per-logger levels from {@code GATEHOUSE_LOG_LEVELS}, a comma-separated list of {@code logger=LEVEL}, for example
- * {@code dev.gatehouse.proxy=DEBUG,com.hazelcast=INFO}. The root level is {@code GATEHOUSE_LOG_LEVEL} (logback.xml).
+ * {@code dev.gatehouse.proxy=DEBUG,com.hazelcast=INFO}. The root level is {@code GATEHOUSE_LOG_LEVEL} ({@link LogSetup}).
  */
 final class LogLevels {
 

@@ -10,10 +10,12 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import dev.gatehouse.admin.ConfigPort;
 import dev.gatehouse.admin.StaleVersionException;
 import dev.gatehouse.admin.UnknownVersionException;
 import dev.gatehouse.admin.VersionedConfig;
+import dev.gatehouse.admin.WritesUnavailableException;
 import dev.gatehouse.config.ConfigParser;
 import dev.gatehouse.config.ConfigWriter;
 import dev.gatehouse.config.SharedConfig;
@@ -147,7 +149,7 @@ final class SharedConfigStore implements ConfigPort {
                 LOG.warn("the cluster holds config version {}, older than version {} persisted here: restoring {}",
                         cluster.version(), local.version(), local.version());
             }
-            if (restore && !store(map, raw, sealConfig(values, want))) {
+            if (restore && !storeWithQuorum(hz, map, raw, sealConfig(values, want), want.version())) {
                 continue; // another node seeded or wrote at the same moment: read again and decide again
             }
             if (restore) {
@@ -254,6 +256,49 @@ final class SharedConfigStore implements ConfigPort {
         }
     }
 
+    /** How long a starting node waits for {@code cluster.quorum} members before it gives up starting. */
+    static final java.time.Duration QUORUM_WAIT = java.time.Duration.ofSeconds(45);
+
+    /**
+     * {@link #store} at start: a member that starts before enough others joined for {@code cluster.quorum} waits for
+     * them (the write is refused until then), at most {@link #QUORUM_WAIT}.
+     */
+    private static boolean storeWithQuorum(HazelcastInstance hz, IMap<String, Object> map, Object raw, byte[] sealed,
+                                           long version) {
+        long deadline = System.nanoTime() + QUORUM_WAIT.toNanos();
+        boolean logged = false;
+        while (true) {
+            try {
+                return store(map, raw, sealed);
+            } catch (SplitBrainProtectionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cluster.quorum: " + quorumShortfall(hz) + " after waiting "
+                            + QUORUM_WAIT.toSeconds() + "s; start more members of cluster.members", e);
+                }
+                if (!logged) {
+                    LOG.warn("waiting for the quorum before storing config version {}: {}", version,
+                            quorumShortfall(hz));
+                    logged = true;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the quorum", ie);
+                }
+            }
+        }
+    }
+
+    /** E.g. "1 member present, cluster.quorum needs 2". */
+    static String quorumShortfall(HazelcastInstance hz) {
+        int present = hz.getCluster().getMembers().size();
+        com.hazelcast.config.SplitBrainProtectionConfig q =
+                hz.getConfig().getSplitBrainProtectionConfig(ClusterMembership.QUORUM);
+        return present + (present == 1 ? " member" : " members") + " present, cluster.quorum needs "
+                + q.getMinimumClusterSize();
+    }
+
     /** The raw value under the key, or a marker when it could not even be deserialized (counted). */
     private static Object readRaw(IMap<String, Object> map, SharedValues values) {
         try {
@@ -335,8 +380,16 @@ final class SharedConfigStore implements ConfigPort {
         VersionedConfig mine = current;
         if (v != null && (mine == null || v.version() > mine.version())) {
             applyLocally(v);
+        } else if (v != null && v.version() == mine.version() && !sameWrite(v, mine)) {
+            adoptTie(v);
         } else if (mine != null && (v == null || v.version() < mine.version())) {
-            if (store(map, raw, sealConfig(values, mine))) {
+            boolean restored;
+            try {
+                restored = store(map, raw, sealConfig(values, mine));
+            } catch (SplitBrainProtectionException e) {
+                return; // a minority side: the repair waits until the split heals
+            }
+            if (restored) {
                 LOG.warn("the cluster's config key held {}; restored version {}",
                         v == null ? (raw == null ? "nothing" : "a value that failed authentication")
                                 : "older version " + v.version(), mine.version());
@@ -380,6 +433,31 @@ final class SharedConfigStore implements ConfigPort {
         }
         runtime.apply(v.config(), v.version());
         current = v;
+        remember(v);
+        persist(v);
+        publishApplied(v);
+    }
+
+    /** Whether two values of one version come from the same write (not from two sides of a split). */
+    private static boolean sameWrite(VersionedConfig a, VersionedConfig b) {
+        return a.appliedAt().equals(b.appliedAt()) && a.author().equals(b.author());
+    }
+
+    /**
+     * Two sides of a split each wrote this version (a write in the seconds before the split was detected, or no
+     * {@code cluster.quorum}): once healed the cluster's value wins on every node, so they all run one config.
+     */
+    private synchronized void adoptTie(VersionedConfig v) {
+        VersionedConfig mine = current;
+        if (mine == null || mine.version() != v.version() || sameWrite(v, mine)) {
+            return;
+        }
+        LOG.warn("config version {} here ({} by {}) differs from the cluster's ({} by {}): two sides of a split"
+                + " wrote it; adopting the cluster's", v.version(), mine.appliedAt(), mine.author(), v.appliedAt(),
+                v.author());
+        runtime.apply(v.config(), v.version());
+        current = v;
+        recent.removeIf(r -> r.version() == v.version());
         remember(v);
         persist(v);
         publishApplied(v);
@@ -445,7 +523,15 @@ final class SharedConfigStore implements ConfigPort {
             throw new StaleVersionException(expectedVersion, cur.version());
         }
         VersionedConfig nv = new VersionedConfig(cur.version() + 1, next, Instant.now(), author);
-        if (!store(map, raw, sealConfig(values, nv))) {
+        boolean written;
+        try {
+            written = store(map, raw, sealConfig(values, nv));
+        } catch (SplitBrainProtectionException e) {
+            throw new WritesUnavailableException("no quorum: " + quorumShortfall(hz) + " (split-brain protection);"
+                    + " this side of the cluster refuses config writes until it rejoins the others, nothing was"
+                    + " applied");
+        }
+        if (!written) {
             VersionedConfig now = open(values, readRaw(map, values));
             throw new StaleVersionException(expectedVersion >= 0 ? expectedVersion : cur.version(),
                     now == null ? cur.version() : now.version());

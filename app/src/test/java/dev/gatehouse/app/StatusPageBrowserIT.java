@@ -31,9 +31,11 @@ import static org.awaitility.Awaitility.await;
 /**
  * The status page in a real browser: Debian's headless Chromium, driven by {@code playwright-core}
  * ({@code admin-api/src/test/browser/status-page.test.js}), against a real node with a real backend. The page must
- * show the backend taking requests and the route's request rate; then the backend is stopped and the page, refreshing
- * on its own, must show it unhealthy (active health checks) or, where they cannot tell within the wait, the
- * backend drained through the admin API. Leaves {@code target/status-page.png}.
+ * show the backend taking requests and the route's request rate, the node's and the route's charts drawn from the
+ * history the node kept (requests/s, average and p99 latency), the p99 column, a backend of a pool without an active
+ * check "serving (passive)", one that got no traffic "no traffic yet" and one that answers 503 "ejected (outlier)";
+ * then the backend is stopped and the page, refreshing on its own, must show it unhealthy (active health checks) or,
+ * where they cannot tell within the wait, the backend drained through the admin API. Leaves {@code target/status-page.png}.
  *
  * <p>Skipped only when Node.js or Chromium is missing; {@code .ci/run} installs both.
  */
@@ -61,26 +63,36 @@ class StatusPageBrowserIT {
         HttpServer backend = TestNodes.await(backends.createHttpServer()
                 .requestHandler(r -> r.response().end("web page " + r.path())).listen(0, "127.0.0.1"));
         String backendId = "127.0.0.1:" + backend.actualPort();
-        Node node = TestNodes.start(yaml(backend.actualPort()));
+        HttpServer failing = TestNodes.await(backends.createHttpServer()
+                .requestHandler(r -> r.response().setStatusCode(503).end("down")).listen(0, "127.0.0.1"));
+        Node node = TestNodes.start(yaml(backend.actualPort(), failing.actualPort()));
         Process browser = null;
         ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
         try {
             URI page = URI.create("http://127.0.0.1:" + node.proxy.port("public") + "/index.html");
-            // A request every 50 ms so the page has a rate to show; bounded to two minutes whatever happens.
-            traffic.scheduleAtFixedRate(() -> send(page), 0, 50, TimeUnit.MILLISECONDS);
+            URI passive = URI.create("http://127.0.0.1:" + node.proxy.port("public") + "/api/items");
+            URI flaky = URI.create("http://127.0.0.1:" + node.proxy.port("public") + "/flaky/x");
+            // A request every 50 ms to each route so the page has rates and charts to show; bounded to two minutes
+            // whatever happens.
+            traffic.scheduleAtFixedRate(() -> {
+                send(page);
+                send(passive);
+                send(flaky);
+            }, 0, 50, TimeUnit.MILLISECONDS);
             traffic.schedule(traffic::shutdown, 2, TimeUnit.MINUTES);
             Path screenshot = Path.of("target", "status-page.png").toAbsolutePath();
             Files.createDirectories(screenshot.getParent());
             Files.deleteIfExists(screenshot);
             String url = "http://127.0.0.1:" + node.admin.actualPort() + "/";
             browser = new ProcessBuilder("node", "status-page.test.js", url, READ, screenshot.toString(),
-                    "web/" + backendId, "site")
+                    "web/" + backendId, "site", "api/" + backendId, "spare/127.0.0.1:9",
+                    "flaky/127.0.0.1:" + failing.actualPort())
                     .directory(SCRIPT_DIR.toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             BlockingQueue<String> lines = lines(browser);
 
-            String ready = nextLine(lines, 60);
+            String ready = nextLine(lines, 120);
             assertThat(ready).as("script output").startsWith("PAGE-READY");
             traffic.shutdownNow();
             assertThat(traffic.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
@@ -118,7 +130,7 @@ class StatusPageBrowserIT {
         }
     }
 
-    private String yaml(int backendPort) {
+    private String yaml(int backendPort, int failingPort) {
         return "data-dir: " + dir.resolve("data") + "\n"
                 + "listeners: [ { name: public, host: 127.0.0.1, port: 0 } ]\n"
                 + "admin: { host: 127.0.0.1, port: 0, tokens: [\n"
@@ -130,7 +142,18 @@ class StatusPageBrowserIT {
                 // Tolerant enough for a busy two-core machine starting Chromium: two failed probes a second apart.
                 + "    health-check: { path: /, interval: 1s, timeout: 1s, healthy-threshold: 1,"
                 + " unhealthy-threshold: 2 }\n"
-                + "routes: [ { name: site, pool: web } ]\n";
+                // Checked passively only: what traffic shows.
+                + "  - name: api\n"
+                + "    backends: [ { url: \"http://127.0.0.1:" + backendPort + "\" } ]\n"
+                // No route sends to it: nothing is known.
+                + "  - name: spare\n"
+                + "    backends: [ { url: \"http://127.0.0.1:9\" } ]\n"
+                // Answers 503: outlier detection ejects it for longer than the test.
+                + "  - name: flaky\n"
+                + "    backends: [ { url: \"http://127.0.0.1:" + failingPort + "\" } ]\n"
+                + "    outlier-detection: { consecutive-failures: 3, base-ejection: 5m }\n"
+                + "routes: [ { name: api, pool: api, match: { path-prefix: /api/ } },\n"
+                + "  { name: flaky, pool: flaky, match: { path-prefix: /flaky/ } }, { name: site, pool: web } ]\n";
     }
 
     /** The page reads playwright-core from node_modules; .ci/run installs it, a developer's first run here. */

@@ -144,6 +144,7 @@ public final class ConfigValidator {
                 // In client mode this node opens no Hazelcast port, so cluster.port cannot clash.
                 bindHost("cluster.host", cl.host());
                 bind(binds, "cluster", cl.host(), cl.port());
+                memberHost(cl);
             } else if (!cl.members().isEmpty()) {
                 add("cluster", "give members (run an embedded member) or client (join an existing cluster), not both");
             }
@@ -164,7 +165,69 @@ public final class ConfigValidator {
             if (cl.client() != null && cl.acceptClients()) {
                 add("cluster.accept-clients", "only an embedded member accepts clients; this node is a client");
             }
+            if (cl.kubernetes() != null) {
+                kubernetes(cl);
+            }
+            if (cl.quorum() < 1) {
+                add("cluster.quorum", cl.quorum() + " (expected: at least 1 member)");
+            } else if (cl.client() != null && cl.quorum() > 1) {
+                add("cluster.quorum", "only embedded members keep a quorum; this node is a client");
+            } else if (cl.kubernetes() == null && cl.quorum() > Math.max(1, cl.members().size())) {
+                add("cluster.quorum", cl.quorum() + " exceeds the " + cl.members().size()
+                        + " members listed in cluster.members (a majority of them, e.g. 2 of 3, is the usual quorum)");
+            }
         }
+    }
+
+    /** {@code cluster.kubernetes}: DNS discovery replaces the member list; the pod's own address is not loopback. */
+    private void kubernetes(ClusterConfig cl) {
+        ClusterConfig.KubernetesDiscovery k = cl.kubernetes();
+        if (cl.client() != null) {
+            add("cluster.kubernetes", "a client joins the addresses in client.addresses; give client or kubernetes,"
+                    + " not both");
+        }
+        if (!cl.members().isEmpty()) {
+            add("cluster.members", "give members (a fixed list) or kubernetes (members found through the headless"
+                    + " Service), not both");
+        }
+        if (k.serviceDns() == null) {
+            add("cluster.kubernetes.service-dns", "required (the headless Service's name, e.g."
+                    + " gatehouse-hazelcast.gatehouse.svc.cluster.local)");
+        } else if (k.serviceDns().startsWith("*") || !HOST_PATTERN.matcher(k.serviceDns()).matches()
+                || k.serviceDns().indexOf('.') < 0) {
+            add("cluster.kubernetes.service-dns", "\"" + k.serviceDns() + "\" is not a Service's DNS name (expected:"
+                    + " NAME.NAMESPACE.svc.cluster.local)");
+        }
+        if (k.servicePort() != null) {
+            between("cluster.kubernetes.service-port", k.servicePort(), 1, 65535, "1-65535");
+        }
+    }
+
+    /**
+     * A member listens on exactly one address of this host, picked among its interfaces by IP address: a name or a
+     * wildcard matches none (Hazelcast would refuse to start), except that in Kubernetes a wildcard is the pod's own.
+     */
+    private void memberHost(ClusterConfig cl) {
+        String host = cl.host();
+        if (WILDCARD_HOSTS.contains(host)) {
+            if (cl.kubernetes() == null) {
+                add("cluster.host", "\"" + host + "\": a member listens on one address (expected: this host's IP"
+                        + " address on the members' network, e.g. 10.0.0.11)");
+            }
+        } else if (!isIpLiteral(host)) {
+            if (isHostOrAddress(host)) { // anything else bindHost reported
+                add("cluster.host", "\"" + host + "\" is a name; a member listens on one IP address of this host"
+                        + " (expected: e.g. 10.0.0.11)");
+            }
+        } else if (cl.kubernetes() != null && (host.startsWith("127.") || host.replace("[", "").replace("]", "")
+                .equals("::1"))) {
+            add("cluster.host", "\"" + host + "\" is a loopback address, which the other pods cannot reach"
+                    + " (leave host out: the pod's own address)");
+        }
+    }
+
+    private static boolean isIpLiteral(String host) {
+        return host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || host.indexOf(':') >= 0 && isHostOrAddress(host);
     }
 
     private void accessLog(AccessLogConfig a) {

@@ -936,6 +936,111 @@ class ConfigValidatorTest {
         }
 
         @Test
+        void clusterKubernetesDiscovery() {
+            ClusterConfig c = ConfigParser.parse(tail("cluster: { port: 5701, kubernetes: { service-dns: "
+                    + "gatehouse-hazelcast.gatehouse.svc.cluster.local } }\n")).cluster();
+            assertThat(c.kubernetes().serviceDns()).isEqualTo("gatehouse-hazelcast.gatehouse.svc.cluster.local");
+            assertThat(c.kubernetes().servicePort()).isNull();
+            assertThat(c.host()).as("the pod's own address").isEqualTo("0.0.0.0");
+            assertThat(c.members()).isEmpty();
+        }
+
+        @Test
+        void clusterKubernetesNeedsServiceDns() {
+            onlyProblem(tail("cluster: { kubernetes: { service-port: 5701 } }\n"), "cluster.kubernetes.service-dns",
+                    "required (the headless Service's name, e.g. gatehouse-hazelcast.gatehouse.svc.cluster.local)");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"gatehouse", "*.gatehouse.svc", "bad_name.svc", "http://gatehouse.svc"})
+        void clusterKubernetesBadServiceDns(String name) {
+            onlyProblem(tail("cluster: { kubernetes: { service-dns: \"" + name + "\" } }\n"),
+                    "cluster.kubernetes.service-dns", "\"" + name + "\" is not a Service's DNS name (expected:"
+                            + " NAME.NAMESPACE.svc.cluster.local)");
+        }
+
+        @Test
+        void clusterKubernetesServicePortOutOfRange() {
+            onlyProblem(tail("cluster: { kubernetes: { service-dns: hz.ns.svc.cluster.local, service-port: 0 } }\n"),
+                    "cluster.kubernetes.service-port", "0 (expected: 1-65535)");
+        }
+
+        @Test
+        void clusterKubernetesOrMembersNotBoth() {
+            onlyProblem(tail("cluster: { members: [10.0.0.1:5701], kubernetes: { service-dns: hz.ns.svc.cluster.local }"
+                    + " }\n"), "cluster.members", "give members (a fixed list) or kubernetes (members found through the"
+                    + " headless Service), not both");
+        }
+
+        @Test
+        void clusterKubernetesOrClientNotBoth() {
+            onlyProblem(tail("cluster: { client: { addresses: [10.0.0.5:5701] }, kubernetes: { service-dns:"
+                    + " hz.ns.svc.cluster.local } }\n"), "cluster.kubernetes", "a client joins the addresses in"
+                    + " client.addresses; give client or kubernetes, not both");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"127.0.0.1", "::1"})
+        void clusterKubernetesHostNotLoopback(String host) {
+            onlyProblem(tail("cluster: { host: \"" + host + "\", kubernetes: { service-dns: hz.ns.svc.cluster.local }"
+                    + " }\n"), "cluster.host", "\"" + host + "\" is a loopback address, which the other pods cannot"
+                    + " reach (leave host out: the pod's own address)");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"0.0.0.0", "::"})
+        void clusterMemberHostNotAWildcard(String host) {
+            onlyProblem(tail("cluster: { host: \"" + host + "\", members: [10.0.0.11:5701] }\n"), "cluster.host",
+                    "\"" + host + "\": a member listens on one address (expected: this host's IP address on the"
+                            + " members' network, e.g. 10.0.0.11)");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"localhost", "gatehouse-a.internal"})
+        void clusterMemberHostNotAName(String host) {
+            onlyProblem(tail("cluster: { host: " + host + ", members: [10.0.0.11:5701] }\n"), "cluster.host",
+                    "\"" + host + "\" is a name; a member listens on one IP address of this host (expected: e.g."
+                            + " 10.0.0.11)");
+            onlyProblem(tail("cluster: { host: " + host + ", kubernetes: { service-dns: hz.ns.svc.cluster.local } }\n"),
+                    "cluster.host", "is a name");
+        }
+
+        @Test
+        void clusterMemberHostAnAddress() {
+            assertThat(ConfigParser.parse(tail("cluster: { host: \"::1\", port: 5702 }\n")).cluster().host())
+                    .isEqualTo("::1");
+            assertThat(ConfigParser.parse(tail("cluster: { host: 10.0.0.11, members: [10.0.0.11:5701] }\n"))
+                    .cluster().host()).isEqualTo("10.0.0.11");
+            // A client opens no Hazelcast port: its host is not used.
+            assertThat(ConfigParser.parse(tail("cluster: { host: 0.0.0.0, client: { addresses: [10.0.0.5:5701] } }\n"))
+                    .cluster().client()).isNotNull();
+        }
+
+        @Test
+        void clusterQuorum() {
+            GatehouseConfig c = ConfigParser.parse(tail(
+                    "cluster: { members: [10.0.0.1:5701, 10.0.0.2:5701, 10.0.0.3:5701], quorum: 2 }\n"));
+            assertThat(c.cluster().quorum()).isEqualTo(2);
+            assertThat(ConfigParser.parse(tail("cluster: { port: 5702 }\n")).cluster().quorum()).isEqualTo(1);
+            onlyProblem(tail("cluster: { members: [10.0.0.1:5701], quorum: 0 }\n"), "cluster.quorum",
+                    "0 (expected: at least 1 member)");
+            onlyProblem(tail("cluster: { members: [10.0.0.1:5701, 10.0.0.2:5701], quorum: 3 }\n"), "cluster.quorum",
+                    "3 exceeds the 2 members listed in cluster.members (a majority of them, e.g. 2 of 3, is the usual"
+                            + " quorum)");
+            onlyProblem(tail("cluster: { client: { addresses: [10.0.0.5:5701] }, quorum: 2 }\n"), "cluster.quorum",
+                    "only embedded members keep a quorum; this node is a client");
+        }
+
+        @Test
+        void clusterQuorumWithKubernetesDiscovery() {
+            // No members list to compare with: the operator sizes the quorum to the Deployment's replicas.
+            GatehouseConfig c = ConfigParser.parse(tail(
+                    "cluster: { kubernetes: { service-dns: hz.ns.svc.cluster.local }, quorum: 2 }\n"));
+            assertThat(c.cluster().quorum()).isEqualTo(2);
+            assertThat(ConfigValidator.validate(c)).isEmpty();
+        }
+
+        @Test
         void clusterPortOutOfRange() {
             onlyProblem(tail("cluster: { port: 65536 }\n"), "cluster.port", "65536 (expected: 0-65535)");
         }

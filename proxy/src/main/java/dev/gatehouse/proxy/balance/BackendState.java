@@ -30,6 +30,7 @@ public final class BackendState {
     private volatile boolean lastChangeRemote;
     private int activeSuccesses;
     private int activeFailures;
+    private final PassiveRecord passive = new PassiveRecord();
     private final List<Consumer<BackendState>> listeners = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger consecutiveFailures =
             new java.util.concurrent.atomic.AtomicInteger();
@@ -101,6 +102,11 @@ public final class BackendState {
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
         }
+    }
+
+    /** What this node's traffic to the backend showed (successes, failures, when), for the admin API. */
+    public PassiveRecord passive() {
+        return passive;
     }
 
     public int consecutiveFailures() {

@@ -26,12 +26,15 @@ public final class OutlierDetector implements HealthSignals {
 
     @Override
     public void success(Backend backend) {
-        backend.state().recordSuccess();
+        BackendState state = backend.state();
+        state.recordSuccess();
+        state.passive().success();
     }
 
     @Override
     public void failure(Backend backend, String cause) {
         BackendState state = backend.state();
+        state.passive().failure(cause);
         int run = state.recordFailure();
         BackendPool pool = runtime.current().pools().get(backend.pool());
         OutlierDetectionConfig od = pool == null ? null : pool.config.outlierDetection();

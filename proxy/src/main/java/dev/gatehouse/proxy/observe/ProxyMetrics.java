@@ -135,6 +135,19 @@ public final class ProxyMetrics implements ExchangeObserver {
                               double latencySecondsSum) {
     }
 
+    /**
+     * Cumulative figures of one route for the status page's history ({@link StatsHistory}), which subtracts two
+     * samples to get an interval's figures.
+     *
+     * @param errors      requests answered with a 5xx status
+     * @param cacheLookups requests of a caching route the cache decided on (every X-Cache word but BYPASS)
+     * @param cacheHits   of those, the ones answered with a body from the cache (HIT, STALE, UPDATING, REVALIDATED)
+     * @param latency     the route's latency histogram, to {@link LatencyHistogram#snapshot} (live, not a copy)
+     */
+    public record RouteSample(String route, String pool, long requests, long errors, double latencySecondsSum,
+                              long cacheLookups, long cacheHits, LatencyHistogram latency) {
+    }
+
     /** Cumulative counters of one listener on this node. */
     public record ListenerCounts(String listener, long acceptedConnections, int activeConnections, long requests,
                                  int activeRequests) {
@@ -227,6 +240,7 @@ public final class ProxyMetrics implements ExchangeObserver {
         StatusMeters s = r.status(statusClass(status));
         s.requests.increment();
         s.latency.record(record.durationNanos(), TimeUnit.NANOSECONDS);
+        r.window.record(record.durationNanos());
         if (s.quantiles != null) {
             s.quantiles.record(record.durationNanos(), TimeUnit.NANOSECONDS);
         }
@@ -413,6 +427,42 @@ public final class ProxyMetrics implements ExchangeObserver {
         return out;
     }
 
+    /** Per-route figures for the status page's history, in no particular order; cheap (no histogram copy). */
+    public List<RouteSample> routeSamples() {
+        List<RouteSample> out = new ArrayList<>();
+        for (RouteMeters r : routes.values()) {
+            long total = 0;
+            double latency = 0;
+            for (int i = 0; i < STATUS_CLASSES.length; i++) {
+                StatusMeters s = r.statuses.get(i);
+                if (s != null) {
+                    total += (long) s.requests.count();
+                    latency += s.latency.totalTime(TimeUnit.SECONDS);
+                }
+            }
+            StatusMeters errors = r.statuses.get(5);
+            long lookups = 0;
+            long hits = 0;
+            CacheMeters c = caches.get(r.route);
+            if (c != null) {
+                for (int i = 0; i < CACHE_RESULTS.length; i++) {
+                    long n = (long) c.lookup(i).count();
+                    switch (CACHE_RESULTS[i]) {
+                        case "bypass" -> { }
+                        case "hit", "stale", "updating", "revalidated" -> {
+                            lookups += n;
+                            hits += n;
+                        }
+                        default -> lookups += n;
+                    }
+                }
+            }
+            out.add(new RouteSample(r.route, r.pool, total, errors == null ? 0 : (long) errors.requests.count(),
+                    latency, lookups, hits, r.window));
+        }
+        return out;
+    }
+
     /** Per-listener counters on this node. */
     public List<ListenerCounts> listenerCounts() {
         List<ListenerCounts> out = new ArrayList<>();
@@ -559,6 +609,8 @@ public final class ProxyMetrics implements ExchangeObserver {
         final AtomicReferenceArray<StatusMeters> statuses = new AtomicReferenceArray<>(STATUS_CLASSES.length);
         final Counter bytesIn;
         final Counter bytesOut;
+        /** Every status class together, fine-grained, for the history's windowed percentiles. */
+        final LatencyHistogram window = new LatencyHistogram();
         private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile Counter rateLimited;
         private volatile Counter authRejected;
