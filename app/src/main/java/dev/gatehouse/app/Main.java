@@ -14,7 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The command line: {@code run}, {@code demo}, {@code validate}, {@code tls}, {@code loadtest}. Exit codes: 0 ok,
+ * The command line: {@code run}, {@code reload}, {@code demo}, {@code validate}, {@code tls}, {@code loadtest}. Exit codes: 0 ok,
  * 1 runtime failure, 2 bad input (usage or configuration).
  */
 public final class Main {
@@ -23,6 +23,7 @@ public final class Main {
             usage: gatehouse <command> [options]
 
               run --config FILE [--seed-from-file]   run a proxy node
+              reload --config FILE [--timeout 60s]   re-read FILE in the node running with it (SIGHUP)
               demo                                   three demo backends + proxy :8080 + admin :9090
               validate --config FILE                 check a config file; every error with its path
               tls self-signed --host NAME --out DIR  a dev CA and a leaf certificate for NAME
@@ -66,6 +67,7 @@ public final class Main {
             return switch (args[0]) {
                 case "validate" -> validate(rest, out, err);
                 case "run" -> Node.run(Args.parse(rest, List.of("--config"), List.of("--seed-from-file")), err);
+                case "reload" -> ReloadCommand.run(Args.parse(rest, ReloadCommand.OPTIONS, List.of()), out, err);
                 case "demo" -> Demo.run(Args.parse(rest, List.of("--config"), List.of()), out, err);
                 case "tls" -> tls(rest, out, err);
                 case "loadtest" -> LoadtestCommand.run(rest, out);

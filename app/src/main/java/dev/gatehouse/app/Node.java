@@ -39,7 +39,8 @@ final class Node {
     private static final Logger LOG = LoggerFactory.getLogger("gatehouse");
 
     final Vertx vertx;
-    final GatehouseConfig config;
+    /** The node's file as last (re)loaded: {@link ConfigReloader} replaces it with the sections it applied. */
+    volatile GatehouseConfig config;
     final HazelcastInstance hz;
     final SharedConfigStore store;
     final GatehouseProxy proxy;
@@ -81,6 +82,11 @@ final class Node {
 
     /** Starts a node from a validated config; fails if the cluster cannot be joined or a listener cannot bind. */
     static Future<Node> start(Vertx vertx, GatehouseConfig config, boolean seedFromFile) {
+        return start(vertx, config, seedFromFile, null);
+    }
+
+    /** As above; {@code file} is where the config was read (the author of versions made from it), or null. */
+    static Future<Node> start(Vertx vertx, GatehouseConfig config, boolean seedFromFile, Path file) {
         Path dataDir = Path.of(config.dataDir());
         Metrics metrics = new Metrics();
         AtomicReference<String> leaving = new AtomicReference<>();
@@ -99,7 +105,8 @@ final class Node {
                     HazelcastInstance hz = ClusterMembership.join(config.cluster(), storage);
                     SharedConfigStore.Starting start;
                     try {
-                        start = SharedConfigStore.startingState(hz, values, dataDir, config.shared(), seedFromFile);
+                        start = SharedConfigStore.startingState(hz, values, dataDir, config.shared(), seedFromFile,
+                                file);
                     } catch (RuntimeException e) {
                         hz.shutdown();
                         throw e;
@@ -267,13 +274,19 @@ final class Node {
 
     /** {@code gatehouse run}: blocks the main thread only while starting; the event loops keep the JVM up. */
     static int run(Args args, PrintStream err) {
-        GatehouseConfig config = ConfigParser.readFile(Path.of(args.required("--config")));
+        Path file = Path.of(args.required("--config"));
+        GatehouseConfig config = ConfigParser.readFile(file);
         checkFiles(config);
         Vertx vertx = newVertx();
         try {
-            Node node = start(vertx, config, args.flag("--seed-from-file"))
+            Node node = start(vertx, config, args.flag("--seed-from-file"), file)
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             node.onSignals();
+            // SIGHUP and `gatehouse reload` (which finds this node through the pid file) re-read the file.
+            new ConfigReloader(node, file).onSighup();
+            Path dataDir = Path.of(config.dataDir());
+            ControlFiles.writePid(dataDir, file);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> ControlFiles.removePid(dataDir), "gatehouse-pid"));
             LOG.info("gatehouse started (config version {})", node.proxy.runtime().version());
             return -1;
         } catch (Exception e) {

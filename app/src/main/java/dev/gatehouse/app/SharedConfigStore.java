@@ -49,6 +49,8 @@ final class SharedConfigStore implements ConfigPort {
 
     private static final Logger LOG = LoggerFactory.getLogger("gatehouse.config");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The admin API's audit log: versions made from a config file are audited there too. */
+    private static final Logger AUDIT = LoggerFactory.getLogger("gatehouse.audit");
     static final String KEY = "current";
     static final String STATE_FILE = "shared-config.json";
     static final int HISTORY = 20;
@@ -64,6 +66,7 @@ final class SharedConfigStore implements ConfigPort {
     private final StateFile stateFile;
     private final String nodeId;
     private final String startProblem;
+    private final Path dataDir;
     private volatile VersionedConfig current;
     private final List<VersionedConfig> recent = new CopyOnWriteArrayList<>();
     private long timer = -1;
@@ -80,6 +83,7 @@ final class SharedConfigStore implements ConfigPort {
         this.stateFile = stateFile(dataDir, values);
         this.nodeId = localId(hz);
         this.startProblem = startProblem;
+        this.dataDir = dataDir;
     }
 
     static StateFile stateFile(Path dataDir, SharedValues values) {
@@ -106,46 +110,150 @@ final class SharedConfigStore implements ConfigPort {
     }
 
     /**
-     * Decides the starting version as DESIGN.md says — the file seeds an empty cluster, otherwise the newest of the
-     * cluster's and the persisted version wins, and {@code seedFromFile} makes the file's shared part a new version
-     * on purpose. A cluster value that does not open counts as absent (and is replaced).
+     * Decides the starting version as DESIGN.md says (see {@link FileSource}): the file seeds an empty cluster; a file
+     * whose shared part changed since this node last applied it becomes the next version (unless the cluster already
+     * holds that content); otherwise the newest of the cluster's and the persisted version wins, and
+     * {@code seedFromFile} makes the file's shared part a new version on purpose. Logs which source won and why. A
+     * cluster value that does not open counts as absent (and is replaced).
+     *
+     * @param file the config file, for the author of a version made from it; {@code null} when not read from a file
      */
     static Starting startingState(HazelcastInstance hz, SharedValues values, Path dataDir, SharedConfig fromFile,
-                                  boolean seedFromFile) {
+                                  boolean seedFromFile, Path file) {
         IMap<String, Object> map = hz.getMap(ClusterMembership.CONFIG_MAP);
+        IMap<Long, Object> history = hz.getMap(ClusterMembership.HISTORY_MAP);
         StateFile.Loaded<VersionedConfig> persisted = stateFile(dataDir, values).read(SharedConfigStore::decode);
         VersionedConfig local = persisted.value();
+        String fileDigest = FileSource.digest(fromFile);
+        FileSource.Applied applied = FileSource.read(dataDir, values);
+        String author = FileSource.author(file);
         for (int attempt = 0; attempt < 10; attempt++) {
             Object raw = readRaw(map, values);
             VersionedConfig cluster = open(values, raw);
+            VersionedConfig stored = cluster == null || local != null && local.version() > cluster.version()
+                    ? local : cluster;
+            FileSource.Outcome outcome = FileSource.decide(fileDigest, applied, stored, seedFromFile, v -> {
+                VersionedConfig h = readHistory(history, values, v);
+                return h == null ? null : FileSource.digest(h.config());
+            });
             VersionedConfig want;
-            if (seedFromFile) {
-                long base = Math.max(cluster == null ? 0 : cluster.version(), local == null ? 0 : local.version());
-                want = new VersionedConfig(base + 1, fromFile, Instant.now(), "seed-from-file");
-            } else if (cluster == null) {
-                want = local != null ? local : new VersionedConfig(1, fromFile, Instant.now(), "config file");
-            } else if (local != null && local.version() > cluster.version()) {
+            if (FileSource.fileWins(outcome)) {
+                long base = stored == null ? 0 : stored.version();
+                want = new VersionedConfig(base + 1, fromFile, Instant.now(),
+                        outcome == FileSource.Outcome.SEED_FROM_FILE ? author + " (--seed-from-file)" : author);
+            } else {
+                want = stored;
+            }
+            boolean restore = cluster == null || want.version() != cluster.version();
+            if (restore && cluster != null && !FileSource.fileWins(outcome)) {
                 LOG.warn("the cluster holds config version {}, older than version {} persisted here: restoring {}",
                         cluster.version(), local.version(), local.version());
-                want = local;
-            } else {
-                return new Starting(cluster, null);
             }
-            byte[] sealed = sealConfig(values, want);
-            if (storeWithQuorum(hz, map, raw, sealed, want.version())) {
-                hz.<Long, Object>getMap(ClusterMembership.HISTORY_MAP).set(want.version(),
+            if (restore && !storeWithQuorum(hz, map, raw, sealConfig(values, want), want.version())) {
+                continue; // another node seeded or wrote at the same moment: read again and decide again
+            }
+            if (restore) {
+                history.set(want.version(),
                         values.seal(ClusterMembership.HISTORY_MAP, Long.toString(want.version()), encode(want)));
-                String problem = null;
-                if (persisted.problem() != null && !seedFromFile) {
-                    problem = persisted.problem() + "; started on version " + want.version()
-                            + (local == null ? " from the config file" : "") + ", which may be older than the last";
-                    LOG.error("STARTING ON AN OLDER CONFIG VERSION: {}", problem);
-                }
-                return new Starting(want, problem);
             }
-            // Another node seeded or wrote at the same moment: read again and decide again.
+            logStart(outcome, want, stored, applied, file);
+            if (FileSource.fileWins(outcome)) {
+                AUDIT.info("{} start: version {} -> {}", want.author(), stored == null ? 0 : stored.version(),
+                        want.version());
+            }
+            // Unchanged and overridden: the record stays, so the file is still "unchanged" at the next start.
+            if (outcome != FileSource.Outcome.FILE_UNCHANGED_OVERRIDDEN) {
+                recordFile(dataDir, values, new FileSource.Applied(fileDigest, want.version()));
+            }
+            String problem = null;
+            // Adopting a cluster's version loses nothing: only a version this node put there may be an old one.
+            if (restore && persisted.problem() != null && !seedFromFile) {
+                problem = persisted.problem() + "; started on version " + want.version()
+                        + (local == null ? " from the config file" : "") + ", which may be older than the last";
+                LOG.error("STARTING ON AN OLDER CONFIG VERSION: {}", problem);
+            }
+            return new Starting(want, problem);
         }
         throw new IllegalStateException("could not agree on a starting config version after 10 attempts");
+    }
+
+    private static void recordFile(Path dataDir, SharedValues values, FileSource.Applied applied) {
+        try {
+            FileSource.write(dataDir, values, applied);
+        } catch (IOException e) {
+            LOG.error("could not record the config file's applied state in {}: {}", dataDir, e.toString());
+        }
+    }
+
+    /**
+     * What storing a file's shared part did.
+     *
+     * @param version the version in force afterwards
+     * @param stored  true when the file made it, false when it already held exactly the file's shared part
+     */
+    record FileApplied(VersionedConfig version, boolean stored) {
+    }
+
+    /**
+     * Blocking (a worker): stores a (re)read file's shared part as an admin write does (validated, compare-and-set on
+     * the version, audited as {@code author}), unless the version in force already holds exactly that content (so
+     * several nodes reloading one file make one version). Retries when another write wins the race. Records the
+     * file as this node's last applied one.
+     *
+     * @throws dev.gatehouse.config.ConfigException when the shared part does not check (files it names)
+     */
+    FileApplied applyFile(SharedConfig next, String author) {
+        String digest = FileSource.digest(next);
+        for (int attempt = 0; attempt < 10; attempt++) {
+            VersionedConfig stored = open(values, readRaw(map, values));
+            VersionedConfig mine = current;
+            VersionedConfig cur = stored == null || mine != null && stored.version() < mine.version() ? mine : stored;
+            FileApplied done;
+            if (digest.equals(FileSource.digest(cur.config()))) {
+                applyLocally(cur);
+                done = new FileApplied(cur, false);
+            } else {
+                try {
+                    done = new FileApplied(write(next, cur.version(), author), true);
+                    AUDIT.info("{} reload: version {} -> {}", author, cur.version(), done.version().version());
+                } catch (StaleVersionException e) {
+                    continue; // another write got in first: decide again on what it stored
+                }
+            }
+            recordFile(dataDir, values, new FileSource.Applied(digest, done.version().version()));
+            return done;
+        }
+        throw new IllegalStateException("could not store the file's config: the version kept changing (10 attempts)");
+    }
+
+    private static void logStart(FileSource.Outcome outcome, VersionedConfig want, VersionedConfig stored,
+                                 FileSource.Applied applied, Path file) {
+        String f = file == null ? "the config file" : file.toString();
+        switch (outcome) {
+            case SEED -> LOG.info("config version {} from {}: no stored config in the cluster or data-dir (first"
+                    + " start)", want.version(), f);
+            case SEED_FROM_FILE -> LOG.info("config version {} from {} (--seed-from-file), replacing version {}",
+                    want.version(), f, stored == null ? "none" : stored.version());
+            case FILE_CHANGED_NEW_VERSION -> LOG.info("config version {} from {}: its pools/routes/cache changed since"
+                    + " this node last applied it (version {}); replacing version {} by {}", want.version(), f,
+                    applied.version(), stored.version(), stored.author());
+            case FILE_CHANGED_ALREADY_STORED -> LOG.info("config version {}: {} changed since this node last applied"
+                    + " it, and the cluster already holds exactly its pools/routes/cache", want.version(), f);
+            case FILE_UNCHANGED -> LOG.info("config version {}: {} is unchanged and equals the stored config",
+                    want.version(), f);
+            case FILE_CHANGED_SUPERSEDED -> LOG.warn("{} changed since this node last applied it, but the cluster"
+                    + " already stored that content and a newer version followed it: version {} by {} stays in force"
+                    + " (the file is overridden; `gatehouse reload` or --seed-from-file makes the file win)", f,
+                    want.version(), want.author());
+            case FILE_UNCHANGED_OVERRIDDEN -> LOG.warn("{} is unchanged since it was applied as version {}, and the"
+                    + " stored config version {} by {} is newer and differs: version {} stays in force (the file is"
+                    + " overridden; edit the file, `gatehouse reload` or --seed-from-file makes the file win)", f,
+                    applied.version(), want.version(), want.author(), want.version());
+            case NO_RECORD_ADOPT -> LOG.warn("{} differs from the cluster's config version {} by {}, and this node has"
+                    + " no record of applying this file (a new node or data-dir): version {} stays in force (the file"
+                    + " is overridden; later edits of the file take effect; `gatehouse reload` or --seed-from-file"
+                    + " makes it win now)", f, want.version(), want.author(), want.version());
+        }
     }
 
     /** How long a starting node waits for {@code cluster.quorum} members before it gives up starting. */
@@ -244,10 +352,6 @@ final class SharedConfigStore implements ConfigPort {
                 .description("1 when this node started on an older config version than it last persisted, or"
                         + " without its persisted state (see the ERROR log)")
                 .register(values.registry());
-        if (!start.config().equals(fromFile)) {
-            LOG.info("adopted cluster config version {} (differs from this node's file; the cluster's state wins,"
-                    + " use --seed-from-file to make the file the new version)", start.version());
-        }
         map.addEntryListener(new KeyListener(), KEY, true);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
@@ -456,6 +560,10 @@ final class SharedConfigStore implements ConfigPort {
 
     /** One history entry, or {@code null} when absent or when it does not open (counted). */
     private VersionedConfig readHistory(Object version) {
+        return readHistory(history, values, version);
+    }
+
+    private static VersionedConfig readHistory(IMap<?, Object> history, SharedValues values, Object version) {
         String structure = ClusterMembership.HISTORY_MAP;
         Object raw;
         try {

@@ -59,6 +59,21 @@ final class GatehouseProcesses implements AutoCloseable {
             return URI.create("http://127.0.0.1:" + adminPort + "/api/v1" + path);
         }
 
+        /** Sends the process a signal, e.g. {@code "HUP"}. */
+        void signal(String name) {
+            try {
+                Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+                if (kill.waitFor() != 0) {
+                    throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
         /** Kills the JVM at once (no graceful leave: the cluster learns of it by the broken connection). */
         void kill() {
             process.destroyForcibly();
@@ -135,18 +150,52 @@ final class GatehouseProcesses implements AutoCloseable {
         try {
             Path file = dir.resolve(name + ".yaml");
             Files.writeString(file, yaml);
-            Path log = dir.resolve(name + ".log");
+            return launchFile(name, file, dir.resolve(name + ".log"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts {@code Main run --config file} (output appended to {@code log}); does not wait for it. */
+    static GatehouseProcess launchFile(String name, Path file, Path log) {
+        try {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                     "-cp", System.getProperty("java.class.path"),
                     "dev.gatehouse.app.Main", "run", "--config", file.toString())
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             return new GatehouseProcess(name, pb.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Waits (at most 180 s: the machine may be loaded) until {@code n} logged its listener and admin ports after {@code logOffset}. */
+    static void awaitReady(GatehouseProcess n, int logOffset) {
+        try {
+            awaitReady0(n, logOffset);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IllegalStateException(n.name + " not ready:\n" + n.log(), e);
+        }
+    }
+
+    private static void awaitReady0(GatehouseProcess n, int logOffset) {
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!n.process.isAlive()) {
+                throw new IllegalStateException(n.name + " exited " + n.process.exitValue() + ":\n" + n.log());
+            }
+            String log = n.log().substring(logOffset);
+            Matcher l = LISTENER.matcher(log);
+            Matcher a = ADMIN.matcher(log);
+            if (!l.find() || !a.find() || !log.contains("gatehouse started")) {
+                return false;
+            }
+            n.listenerPort = Integer.parseInt(l.group(1));
+            n.adminPort = Integer.parseInt(a.group(1));
+            return true;
+        });
     }
 
     List<GatehouseProcess> nodes() {

@@ -42,16 +42,16 @@ public final class GatehouseProxy {
     private final Vertx vertx;
     private final ProxyRuntime runtime;
     private final List<String> deployments;
-    private final Map<String, Integer> ports;
     private final List<ProxyVerticle> listeners;
+    private final ListenerSet listenerSet;
 
-    private GatehouseProxy(Vertx vertx, ProxyRuntime runtime, List<String> deployments, Map<String, Integer> ports,
-                           List<ProxyVerticle> listeners) {
+    private GatehouseProxy(Vertx vertx, ProxyRuntime runtime, List<String> deployments, List<ProxyVerticle> listeners,
+                           ListenerSet listenerSet) {
         this.vertx = vertx;
         this.runtime = runtime;
         this.deployments = deployments;
-        this.ports = ports;
         this.listeners = listeners;
+        this.listenerSet = listenerSet;
     }
 
     /** Starts the listeners of {@code config} with a new runtime at version 1. */
@@ -130,7 +130,8 @@ public final class GatehouseProxy {
                             return v;
                         }, new DeploymentOptions().setInstances(loops))
                         .map(id -> new GatehouseProxy(vertx, runtime, List.of(support.get(0), support.get(1), id),
-                                Map.copyOf(instances.get(0).actualPorts()), List.copyOf(instances))));
+                                List.copyOf(instances), new ListenerSet(instances, config.listeners(), tls,
+                                        instances.get(0).actualPorts(), metrics))));
     }
 
     private static int eventLoops(Vertx vertx) {
@@ -143,11 +144,16 @@ public final class GatehouseProxy {
 
     /** The port each listener bound, by listener name. */
     public Map<String, Integer> ports() {
-        return ports;
+        return listenerSet.ports();
     }
 
     public int port(String listener) {
-        return ports.get(listener);
+        return listenerSet.ports().get(listener);
+    }
+
+    /** The listeners serving now, changed while the node runs with {@link ListenerSet#reconfigure}. */
+    public ListenerSet listenerSet() {
+        return listenerSet;
     }
 
     /**

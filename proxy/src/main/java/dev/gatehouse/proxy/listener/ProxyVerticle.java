@@ -42,7 +42,8 @@ public final class ProxyVerticle extends VerticleBase {
     private final ExchangeObserver observer;
     private final ProxyMetrics metrics;
     private final Map<String, ConnectionLimits> limits;
-    private final List<HttpServer> servers = new ArrayList<>();
+    /** The serving listeners by name, in config order; changed only on this verticle's event loop. */
+    private final Map<String, HttpServer> servers = new java.util.LinkedHashMap<>();
     private UpstreamClients clients;
     private UpstreamChannels channels;
     private volatile long graceMillis;
@@ -78,7 +79,7 @@ public final class ProxyVerticle extends VerticleBase {
         channels = new UpstreamChannels(vertx, VertxInternals.eventLoop(context), eventLoops, UpstreamSsl.of(vertx));
         List<Future<HttpServer>> bound = new ArrayList<>();
         for (ListenerConfig l : listeners) {
-            bound.add(listen(l));
+            bound.add(listen(l, l.port(), tls, limits.get(l.name())).onSuccess(s -> servers.put(l.name(), s)));
         }
         return Future.all(bound);
     }
@@ -91,14 +92,56 @@ public final class ProxyVerticle extends VerticleBase {
     /** The port each listener actually bound (resolves port 0). */
     public Map<String, Integer> actualPorts() {
         Map<String, Integer> out = new HashMap<>();
-        for (int i = 0; i < servers.size(); i++) {
-            out.put(listeners.get(i).name(), servers.get(i).actualPort());
-        }
+        servers.forEach((name, s) -> out.put(name, s.actualPort()));
         return out;
     }
 
-    private Future<HttpServer> listen(ListenerConfig l) {
-        int port = l.port();
+    /**
+     * Binds listener {@code l} at {@code port} on this verticle's event loop, beside the serving ones: it serves as
+     * soon as it is bound, and becomes the listener of its name with {@link #install}. On the address of a serving
+     * listener Vert.x shares that socket (no gap, no bind error); elsewhere a bind error fails the future.
+     */
+    public Future<HttpServer> open(ListenerConfig l, int port, ListenerTls tls, ConnectionLimits limits) {
+        io.vertx.core.Promise<HttpServer> bound = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> listen(l, port, tls, limits).onComplete(bound));
+        return bound.future();
+    }
+
+    /**
+     * Makes {@code server} (from {@link #open}) the listener named {@code name}; the one it replaces, if any, stops
+     * accepting and lets its requests in flight finish for up to {@code grace}. Completes when that one is closed.
+     */
+    public Future<Void> install(String name, HttpServer server, java.time.Duration grace) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> {
+            HttpServer old = servers.put(name, server);
+            (old == null ? Future.<Void>succeededFuture() : drain(old, grace.toMillis())).onComplete(done);
+        });
+        return done.future();
+    }
+
+    /** Stops listener {@code name} (accepting, then its requests in flight for up to {@code grace}). */
+    public Future<Void> close(String name, java.time.Duration grace) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> {
+            HttpServer old = servers.remove(name);
+            (old == null ? Future.<Void>succeededFuture() : drain(old, grace.toMillis())).onComplete(done);
+        });
+        return done.future();
+    }
+
+    /** Closes a server from {@link #open} that was never installed. */
+    public Future<Void> discard(HttpServer server) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> server.close().onComplete(done));
+        return done.future();
+    }
+
+    private static Future<Void> drain(HttpServer s, long graceMillis) {
+        return graceMillis > 0 ? s.shutdown(graceMillis, java.util.concurrent.TimeUnit.MILLISECONDS) : s.close();
+    }
+
+    private Future<HttpServer> listen(ListenerConfig l, int port, ListenerTls tls, ConnectionLimits limits) {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(l.host())
                 .setPort(port)
@@ -146,7 +189,7 @@ public final class ProxyVerticle extends VerticleBase {
         // The guard enforces header-timeout from accept on (slowloris) and strict request framing; max-connections
         // and send-timeout too.
         HttpServer server = ConnectionGuard.createServer(vertx, options, l.headerTimeout().toMillis(),
-                http1(l, proxy), limits.get(l.name()));
+                http1(l, proxy), limits);
         // A redirect listener answers 308 to HTTPS; a TLS listener with hsts adds Strict-Transport-Security.
         server.requestHandler(HttpsRedirect.handler(l, request -> {
             // Through Vert.x's server (HTTP/2, or an HTTP/1.x connection the raw transport handed over). Nothing of
@@ -173,7 +216,6 @@ public final class ProxyVerticle extends VerticleBase {
             }
         }
         server.invalidRequestHandler(req -> InvalidRequests.handle(req));
-        servers.add(server);
         return server.listen().onSuccess(s ->
                 LOG.debug("listener {} bound {}:{}", l.name(), l.host(), s.actualPort()));
     }
@@ -202,10 +244,10 @@ public final class ProxyVerticle extends VerticleBase {
     public Future<?> stop() {
         List<Future<Void>> closing = new ArrayList<>();
         long grace = graceMillis;
-        for (HttpServer s : servers) {
+        for (HttpServer s : servers.values()) {
             // Graceful: each connection closes once its request in flight is answered (the fast path holds the
             // shutdown back until its own is), else when the grace runs out.
-            closing.add(grace > 0 ? s.shutdown(grace, java.util.concurrent.TimeUnit.MILLISECONDS) : s.close());
+            closing.add(drain(s, grace));
         }
         // Upstream connections go last: requests still being answered need theirs.
         return Future.all(closing).andThen(ar -> {
