@@ -110,12 +110,17 @@ final class ConfigReloader {
     /** Blocking: read, validate, load new TLS material, store the shared part. Nothing changes when invalid. */
     private Prepared prepare() {
         GatehouseConfig next;
+        GatehouseConfig read;
         try {
-            next = ConfigParser.readFile(file);
-            Node.checkFiles(next);
+            read = ConfigParser.readFile(file);
+            Node.checkFiles(read);
         } catch (ConfigException e) {
             return refused(e.problems());
         }
+        GatehouseConfig was = node.config;
+        // One TLS library per process, chosen at start: listeners added or re-keyed now keep the running engine.
+        next = new GatehouseConfig(read.dataDir(), read.cluster(), read.listeners(), read.pools(), read.routes(),
+                read.cache(), read.admin(), read.accessLog(), read.metrics(), read.shutdown(), was.tlsEngine());
         TlsWiring wiring = null;
         ListenerTls tls = newest.listeners();
         if (needsNewTls(next)) {
@@ -127,7 +132,6 @@ final class ConfigReloader {
             }
         }
         List<String> lines = new ArrayList<>();
-        GatehouseConfig was = node.config;
         try {
             SharedConfigStore.FileApplied applied = node.store.applyFile(next.shared(), FileSource.author(file));
             lines.add(applied.stored()
@@ -147,12 +151,13 @@ final class ConfigReloader {
         restartNeeded("admin", was.admin(), next.admin(), lines);
         restartNeeded("access-log", was.accessLog(), next.accessLog(), lines);
         restartNeeded("metrics", was.metrics(), next.metrics(), lines);
+        restartNeeded("tls-engine", was.tlsEngine(), read.tlsEngine(), lines);
         if (!was.shutdown().equals(next.shutdown())) {
             lines.add("shutdown: applied");
         }
         // The node-local sections in force from now on (the ones above needing a restart are reported, not run).
         node.config = new GatehouseConfig(was.dataDir(), was.cluster(), next.listeners(), next.pools(), next.routes(),
-                next.cache(), was.admin(), was.accessLog(), was.metrics(), next.shutdown());
+                next.cache(), was.admin(), was.accessLog(), was.metrics(), next.shutdown(), was.tlsEngine());
         return new Prepared(next, tls, wiring, lines);
     }
 
