@@ -272,8 +272,29 @@ final class Node {
         }
     }
 
+    /**
+     * Loads and initialises the cluster member's classes on a second thread while the main one reads the config and
+     * starts Vert.x: the member's start was mostly class loading, one class at a time, on the critical path.
+     */
+    private static void preloadClusterClasses() {
+        Thread t = new Thread(() -> {
+            try {
+                new com.hazelcast.config.Config();
+                new com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder().build().dispose();
+                Class.forName("com.hazelcast.instance.impl.HazelcastInstanceImpl");
+                Class.forName("com.hazelcast.instance.impl.Node");
+                Class.forName("com.hazelcast.map.impl.MapService");
+            } catch (Throwable e) {
+                LOG.debug("class preloading skipped: {}", e.toString()); // only start-up time is at stake
+            }
+        }, "gatehouse-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** {@code gatehouse run}: blocks the main thread only while starting; the event loops keep the JVM up. */
     static int run(Args args, PrintStream err) {
+        preloadClusterClasses();
         Path file = Path.of(args.required("--config"));
         GatehouseConfig config = ConfigParser.readFile(file);
         checkFiles(config);
