@@ -202,6 +202,13 @@ final class JwksSource {
             inFlight = done.future();
         }
         fetches.incrementAndGet();
+        // Started on a Vert.x context, so the body handlers below are set before the response can be read: from a
+        // plain thread the response could end before the continuation attached them (an IllegalStateException).
+        vertx.getOrCreateContext().runOnContext(v -> request(http, done));
+        return done.future();
+    }
+
+    private void request(HttpClientAgent http, Promise<Void> done) {
         http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(location).setTimeout(10_000)
                         .putHeader("Accept", "application/json"))
                 .compose(req -> req.send())
@@ -227,7 +234,6 @@ final class JwksSource {
                     }
                     done.complete();
                 });
-        return done.future();
     }
 
     /** The body of a 200 answer, at most {@link #MAX_BYTES}. */
