@@ -49,6 +49,15 @@ public interface Downstream {
     /** The TLS session of a connection over TLS, else {@code null}. */
     SSLSession sslSession();
 
+    /**
+     * The TLS session when the client may have presented a certificate in it, else {@code null}. A transport that
+     * knows its listener asks for none answers null: asking a session without one for its peer certificates costs
+     * an exception with a stack trace, once per TLS connection.
+     */
+    default SSLSession peerCertificateSession() {
+        return sslSession();
+    }
+
     /** The declared body length; -1 when none was declared (a chunked or HTTP/2 body, or no body). */
     long contentLength();
 

@@ -557,7 +557,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
             out.set(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED);
         }
         // X-Client-Cert-* from the client never pass; they are set only from a verified client certificate.
-        ClientIdentity.apply(downstream.sslSession(), out);
+        ClientIdentity.apply(downstream.peerCertificateSession(), out);
         ListenerSettings l = handler.listener;
         Forwarding.addForwarding(headers, out, clientAddress(), l.trusted(downstream.remotePeer()), l.scheme(),
                 hostHeader);
@@ -1298,7 +1298,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
     /** The upstream request headers of a tunnel's handshake (the same forwarding as any request). */
     public void tunnelHeaders(MultiMap out) {
         Forwarding.copyEndToEnd(headers, out, true);
-        ClientIdentity.apply(downstream.sslSession(), out);
+        ClientIdentity.apply(downstream.peerCertificateSession(), out);
         ListenerSettings l = handler.listener;
         Forwarding.addForwarding(headers, out, clientAddress(), l.trusted(downstream.remotePeer()), l.scheme(),
                 hostHeader);

@@ -78,6 +78,7 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
     private String clientAddress;
     private SSLSession session;
     private boolean sessionLooked;
+    private boolean peerCertificates;
     /**
      * The HTTP encoder's context, to write already-encoded responses below it; {@code null} when a compressor sits in
      * between (it must see every response).
@@ -388,8 +389,16 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
             sessionLooked = true;
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             session = ssl == null ? null : ssl.engine().getSession();
+            // The engine's own client-auth mode (the SNI-selected context's): without one, no peer certificate.
+            peerCertificates = ssl != null && (ssl.engine().getNeedClientAuth() || ssl.engine().getWantClientAuth());
         }
         return session;
+    }
+
+    @Override
+    public SSLSession peerCertificateSession() {
+        SSLSession s = sslSession();
+        return peerCertificates ? s : null;
     }
 
     @Override
