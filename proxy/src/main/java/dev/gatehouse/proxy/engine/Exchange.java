@@ -840,8 +840,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
         if (cache != null && cache.responseHead(code, upstreamHeaders)) {
             return true; // the cache answers from what it stored once this response is drained
         }
-        HeadersMultiMap out = relayedHeaders(upstreamHeaders,
-                res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1");
+        String via = res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1";
+        // Without a cache stage nothing else reads the backend's head: it becomes the client's, edited in place.
+        HeadersMultiMap out = cache == null ? relayedInPlace(upstreamHeaders, via) : relayedHeaders(upstreamHeaders, via);
         if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
                 && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
             // The listener compresses whatever is not marked; identity marks what this route must not touch.
@@ -871,6 +872,16 @@ public final class Exchange extends RoutedRequest implements RequestView {
         } else {
             Forwarding.copyEndToEnd(in, out, false);
         }
+        return finishRelayed(in, out, viaProtocol);
+    }
+
+    /** {@link #relayedHeaders} made from {@code headers} itself: the same fields, in the same order. */
+    private HeadersMultiMap relayedInPlace(HeadersMultiMap headers, String viaProtocol) {
+        Forwarding.stripResponse(headers);
+        return finishRelayed(headers, headers, viaProtocol);
+    }
+
+    private HeadersMultiMap finishRelayed(MultiMap in, HeadersMultiMap out, String viaProtocol) {
         Forwarding.addVia(in, out, viaProtocol);
         if (!out.contains(Forwarding.X_REQUEST_ID)) {
             out.set(Forwarding.X_REQUEST_ID, requestId);

@@ -67,6 +67,24 @@ public final class UpstreamChannels {
         }
 
         @Override
+        protected io.netty.util.AsciiString splitHeaderName(byte[] sb, int start, int length) {
+            io.netty.util.AsciiString known = ResponseWords.name(sb, start, length);
+            return known != null ? known : super.splitHeaderName(sb, start, length);
+        }
+
+        @Override
+        protected String splitSecondWordInitialLine(byte[] sb, int start, int length) {
+            String known = ResponseWords.code(sb, start, length);
+            return known != null ? known : super.splitSecondWordInitialLine(sb, start, length);
+        }
+
+        @Override
+        protected String splitThirdWordInitialLine(byte[] sb, int start, int length) {
+            String known = ResponseWords.reason(sb, start, length);
+            return known != null ? known : super.splitThirdWordInitialLine(sb, start, length);
+        }
+
+        @Override
         protected HttpMessage createMessage(String[] initialLine) {
             return new DefaultHttpResponse(HttpVersion.valueOf(initialLine[0]),
                     HttpResponseStatus.valueOf(Integer.parseInt(initialLine[1]), initialLine[2]),
