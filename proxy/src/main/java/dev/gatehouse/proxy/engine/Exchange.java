@@ -540,10 +540,13 @@ public final class Exchange extends RoutedRequest implements RequestView {
         // A chunked body that is all here already goes up with its length: no chunk framing for the backend to parse.
         boolean whole = chunkedUp && bodyEnded;
         long upstreamLength = contentLength >= 0 ? contentLength : whole ? queuedBytes : -1;
+        // Unless a filter or the cache edits the upstream headers, the client's pass-through fields are written
+        // straight from its own map, and `out` holds only what the proxy sets: no copy of every field per request.
+        boolean direct = cache == null && !route.filtersEditUpstreamRequest && headers instanceof HeadersMultiMap;
         HeadersMultiMap out = HeadersMultiMap.httpHeaders();
-        if (headers instanceof HeadersMultiMap h) {
+        if (!direct && headers instanceof HeadersMultiMap h) {
             Forwarding.copyEndToEnd(h, out, true);
-        } else {
+        } else if (!direct) {
             Forwarding.copyEndToEnd(headers, out, true);
         }
         if (hostHeader != null) {
@@ -582,7 +585,14 @@ public final class Exchange extends RoutedRequest implements RequestView {
         }
         c.bodilessResponse(method == HttpMethod.HEAD);
         Channel ch = c.channel;
-        ByteBuf up = Http1Encoding.request(ch.alloc(), method.toNetty(), upstreamUri, out);
+        ByteBuf up;
+        if (direct) {
+            up = Http1Encoding.requestLine(ch.alloc(), method.toNetty(), upstreamUri);
+            Forwarding.encodeEndToEndRequest((HeadersMultiMap) headers, !traceContinued, up);
+            Http1Encoding.endHead(up, out);
+        } else {
+            up = Http1Encoding.request(ch.alloc(), method.toNetty(), upstreamUri, out);
+        }
         // A failed write fires exceptionCaught, which closes the connection; the close fails the try.
         if (!hasBody) {
             ch.writeAndFlush(up, ch.voidPromise());

@@ -121,6 +121,60 @@ public final class Forwarding {
         }
     }
 
+    /**
+     * Names the proxy always sets or removes on an upstream request itself, whatever the client sent: forwarding,
+     * Via, request id, trace parent and the client certificate identity ({@link ClientIdentity}).
+     */
+    private static final io.netty.util.AsciiString[] SET_UPSTREAM = java.util.stream.Stream.of("x-forwarded-for",
+                    "x-forwarded-proto", "x-forwarded-host", "forwarded", "via", "x-request-id", TraceContext.TRACEPARENT,
+                    "x-client-cert-subject", "x-client-cert-fingerprint")
+            .map(io.netty.util.AsciiString::cached).toArray(io.netty.util.AsciiString[]::new);
+    private static final io.netty.util.AsciiString TRACESTATE = io.netty.util.AsciiString.cached(TraceContext.TRACESTATE);
+
+    /**
+     * Writes, as header lines, the client's fields an upstream request carries unchanged: those
+     * {@link #copyEndToEnd(HeadersMultiMap, HeadersMultiMap, boolean)} copies, less the ones the proxy always sets
+     * itself ({@link #SET_UPSTREAM}) and, when {@code dropTracestate}, tracestate. Followed by the fields the proxy
+     * set, in the order it set them, this is the very head that copying into a map and setting them there encodes,
+     * without the map.
+     */
+    static void encodeEndToEndRequest(HeadersMultiMap from, boolean dropTracestate, io.netty.buffer.ByteBuf buf) {
+        Set<String> named = Set.of();
+        if (from.contains((CharSequence) HttpHeaders.CONNECTION)) {
+            List<String> connection = from.getAll((CharSequence) HttpHeaders.CONNECTION);
+            named = connection.size() == 1 && isPlainConnection(connection.get(0)) ? Set.of()
+                    : connectionTokens(connection);
+        }
+        for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
+             it.hasNext(); ) {
+            java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (isHopByHop(name) || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
+                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
+                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH)
+                    || isSetUpstream(name)
+                    || (dropTracestate && TRACESTATE.contentEqualsIgnoreCase(name))) {
+                continue;
+            }
+            if ((!named.isEmpty() || indexOf(name, '_') >= 0) && !passes(name.toString(), named, true)) {
+                continue;
+            }
+            io.netty.buffer.ByteBufUtil.writeAscii(buf, name);
+            buf.writeShort((':' << 8) | ' ');
+            io.netty.buffer.ByteBufUtil.writeAscii(buf, e.getValue());
+            buf.writeShort(('\r' << 8) | '\n');
+        }
+    }
+
+    private static boolean isSetUpstream(CharSequence name) {
+        for (io.netty.util.AsciiString s : SET_UPSTREAM) {
+            if (s.length() == name.length() && s.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a header named {@code name} crosses the proxy (see {@link #copyEndToEnd}). */
     private static boolean passes(String name, Set<String> named, boolean request) {
         String lower = lower(name);

@@ -22,6 +22,8 @@ public final class CompiledRoute {
     public final String name;
     public final BackendPool pool;
     public final List<ProxyFilter> filters;
+    /** Whether a filter edits the upstream request's headers (else its head is written without a header map). */
+    public final boolean filtersEditUpstreamRequest;
     public final long timeoutMillis;
     public final int attempts;
     public final boolean retryConnectFailure;
@@ -58,6 +60,7 @@ public final class CompiledRoute {
         this.name = config.name();
         this.pool = pool;
         this.filters = List.copyOf(filters);
+        this.filtersEditUpstreamRequest = this.filters.stream().anyMatch(CompiledRoute::editsUpstreamRequest);
         this.timeoutMillis = config.timeout().toMillis();
         this.attempts = config.retries().attempts();
         this.retryConnectFailure = config.retries().on().contains("connect-failure");
@@ -164,5 +167,14 @@ public final class CompiledRoute {
 
     public boolean retryOnStatus(int status) {
         return status < retryStatus.length && retryStatus[status];
+    }
+
+    private static boolean editsUpstreamRequest(ProxyFilter f) {
+        try {
+            return f.getClass().getMethod("onUpstreamRequest", dev.gatehouse.proxy.filter.RequestView.class,
+                    io.vertx.core.MultiMap.class).getDeclaringClass() != ProxyFilter.class;
+        } catch (NoSuchMethodException e) {
+            return true;
+        }
     }
 }

@@ -26,11 +26,21 @@ public final class Http1Encoding {
 
     /** A request head with no body. */
     public static ByteBuf request(ByteBufAllocator alloc, HttpMethod method, String uri, HeadersMultiMap headers) {
+        return endHead(requestLine(alloc, method, uri), headers);
+    }
+
+    /** A buffer holding a request line, for header lines to follow and {@link #endHead} to end. */
+    public static ByteBuf requestLine(ByteBufAllocator alloc, HttpMethod method, String uri) {
         ByteBuf buf = alloc.directBuffer(384 + uri.length());
         ByteBufUtil.writeAscii(buf, method.name());
         buf.writeByte(' ');
         ByteBufUtil.writeAscii(buf, uri);
         buf.writeBytes(HTTP_1_1);
+        return buf;
+    }
+
+    /** Writes {@code headers} and the empty line that ends the head into {@code buf}. */
+    public static ByteBuf endHead(ByteBuf buf, HeadersMultiMap headers) {
         headers.encode(buf, false);
         buf.writeShort(CRLF);
         return buf;

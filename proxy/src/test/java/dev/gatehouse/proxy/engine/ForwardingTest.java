@@ -107,4 +107,74 @@ class ForwardingTest {
             assertThat(lines(inPlace)).as("round %d: %s", round, lines(source)).isEqualTo(lines(copied));
         }
     }
+
+    private static String encoded(HeadersMultiMap m) {
+        io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.buffer();
+        m.encode(buf, false);
+        String out = buf.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+        buf.release();
+        return out;
+    }
+
+    /** What Exchange.writeRequest sets on every upstream request, in its order. */
+    private static void setAsTheProxyDoes(HeadersMultiMap client, HeadersMultiMap out, boolean trusted, String host,
+                                          boolean identity, boolean traceContinued) {
+        if (host != null) {
+            out.set(io.vertx.core.http.HttpHeaders.HOST, host);
+        }
+        out.set(io.vertx.core.http.HttpHeaders.CONTENT_LENGTH, "12");
+        out.remove(ClientIdentity.SUBJECT);
+        out.remove(ClientIdentity.FINGERPRINT);
+        if (identity) {
+            out.set(ClientIdentity.SUBJECT, "CN=alice");
+            out.set(ClientIdentity.FINGERPRINT, "ab");
+        }
+        Forwarding.addForwarding(client, out, "10.0.0.1", trusted, "https", host);
+        Forwarding.addVia(client, out, "1.1");
+        out.set(Forwarding.X_REQUEST_ID, "rid");
+        out.set(TraceContext.TRACEPARENT, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        if (!traceContinued) {
+            out.remove(TraceContext.TRACESTATE);
+        }
+    }
+
+    @Test
+    void aRequestHeadWrittenFromTheClientsMapIsTheOneTheCopyWouldEncode() {
+        String[] names = {"Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Upgrade", "Proxy-Authorization",
+            "Host", "host", "Expect", "Content-Length", "X-Forwarded-For", "x-forwarded-for", "X_Forwarded_For",
+            "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded", "Via", "X-Request-Id", "traceparent", "Tracestate",
+            "X-Client-Cert-Subject", "x_client_cert_fingerprint", "X-Real-IP", "X_Custom", "Accept", "Cookie",
+            "X-Secret", "User-Agent"};
+        String[] connectionValues = {"keep-alive", "close", "X-Secret", "x-secret, Content-Length, Host, accept",
+            "Upgrade, X-Forwarded-For", ""};
+        String[] values = {"a", "b, c", "caf\u00e9", "\u00ff\u0080", "1.2.3.4", "for=1.1.1.1;proto=http", ""};
+        Random random = new Random(7);
+        for (int round = 0; round < 5_000; round++) {
+            HeadersMultiMap client = HeadersMultiMap.httpHeaders();
+            int n = random.nextInt(12);
+            for (int i = 0; i < n; i++) {
+                String name = names[random.nextInt(names.length)];
+                client.add(name, name.equalsIgnoreCase("connection")
+                        ? connectionValues[random.nextInt(connectionValues.length)] : values[random.nextInt(values.length)]);
+            }
+            boolean trusted = random.nextBoolean();
+            String host = random.nextInt(4) == 0 ? null : "example.com";
+            boolean identity = random.nextBoolean();
+            boolean continued = random.nextBoolean();
+
+            HeadersMultiMap copied = HeadersMultiMap.httpHeaders();
+            Forwarding.copyEndToEnd(client, copied, true);
+            setAsTheProxyDoes(client, copied, trusted, host, identity, continued);
+
+            HeadersMultiMap set = HeadersMultiMap.httpHeaders();
+            setAsTheProxyDoes(client, set, trusted, host, identity, continued);
+            io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.buffer();
+            Forwarding.encodeEndToEndRequest(client, !continued, direct);
+            set.encode(direct, false);
+            String directHead = direct.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+            direct.release();
+
+            assertThat(directHead).as("round %d: %s", round, lines(client)).isEqualTo(encoded(copied));
+        }
+    }
 }
