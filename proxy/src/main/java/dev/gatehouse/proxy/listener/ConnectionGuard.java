@@ -270,6 +270,12 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         }
 
         @Override
+        protected io.netty.util.AsciiString splitHeaderName(byte[] sb, int start, int length) {
+            io.netty.util.AsciiString known = dev.gatehouse.proxy.upstream.HeadWords.name(sb, start, length);
+            return known != null ? known : super.splitHeaderName(sb, start, length);
+        }
+
+        @Override
         protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
             super.handleTransferEncodingChunkedWithContentLength(message);
             // The validator refuses this first; kept so the decoder never goes on with chunked on its own.

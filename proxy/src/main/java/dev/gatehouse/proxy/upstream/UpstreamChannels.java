@@ -68,19 +68,19 @@ public final class UpstreamChannels {
 
         @Override
         protected io.netty.util.AsciiString splitHeaderName(byte[] sb, int start, int length) {
-            io.netty.util.AsciiString known = ResponseWords.name(sb, start, length);
+            io.netty.util.AsciiString known = HeadWords.name(sb, start, length);
             return known != null ? known : super.splitHeaderName(sb, start, length);
         }
 
         @Override
         protected String splitSecondWordInitialLine(byte[] sb, int start, int length) {
-            String known = ResponseWords.code(sb, start, length);
+            String known = HeadWords.code(sb, start, length);
             return known != null ? known : super.splitSecondWordInitialLine(sb, start, length);
         }
 
         @Override
         protected String splitThirdWordInitialLine(byte[] sb, int start, int length) {
-            String known = ResponseWords.reason(sb, start, length);
+            String known = HeadWords.reason(sb, start, length);
             return known != null ? known : super.splitThirdWordInitialLine(sb, start, length);
         }
 

@@ -8,14 +8,20 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The words backends put in nearly every response head (field names as servers spell them, status codes and reason
- * phrases), shared instead of copied out of each response: the decoder otherwise makes a new name, with a new byte
- * array and a hash computed afresh, for every field of every response. Matching is exact, byte for byte, so what the
- * backend sent is what is forwarded; any other spelling is decoded as before.
+ * The words nearly every message head carries (field names as clients and servers spell them, status codes and
+ * reason phrases), shared instead of copied out of each message: the decoders otherwise make a new name, with a new
+ * byte array and a hash computed afresh, for every field of every request and response. Matching is exact, byte for
+ * byte, so what was sent is what is forwarded; any other spelling is decoded as before.
  */
-final class ResponseWords {
+public final class HeadWords {
 
     private static final String[] FIELD_NAMES = {
+        // requests (Netty's request decoder shares Host, Accept, Connection, Content-Type and Content-Length itself)
+        "User-Agent", "Accept-Encoding", "Accept-Language", "Cookie", "Referer", "Origin", "Authorization",
+        "If-None-Match", "If-Modified-Since", "Upgrade-Insecure-Requests", "Sec-Fetch-Site", "Sec-Fetch-Mode",
+        "Sec-Fetch-Dest", "Sec-Fetch-User", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile", "Sec-Ch-Ua-Platform", "Priority", "Range",
+        "X-Requested-With", "X-Forwarded-For", "X-Forwarded-Proto", "X-Real-IP", "Tracestate",
+        // responses
         "Server", "Date", "Content-Type", "Content-Length", "Connection", "Keep-Alive", "Last-Modified", "ETag", "Etag",
         "Accept-Ranges", "Cache-Control", "Expires", "Vary", "Transfer-Encoding", "Content-Encoding", "Set-Cookie",
         "Location", "Age", "Pragma", "Link", "Via", "Alt-Svc", "X-Request-Id", "X-Content-Type-Options",
@@ -30,11 +36,11 @@ final class ResponseWords {
     private static final String[][] CODES = byLength(codes());
     private static final String[][] REASONS = byLength(reasons());
 
-    private ResponseWords() {
+    private HeadWords() {
     }
 
     /** The shared name for a field name spelled exactly as {@code sb[start, start + length)}, or null. */
-    static AsciiString name(byte[] sb, int start, int length) {
+    public static AsciiString name(byte[] sb, int start, int length) {
         if (length >= NAMES.length || NAMES[length] == null) {
             return null;
         }
