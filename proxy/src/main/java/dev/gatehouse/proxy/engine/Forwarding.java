@@ -319,11 +319,11 @@ public final class Forwarding {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long a = r.nextLong();
         long b = r.nextLong();
-        char[] out = new char[32];
+        byte[] out = new byte[32];
         for (int i = 0; i < 16; i++) {
-            out[i] = HEX[(int) (a >>> (60 - i * 4)) & 0xf];
-            out[16 + i] = HEX[(int) (b >>> (60 - i * 4)) & 0xf];
+            out[i] = (byte) HEX[(int) (a >>> (60 - i * 4)) & 0xf];
+            out[16 + i] = (byte) HEX[(int) (b >>> (60 - i * 4)) & 0xf];
         }
-        return new String(out);
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 }

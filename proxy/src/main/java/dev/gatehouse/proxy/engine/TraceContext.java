@@ -9,7 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * unchanged with a valid parent; with an invalid or absent one it is dropped, as the W3C processing model asks
  * (a {@code tracestate} cannot be trusted without the {@code traceparent} it belongs to).
  *
- * <p>Immutable; {@link #continueOrStart} allocates one object and two short strings, no regular expressions.
+ * <p>Immutable; {@link #continueOrStart} allocates one object and the {@code traceparent} it sends (built once, in
+ * place: no string per id), no regular expressions.
  *
  * <pre>{@code
  * TraceContext t = TraceContext.continueOrStart(request.getHeader("traceparent"));
@@ -23,21 +24,18 @@ public final class TraceContext {
     public static final String TRACEPARENT = "traceparent";
     public static final String TRACESTATE = "tracestate";
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     /** {@code 00-} + 32 + {@code -} + 16 + {@code -} + 2. */
     private static final int LENGTH = 55;
 
-    private final String traceId;
-    private final String spanId;
+    /** {@code 00-<trace id>-<span id>-<flags>}: the ids are slices of it. */
+    private final String traceparent;
     private final String parentId;
-    private final String flags;
     private final boolean continued;
 
-    private TraceContext(String traceId, String spanId, String parentId, String flags, boolean continued) {
-        this.traceId = traceId;
-        this.spanId = spanId;
+    private TraceContext(String traceparent, String parentId, boolean continued) {
+        this.traceparent = traceparent;
         this.parentId = parentId;
-        this.flags = flags;
         this.continued = continued;
     }
 
@@ -47,13 +45,35 @@ public final class TraceContext {
      * backend with a parent-based sampler records it).
      */
     public static TraceContext continueOrStart(String incoming) {
+        byte[] out = new byte[LENGTH];
+        out[0] = '0';
+        out[1] = '0';
+        out[2] = '-';
+        out[35] = '-';
+        out[52] = '-';
         if (incoming != null && isValid(incoming)) {
-            String trace = incoming.substring(3, 35);
-            String parent = incoming.substring(36, 52);
-            String flags = incoming.substring(53, 55);
-            return new TraceContext(trace, newSpanId(), parent, flags, true);
+            for (int i = 3; i < 35; i++) {
+                out[i] = (byte) incoming.charAt(i); // hex digits: checked by isValid
+            }
+            out[53] = (byte) incoming.charAt(53);
+            out[54] = (byte) incoming.charAt(54);
+            hex(newId(), out, 36);
+            return new TraceContext(new String(out, java.nio.charset.StandardCharsets.ISO_8859_1),
+                    incoming.substring(36, 52), true);
         }
-        return new TraceContext(newTraceId(), newSpanId(), null, "01", false);
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long hi;
+        long lo;
+        do {
+            hi = r.nextLong();
+            lo = r.nextLong();
+        } while (hi == 0 && lo == 0);
+        hex(hi, out, 3);
+        hex(lo, out, 19);
+        hex(newId(), out, 36);
+        out[53] = '0';
+        out[54] = '1'; // sampled
+        return new TraceContext(new String(out, java.nio.charset.StandardCharsets.ISO_8859_1), null, false);
     }
 
     /**
@@ -79,12 +99,12 @@ public final class TraceContext {
 
     /** The 32-hex trace id, kept from a valid incoming header or newly made. */
     public String traceId() {
-        return traceId;
+        return traceparent.substring(3, 35);
     }
 
     /** This proxy's span id: the parent id the backend sees. */
     public String spanId() {
-        return spanId;
+        return traceparent.substring(36, 52);
     }
 
     /** The incoming parent id, {@code null} when the trace started here. */
@@ -94,7 +114,7 @@ public final class TraceContext {
 
     /** The trace flags as two hex digits ({@code 01} = sampled). */
     public String flags() {
-        return flags;
+        return traceparent.substring(53, 55);
     }
 
     /** True when the request carried a valid {@code traceparent}, so its {@code tracestate} may go on. */
@@ -104,7 +124,7 @@ public final class TraceContext {
 
     /** The {@code traceparent} to send upstream: version 00, this trace, this proxy's span as the parent. */
     public String traceparent() {
-        return "00-" + traceId + "-" + spanId + "-" + flags;
+        return traceparent;
     }
 
     @Override
@@ -131,32 +151,17 @@ public final class TraceContext {
         return true;
     }
 
-    private static String newTraceId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        long hi;
-        long lo;
-        do {
-            hi = r.nextLong();
-            lo = r.nextLong();
-        } while (hi == 0 && lo == 0);
-        char[] out = new char[32];
-        hex(hi, out, 0);
-        hex(lo, out, 16);
-        return new String(out);
-    }
-
-    private static String newSpanId() {
+    /** A random non-zero 64-bit id (a span id). */
+    private static long newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long id;
         do {
             id = r.nextLong();
         } while (id == 0);
-        char[] out = new char[16];
-        hex(id, out, 0);
-        return new String(out);
+        return id;
     }
 
-    private static void hex(long v, char[] out, int at) {
+    private static void hex(long v, byte[] out, int at) {
         for (int i = 0; i < 16; i++) {
             out[at + i] = HEX[(int) (v >>> (60 - i * 4)) & 0xf];
         }
