@@ -29,6 +29,9 @@ public final class Forwarding {
             "transfer-encoding", "upgrade", "trailer", "proxy-authenticate", "proxy-authorization", "http2-settings");
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final String VIA_1_1 = "1.1 gatehouse";
+    private static final String VIA_1_0 = "1.0 gatehouse";
+    private static final String VIA_2 = "2 gatehouse";
 
     private Forwarding() {
     }
@@ -68,12 +71,7 @@ public final class Forwarding {
      * as they are, without a String per header: the same headers are copied.
      */
     static void copyEndToEnd(HeadersMultiMap from, HeadersMultiMap to, boolean request) {
-        Set<String> named = Set.of();
-        if (from.contains((CharSequence) HttpHeaders.CONNECTION)) {
-            List<String> connection = from.getAll((CharSequence) HttpHeaders.CONNECTION);
-            named = connection.size() == 1 && isPlainConnection(connection.get(0)) ? Set.of()
-                    : connectionTokens(connection);
-        }
+        Set<String> named = namedByConnection(from);
         for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
              it.hasNext(); ) {
             java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
@@ -96,28 +94,31 @@ public final class Forwarding {
      * reads (no copy, no map: one less of each per response).
      */
     static void stripResponse(HeadersMultiMap headers) {
-        Set<String> named = Set.of();
-        if (headers.contains((CharSequence) HttpHeaders.CONNECTION)) {
-            List<String> connection = headers.getAll((CharSequence) HttpHeaders.CONNECTION);
-            named = connection.size() == 1 && isPlainConnection(connection.get(0)) ? Set.of()
-                    : connectionTokens(connection);
-        }
-        CharSequence[] drop = null;
-        int n = 0;
+        Set<String> named = namedByConnection(headers);
+        CharSequence first = null; // usually the only one: Connection
+        List<CharSequence> more = null;
         for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
              it.hasNext(); ) {
             CharSequence name = it.next().getKey();
             if (isHopByHop(name) || (!named.isEmpty() && !passes(name.toString(), named, false))) {
-                if (drop == null) {
-                    drop = new CharSequence[4];
-                } else if (n == drop.length) {
-                    drop = java.util.Arrays.copyOf(drop, n * 2);
+                if (first == null) {
+                    first = name;
+                } else {
+                    if (more == null) {
+                        more = new java.util.ArrayList<>(4);
+                    }
+                    more.add(name);
                 }
-                drop[n++] = name;
             }
         }
-        for (int i = 0; i < n; i++) {
-            headers.remove(drop[i]); // every line of that name, as the copy would leave them all out
+        // Every line of each name goes, as the copy leaves them all out.
+        if (first != null) {
+            headers.remove(first);
+        }
+        if (more != null) {
+            for (CharSequence name : more) {
+                headers.remove(name);
+            }
         }
     }
 
@@ -139,12 +140,7 @@ public final class Forwarding {
      * without the map.
      */
     static void encodeEndToEndRequest(HeadersMultiMap from, boolean dropTracestate, io.netty.buffer.ByteBuf buf) {
-        Set<String> named = Set.of();
-        if (from.contains((CharSequence) HttpHeaders.CONNECTION)) {
-            List<String> connection = from.getAll((CharSequence) HttpHeaders.CONNECTION);
-            named = connection.size() == 1 && isPlainConnection(connection.get(0)) ? Set.of()
-                    : connectionTokens(connection);
-        }
+        Set<String> named = namedByConnection(from);
         for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
              it.hasNext(); ) {
             java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
@@ -173,6 +169,22 @@ public final class Forwarding {
             }
         }
         return false;
+    }
+
+    /**
+     * The names the Connection field lines of {@code h} list (lower case), beyond keep-alive and close: empty, with
+     * no list made, when there is none or every line is a plain keep-alive or close.
+     */
+    private static Set<String> namedByConnection(HeadersMultiMap h) {
+        for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence();
+             it.hasNext(); ) {
+            java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
+            if (e.getKey().length() == 10 && io.netty.util.AsciiString.contentEqualsIgnoreCase(HttpHeaders.CONNECTION, e.getKey())
+                    && !isPlainConnection(e.getValue())) {
+                return connectionTokens(h.getAll((CharSequence) HttpHeaders.CONNECTION));
+            }
+        }
+        return Set.of();
     }
 
     /** Whether a header named {@code name} crosses the proxy (see {@link #copyEndToEnd}). */
@@ -280,10 +292,26 @@ public final class Forwarding {
             out.remove(X_FORWARDED_HOST);
         }
         String fwd = trusted ? combined(in, FORWARDED) : null;
-        StringBuilder sb = new StringBuilder(64);
-        if (fwd != null) {
-            sb.append(fwd).append(", ");
+        String mine = forwardedElement(peer, proto, host);
+        out.set(FORWARDED, fwd == null ? mine : fwd + ", " + mine);
+    }
+
+    /** The last Forwarded element each event loop made: a connection's requests share peer, scheme and host. */
+    private static final io.netty.util.concurrent.FastThreadLocal<String[]> LAST_FORWARDED =
+            new io.netty.util.concurrent.FastThreadLocal<>() {
+                @Override
+                protected String[] initialValue() {
+                    return new String[4];
+                }
+            };
+
+    /** {@code for=<peer>;proto=<proto>;host="<host>"} (RFC 7239), IPv6 peers quoted and bracketed. */
+    static String forwardedElement(String peer, String proto, String host) {
+        String[] last = LAST_FORWARDED.get();
+        if (peer.equals(last[0]) && proto.equals(last[1]) && java.util.Objects.equals(host, last[2])) {
+            return last[3];
         }
+        StringBuilder sb = new StringBuilder(64);
         sb.append("for=");
         if (peer.indexOf(':') >= 0) {
             sb.append("\"[").append(peer).append("]\"");
@@ -294,13 +322,23 @@ public final class Forwarding {
         if (host != null) {
             sb.append(";host=\"").append(host.replace("\"", "")).append('"');
         }
-        out.set(FORWARDED, sb.toString());
+        String element = sb.toString();
+        last[0] = peer;
+        last[1] = proto;
+        last[2] = host;
+        last[3] = element;
+        return element;
     }
 
     /** Via is end to end: an existing value is extended, not replaced. */
     static void addVia(MultiMap in, MultiMap out, String protocol) {
         String via = combined(in, VIA);
-        String mine = protocol + " gatehouse";
+        String mine = switch (protocol) {
+            case "1.1" -> VIA_1_1;
+            case "1.0" -> VIA_1_0;
+            case "2" -> VIA_2;
+            default -> protocol + " gatehouse";
+        };
         out.set(VIA, via == null ? mine : via + ", " + mine);
     }
 

@@ -177,4 +177,20 @@ class ForwardingTest {
             assertThat(directHead).as("round %d: %s", round, lines(client)).isEqualTo(encoded(copied));
         }
     }
+
+    @Test
+    void theForwardedElementIsRemadeWhenPeerSchemeOrHostChange() {
+        assertThat(Forwarding.forwardedElement("10.0.0.1", "http", "a.example"))
+                .isEqualTo("for=10.0.0.1;proto=http;host=\"a.example\"");
+        assertThat(Forwarding.forwardedElement("10.0.0.1", "http", "a.example"))
+                .isEqualTo("for=10.0.0.1;proto=http;host=\"a.example\"");
+        assertThat(Forwarding.forwardedElement("10.0.0.1", "http", "b.example"))
+                .isEqualTo("for=10.0.0.1;proto=http;host=\"b.example\"");
+        assertThat(Forwarding.forwardedElement("10.0.0.1", "https", "b.example"))
+                .isEqualTo("for=10.0.0.1;proto=https;host=\"b.example\"");
+        assertThat(Forwarding.forwardedElement("10.0.0.2", "https", "b.example"))
+                .isEqualTo("for=10.0.0.2;proto=https;host=\"b.example\"");
+        assertThat(Forwarding.forwardedElement("::1", "https", null)).isEqualTo("for=\"[::1]\";proto=https");
+        assertThat(Forwarding.forwardedElement("::1", "https", "x\"y")).isEqualTo("for=\"[::1]\";proto=https;host=\"xy\"");
+    }
 }
