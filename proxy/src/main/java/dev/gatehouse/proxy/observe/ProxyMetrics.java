@@ -215,7 +215,7 @@ public final class ProxyMetrics implements ExchangeObserver {
     public void requestStarted(ListenerSettings listener) {
         ListenerMeters l = listener(listener.name());
         l.requests.increment();
-        l.activeRequests.incrementAndGet();
+        l.activeRequests.increment();
     }
 
     @Override
@@ -232,7 +232,7 @@ public final class ProxyMetrics implements ExchangeObserver {
         if (record.listener() != null) {
             ListenerMeters l = listeners.get(record.listener());
             if (l != null) {
-                l.activeRequests.decrementAndGet();
+                l.activeRequests.decrement();
             }
         }
         RouteMeters r = route(record.route(), record.pool());
@@ -468,7 +468,7 @@ public final class ProxyMetrics implements ExchangeObserver {
         List<ListenerCounts> out = new ArrayList<>();
         for (ListenerMeters l : listeners.values()) {
             out.add(new ListenerCounts(l.name, (long) l.accepted.count(), l.activeConnections.get(),
-                    (long) l.requests.count(), l.activeRequests.get()));
+                    (long) l.requests.count(), l.activeRequests.intValue()));
         }
         return out;
     }
@@ -746,7 +746,8 @@ public final class ProxyMetrics implements ExchangeObserver {
         final Counter accepted;
         final AtomicInteger activeConnections = new AtomicInteger();
         final Counter requests;
-        final AtomicInteger activeRequests = new AtomicInteger();
+        /** Striped: every request moves it twice, from every event loop (one shared counter would bounce between cores). */
+        final java.util.concurrent.atomic.LongAdder activeRequests = new java.util.concurrent.atomic.LongAdder();
         final Counter tlsFailures;
         final Counter refused;
         final Counter sendTimeouts;
@@ -761,7 +762,7 @@ public final class ProxyMetrics implements ExchangeObserver {
                     .description("Connections open").tags(tags).register(registry);
             requests = Counter.builder("gatehouse.listener.requests").description("Requests received (before routing)")
                     .tags(tags).register(registry);
-            Gauge.builder("gatehouse.listener.requests.active", activeRequests, AtomicInteger::get)
+            Gauge.builder("gatehouse.listener.requests.active", activeRequests, java.util.concurrent.atomic.LongAdder::sum)
                     .description("Requests in progress").tags(tags).register(registry);
             tlsFailures = Counter.builder("gatehouse.tls.handshake.failures").description("Failed TLS handshakes")
                     .tags(tags).register(registry);
