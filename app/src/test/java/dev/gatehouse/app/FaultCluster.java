@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,11 +63,7 @@ final class FaultCluster implements AutoCloseable {
         }
 
         String log() {
-            try {
-                return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            } catch (IOException e) {
-                return "";
-            }
+            return GatehouseProcesses.readLog(log);
         }
 
         @Override

@@ -85,11 +85,7 @@ final class GatehouseProcesses implements AutoCloseable {
         }
 
         String log() {
-            try {
-                return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            } catch (IOException e) {
-                return "";
-            }
+            return readLog(log);
         }
 
         @Override
@@ -233,6 +229,15 @@ final class GatehouseProcesses implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** A node's log so far; "" when it has none yet (or it cannot be read while being written). */
+    static String readLog(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
         }
     }
 }

@@ -75,17 +75,25 @@ public final class Forwarding {
         for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
              it.hasNext(); ) {
             java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
-            CharSequence name = e.getKey();
-            if (isHopByHop(name) || (request && (io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
-                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
-                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH)))) {
-                continue;
+            if (crosses(e.getKey(), named, request)) {
+                to.add(e.getKey(), e.getValue());
             }
-            if ((!named.isEmpty() || (request && indexOf(name, '_') >= 0)) && !passes(name.toString(), named, request)) {
-                continue;
-            }
-            to.add(name, e.getValue());
         }
+    }
+
+    /**
+     * Whether a field named {@code name} crosses the proxy, {@code named} being what the Connection lines list: the
+     * rule of {@link #passes} on the name as it is, a String made only when Connection names something or the name
+     * has an underscore.
+     */
+    private static boolean crosses(CharSequence name, Set<String> named, boolean request) {
+        if (isHopByHop(name) || (request && (io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
+                || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
+                || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH)))) {
+            return false;
+        }
+        boolean byName = !named.isEmpty() || (request && indexOf(name, '_') >= 0);
+        return !byName || passes(name.toString(), named, request);
     }
 
     /**
@@ -100,7 +108,7 @@ public final class Forwarding {
         for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
              it.hasNext(); ) {
             CharSequence name = it.next().getKey();
-            if (isHopByHop(name) || (!named.isEmpty() && !passes(name.toString(), named, false))) {
+            if (!crosses(name, named, false)) {
                 if (first == null) {
                     first = name;
                 } else {
@@ -145,14 +153,8 @@ public final class Forwarding {
              it.hasNext(); ) {
             java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            if (isHopByHop(name) || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
-                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
-                    || io.netty.util.AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH)
-                    || isSetUpstream(name)
+            if (!crosses(name, named, true) || isSetUpstream(name)
                     || (dropTracestate && TRACESTATE.contentEqualsIgnoreCase(name))) {
-                continue;
-            }
-            if ((!named.isEmpty() || indexOf(name, '_') >= 0) && !passes(name.toString(), named, true)) {
                 continue;
             }
             io.netty.buffer.ByteBufUtil.writeAscii(buf, name);
