@@ -45,6 +45,8 @@ final class ClusterRelay implements AutoCloseable {
     private final List<Link> links = new CopyOnWriteArrayList<>();
     /** Which source members may reach this one; null while the network is whole. */
     private volatile IntPredicate allowed;
+    /** Connections whose opening member /proc did not name: cut while partitioned, so a count for failures. */
+    private final java.util.concurrent.atomic.AtomicInteger unknown = new java.util.concurrent.atomic.AtomicInteger();
 
     /** One relayed connection and the member index that opened it (-1 unknown). */
     private record Link(Socket in, Socket out, int source) {
@@ -113,6 +115,15 @@ final class ClusterRelay implements AutoCloseable {
         allowed = null;
     }
 
+    /** For a failure message: the relayed links by source member (-1: the opener was not found in /proc). */
+    String describe() {
+        StringBuilder b = new StringBuilder("relay to member ").append(self).append(" (port ").append(port)
+                .append(server != null ? ", listening" : ", not listening").append(
+                        allowed != null ? ", partitioned" : "").append("): links from");
+        links.forEach(l -> b.append(' ').append(l.source()));
+        return b.append(", unknown openers so far ").append(unknown).toString();
+    }
+
     private void accept(ServerSocket listening) {
         while (!listening.isClosed()) {
             Socket in;
@@ -144,6 +155,14 @@ final class ClusterRelay implements AutoCloseable {
         }
         Link link = new Link(in, out, source);
         links.add(link);
+        // A partition made while this link was being opened may have missed it: look at the rule again, now that
+        // partition() would see the link (either it closes it or this does).
+        IntPredicate now = allowed;
+        if (now != null && !now.test(source)) {
+            link.close();
+            links.remove(link);
+            return;
+        }
         threads.execute(() -> pump(in, out, link));
         threads.execute(() -> pump(out, in, link));
     }
@@ -165,6 +184,14 @@ final class ClusterRelay implements AutoCloseable {
 
     /** The index of the member process whose socket has local port {@code peerPort} towards this relay, or -1. */
     private int sourceMember(int peerPort) {
+        int found = findSourceMember(peerPort);
+        if (found < 0) {
+            unknown.incrementAndGet();
+        }
+        return found;
+    }
+
+    private int findSourceMember(int peerPort) {
         String inode = inode(peerPort);
         if (inode == null) {
             return -1;
@@ -218,7 +245,8 @@ final class ClusterRelay implements AutoCloseable {
             try {
                 for (String line : Files.readAllLines(Path.of(table))) {
                     String[] f = line.trim().split("\\s+");
-                    if (f.length > 9 && f[1].endsWith(local) && f[2].endsWith(remote)) {
+                    // Inode 0: a socket no process holds any more (TIME_WAIT), whose ports loopback may reuse.
+                    if (f.length > 9 && f[1].endsWith(local) && f[2].endsWith(remote) && !f[9].equals("0")) {
                         return f[9];
                     }
                 }

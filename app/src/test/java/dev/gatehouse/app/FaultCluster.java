@@ -151,8 +151,27 @@ final class FaultCluster implements AutoCloseable {
 
     /** Waits until each of {@code nodes} sees {@code size} members. */
     void awaitMembers(List<Member> nodes, int size) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                .until(() -> nodes.stream().allMatch(n -> clusterSize(n) == size));
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> nodes.stream().allMatch(n -> clusterSize(n) == size));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("expected " + size + " members on " + nodes + "; " + views(), e);
+        }
+    }
+
+    /** What each node and relay sees, for a failure message. */
+    String views() {
+        StringBuilder b = new StringBuilder();
+        for (Member m : members) {
+            b.append("\n").append(m).append(" pid ").append(m.pid()).append(": ");
+            try {
+                b.append(adminGet(m, "/cluster").body());
+            } catch (RuntimeException e) {
+                b.append(e);
+            }
+        }
+        relays.forEach(r -> b.append("\n").append(r.describe()));
+        return b.toString();
     }
 
     static HttpResponse<String> get(URI uri) {
