@@ -157,7 +157,12 @@ public final class ProxyVerticle extends VerticleBase {
                 .setUseProxyProtocol(l.proxyProtocol())
                 .setHandle100ContinueAutomatically(false)
                 .setDecompressionSupported(false)
-                .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE);
+                .setMaxChunkSize(UpstreamClients.MAX_CHUNK_SIZE)
+                // Every request and response of a connection is handled on its event loop (the engine hops back to
+                // it from any other thread), so Vert.x writes directly instead of through a multi-producer queue:
+                // 4.7 KB less per connection (half of what an idle connection holds), and a write from another
+                // thread fails loudly instead of being queued.
+                .setStrictThreadMode(true);
         // HTTP/2 counts the target (:path) in its header list: room for both limits, so a long target gets the same
         // 414 as on HTTP/1.1 rather than a 431 (Vert.x's default list limit is 8 KiB whatever max-header-size says).
         // Vert.x's other initial settings (100 concurrent streams...) stay.
