@@ -1,6 +1,9 @@
 package dev.gatehouse.proxy.listener;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
+
+import java.util.ArrayDeque;
 
 /**
  * Checks the bytes of a connection's HTTP/1.x requests against RFC 9112's grammar, incrementally, before Netty's
@@ -16,7 +19,8 @@ import io.netty.buffer.ByteBuf;
  * a bare CR or LF is refused. Sizes are left to the decoder (it answers 414/431).
  *
  * <p>Allocation-free: it keeps a few bytes of the fields framing depends on and counts the rest. One per connection,
- * used on its event loop.
+ * used on its event loop. The larger captures (target, Host, framing values) are borrowed from the thread's pool for
+ * the length of a head only, so an idle keep-alive connection holds none of them.
  */
 final class Http1RequestValidator {
 
@@ -46,6 +50,21 @@ final class Http1RequestValidator {
     private static final int MAX_EMPTY_LINES = 8;
     private static final int MAX_CHUNK_EXTENSIONS = 4096;
     private static final int CAPTURE = 256;
+    /** Captures kept per thread for reuse: the heads a loop parses at once, beyond which they are left to the GC. */
+    private static final int POOLED = 64;
+    private static final FastThreadLocal<ArrayDeque<Captures>> POOL = new FastThreadLocal<>() {
+        @Override
+        protected ArrayDeque<Captures> initialValue() {
+            return new ArrayDeque<>();
+        }
+    };
+
+    /** The request target, the framing field value being read, and the Host value: needed until the head ends. */
+    private static final class Captures {
+        final byte[] target = new byte[CAPTURE];
+        final byte[] value = new byte[CAPTURE];
+        final byte[] host = new byte[CAPTURE];
+    }
 
     static {
         for (int c = '0'; c <= '9'; c++) {
@@ -72,7 +91,9 @@ final class Http1RequestValidator {
     private int emptyLines;
     private final byte[] method = new byte[8];
     private int methodLength;
-    private final byte[] target = new byte[CAPTURE];
+    /** Borrowed when a request line starts, given back when its head ends or fails (null in between). */
+    private Captures captures;
+    private byte[] target;
     private int targetLength;
     private final byte[] version = new byte[8];
     private int versionLength;
@@ -83,14 +104,14 @@ final class Http1RequestValidator {
     private final byte[] name = new byte[20];
     private int nameLength;
     private int field;
-    private final byte[] value = new byte[CAPTURE];
+    private byte[] value;
     private int valueLength;
     private int hosts;
     private int contentLengths;
     private long contentLength;
     private int transferEncodings;
     private boolean chunkedOnly;
-    private final byte[] host = new byte[CAPTURE];
+    private byte[] host;
     private int hostLength;
     private long remaining;
     private long chunkSize;
@@ -110,6 +131,11 @@ final class Http1RequestValidator {
 
     boolean failed() {
         return state == FAILED;
+    }
+
+    /** Whether a head in progress holds borrowed captures (for tests: an idle connection must hold none). */
+    boolean holdsCaptures() {
+        return captures != null;
     }
 
     Violation violation() {
@@ -184,6 +210,7 @@ final class Http1RequestValidator {
                 if (!TCHAR[c]) {
                     return fail(400, "bad request line");
                 }
+                borrowCaptures();
                 state = METHOD;
                 return capture(method, c);
             case START_LF:
@@ -585,6 +612,8 @@ final class Http1RequestValidator {
         if (!checkTargetForm()) {
             return false;
         }
+        // Nothing after the head reads the captures (trailer fields are never framing fields).
+        returnCaptures();
         if (transferEncodings > 0) {
             if (http10) {
                 return fail(400, "Transfer-Encoding on HTTP/1.0");
@@ -692,6 +721,30 @@ final class Http1RequestValidator {
     private boolean fail(int status, String reason) {
         violation = new Violation(status, reason);
         state = FAILED;
+        returnCaptures();
         return false;
+    }
+
+    private void borrowCaptures() {
+        Captures c = POOL.get().pollFirst();
+        captures = c != null ? c : new Captures();
+        target = captures.target;
+        value = captures.value;
+        host = captures.host;
+    }
+
+    private void returnCaptures() {
+        Captures c = captures;
+        if (c == null) {
+            return;
+        }
+        captures = null;
+        target = null;
+        value = null;
+        host = null;
+        ArrayDeque<Captures> pool = POOL.get();
+        if (pool.size() < POOLED) {
+            pool.addFirst(c);
+        }
     }
 }

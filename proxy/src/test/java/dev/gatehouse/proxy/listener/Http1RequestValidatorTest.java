@@ -172,4 +172,45 @@ class Http1RequestValidatorTest {
         // Bytes in a body are never taken for a request line, however they look.
         accepted("POST / HTTP/1.1|Host: a|Content-Length: 19||GET / HTTP/1.1\t\r\n\r\nGET / HTTP/1.1|Host: a||");
     }
+
+    private static void feedAll(Http1RequestValidator v, String text) {
+        byte[] bytes = text.replace("|", "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        v.feed(Unpooled.wrappedBuffer(bytes), 0, bytes.length);
+    }
+
+    @Test
+    void headsParsedAtOnceOnOneThreadKeepTheirOwnCaptures() {
+        // Connections of one event loop interleave their heads; each must be judged by its own target and Host, the
+        // captures it borrowed from the thread's pool never shared with another head in progress.
+        Http1RequestValidator a = new Http1RequestValidator();
+        Http1RequestValidator b = new Http1RequestValidator();
+        Http1RequestValidator c = new Http1RequestValidator();
+        feedAll(a, "GET http://a.example/x HTTP/1.1|Host: a.exa");
+        feedAll(b, "GET http://b.example/y HTTP/1.1|Host: b.example||");
+        feedAll(c, "GET http://c.example/z HTTP/1.1|Host: c.ex");
+        assertThat(b.failed()).isFalse();
+        assertThat(b.holdsCaptures()).isFalse();
+        feedAll(b, "GET http://b2.example/y HTTP/1.1|Host: b2.example|Content-Length: 1||x");
+        feedAll(a, "mple||");
+        feedAll(c, "ample.org||");
+        assertThat(a.failed()).as("a: %s", a.violation()).isFalse();
+        assertThat(b.failed()).as("b: %s", b.violation()).isFalse();
+        assertThat(c.failed()).isTrue();
+        assertThat(c.violation().getMessage()).contains("does not match Host");
+        assertThat(a.holdsCaptures()).isFalse();
+        assertThat(c.holdsCaptures()).isFalse();
+    }
+
+    @Test
+    void anIdleConnectionHoldsNoCaptures() {
+        Http1RequestValidator v = new Http1RequestValidator();
+        assertThat(v.holdsCaptures()).isFalse();
+        feedAll(v, "POST / HTTP/1.1|Host: a|Transfer-Encoding: chunked||3|a");
+        assertThat(v.holdsCaptures()).as("in the body").isFalse();
+        feedAll(v, "bc|0|Trailer-Field: x||GET / HTTP/1.1|Ho");
+        assertThat(v.holdsCaptures()).as("in the next head").isTrue();
+        feedAll(v, "st: a||");
+        assertThat(v.failed()).isFalse();
+        assertThat(v.holdsCaptures()).as("between requests").isFalse();
+    }
 }
