@@ -112,6 +112,30 @@ class HazelcastResponseStoreIT {
                 .map(hz -> hz.getCluster().getLocalMember().getUuid().toString()).sorted().toList();
     }
 
+    /**
+     * A read just after a member died may fail while the survivors still route to it (in one JVM Hazelcast has been
+     * seen to fail such a call with "Connecting to self" once the dead member's port was reused); it is read again
+     * until it answers, at most 10 s. An answer without the entry is never retried: that would be data lost.
+     */
+    static List<StoredResponse> readAfterFailover(HazelcastResponseStore store, String key) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                return join(store.get(key));
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     static NearCacheStats nearCache(HazelcastInstance hz) {
         return hz.getMap(HazelcastResponseStore.MAP).getLocalMapStats().getNearCacheStats();
     }
@@ -451,9 +475,9 @@ class HazelcastResponseStoreIT {
         victim.getLifecycleService().terminate();
         await().atMost(Duration.ofSeconds(30)).until(() -> members.get(0).getCluster().getMembers().size() == 2);
 
-        assertThat(join(stores.get(1).get(owned))).hasSize(1);
+        assertThat(readAfterFailover(stores.get(1), owned)).hasSize(1);
         for (String k : keys) {
-            assertThat(join(stores.get(k.hashCode() % 2 == 0 ? 0 : 1).get(k))).as(k).hasSize(1);
+            assertThat(readAfterFailover(stores.get(k.hashCode() % 2 == 0 ? 0 : 1), k)).as(k).hasSize(1);
         }
         // Purges go on, acknowledged by the members still there.
         ResponseStore.Purge purge = join(stores.get(0).purgePrefix("GET http://k/"));
