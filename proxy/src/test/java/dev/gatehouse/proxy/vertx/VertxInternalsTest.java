@@ -5,10 +5,12 @@ import dev.gatehouse.proxy.TestCertificates;
 
 import dev.gatehouse.proxy.listener.ConnectionGuard;
 
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.netty.handler.codec.http.HttpMessage;
@@ -25,9 +27,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.spi.transport.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,6 +143,71 @@ class VertxInternalsTest {
         Class<?> vertxInternal = type("io.vertx.core.internal.VertxInternal");
         vertxInternal.getMethod("transport").getReturnType().getMethod("channelFactory", boolean.class);
         vertxInternal.getMethod("nameResolver").getReturnType().getMethod("nettyAddressResolverGroup");
+    }
+
+    // ---- socket options of accepted connections ------------------------------------------------------------------
+
+    @Test
+    void acceptedSocketsAreNotGivenOptionsTheyAlreadyHave() {
+        // The transport a node runs on: native (epoll, which sets TCP_CORK and TCP_QUICKACK too) where available.
+        Vertx nativeVertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1));
+        try {
+            checkLeanTransport(((VertxInternal) nativeVertx).transport(), nativeVertx.isNativeTransportEnabled());
+        } finally {
+            Await.result(nativeVertx.close());
+        }
+        checkLeanTransport(((VertxInternal) vertx).transport(), false);
+    }
+
+    private static void checkLeanTransport(Transport real, boolean nativeTransport) {
+        VertxInternals.LeanServerTransport lean = new VertxInternals.LeanServerTransport(real);
+        ServerBootstrap plain = new ServerBootstrap();
+        lean.configure(new NetServerOptions().setTcpNoDelay(true).setTcpKeepAlive(false).setTcpCork(false)
+                .setTcpQuickAck(false), false, plain);
+        assertThat(childOptionNames(plain)).doesNotContain("SO_KEEPALIVE", "TCP_NODELAY", "TCP_CORK", "TCP_QUICKACK");
+        ServerBootstrap unfiltered = new ServerBootstrap();
+        real.configure(new NetServerOptions().setTcpNoDelay(true), false, unfiltered);
+        assertThat(childOptionNames(unfiltered)).as("what Vert.x sets").contains("SO_KEEPALIVE", "TCP_NODELAY");
+        if (nativeTransport) {
+            assertThat(childOptionNames(unfiltered)).as("what Vert.x sets").contains("TCP_CORK", "TCP_QUICKACK");
+        }
+
+        // Values that change something are kept, whatever Vert.x sets them through.
+        ServerBootstrap changed = new ServerBootstrap();
+        lean.configure(new NetServerOptions().setTcpNoDelay(false).setTcpKeepAlive(true).setTcpQuickAck(true)
+                .setSoLinger(5), false, changed);
+        Map<String, Object> kept = new java.util.HashMap<>();
+        changed.config().childOptions().forEach((o, v) -> kept.put(VertxInternals.LeanServerTransport.simpleName(o), v));
+        assertThat(kept).containsEntry("SO_KEEPALIVE", true).containsEntry("TCP_NODELAY", false)
+                .containsEntry("SO_LINGER", 5);
+        ServerBootstrap direct = new ServerBootstrap();
+        real.configure(new NetServerOptions().setTcpQuickAck(true), false, direct);
+        if (childOptionNames(direct).contains("TCP_QUICKACK")) { // a native transport
+            assertThat(kept).containsEntry("TCP_QUICKACK", true);
+        }
+    }
+
+    @Test
+    void anAcceptedConnectionStillHasNagleOffAndKeepAliveOff() {
+        CompletableFuture<ChannelPipeline> accepted = new CompletableFuture<>();
+        server = ConnectionGuard.createServer(vertx, new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+                .setTcpNoDelay(true).setTcpQuickAck(false), 10_000);
+        server.requestHandler(req -> {
+            accepted.complete(pipelineOf(req));
+            req.response().end("ok");
+        });
+        int port = Await.result(server.listen()).actualPort();
+        client = vertx.createHttpClient(new HttpClientOptions());
+        assertThat(get(port)).isEqualTo(200);
+        io.netty.channel.ChannelConfig config = accepted.join().channel().config();
+        assertThat(config.getOption(ChannelOption.TCP_NODELAY)).isTrue();
+        assertThat(config.getOption(ChannelOption.SO_KEEPALIVE)).isFalse();
+    }
+
+    private static java.util.Set<String> childOptionNames(ServerBootstrap b) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        b.config().childOptions().keySet().forEach(o -> names.add(VertxInternals.LeanServerTransport.simpleName(o)));
+        return names;
     }
 
     // ---- a real server: the pipeline of an accepted connection --------------------------------------------------
