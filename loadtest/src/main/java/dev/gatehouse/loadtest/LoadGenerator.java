@@ -53,19 +53,57 @@ final class LoadGenerator {
         long timeoutMs = options.timeout().toMillis();
         Origin origin = new Origin();
         LiveProgress live = progress == null ? null : new LiveProgress(vertx, progress, list);
-        return Future.all(deployed)
-                .compose(ok -> options.warmup().isZero()
-                        ? Future.succeededFuture()
-                        : runAll(list, options.warmup(), null))
-                .compose(ok -> readOrigin(vertx, options, timeoutMs, origin, true))
-                .compose(ok -> runAll(list, options.duration(), live))
+        String[] stage = {"deploying the workers"};
+        Future<LoadReport> report = Future.all(deployed)
+                .compose(ok -> {
+                    stage[0] = "the warm-up";
+                    return options.warmup().isZero()
+                            ? Future.succeededFuture()
+                            : runAll(list, options.warmup(), null);
+                })
+                .compose(ok -> {
+                    stage[0] = "reading the origin counter before the run";
+                    return readOrigin(vertx, options, timeoutMs, origin, true);
+                })
+                .compose(ok -> {
+                    stage[0] = "the measured run";
+                    return runAll(list, options.duration(), live);
+                })
                 .compose(results -> live == null ? Future.succeededFuture(results) : live.finish().map(results))
-                .compose(results -> readOrigin(vertx, options, timeoutMs, origin, false).map(results))
+                .compose(results -> {
+                    stage[0] = "reading the origin counter after the run";
+                    return readOrigin(vertx, options, timeoutMs, origin, false).map(results);
+                })
                 .map(results -> merge(options, results, origin))
-                .eventually(() -> Future.join(deployed.stream()
-                        .filter(Future::succeeded)
-                        .map(d -> vertx.undeploy(d.result()))
-                        .toList()));
+                .eventually(() -> {
+                    stage[0] = "undeploying the workers";
+                    return Future.join(deployed.stream()
+                            .filter(Future::succeeded)
+                            .map(d -> vertx.undeploy(d.result()))
+                            .toList());
+                });
+        long limitMs = options.warmup().toMillis() + options.duration().toMillis()
+                + 6 * options.timeout().toMillis() + 10_000;
+        return bounded(vertx, report, limitMs, stage);
+    }
+
+    /**
+     * Every stage is bounded (request timeouts, the grace after the run), so a run ends by the warm-up, the duration
+     * and a few timeouts; past that it fails, naming the stage it was in, rather than leaving the caller waiting.
+     */
+    static <T> Future<T> bounded(Vertx vertx, Future<T> report, long limitMs, String[] stage) {
+        io.vertx.core.Promise<T> bounded = io.vertx.core.Promise.promise();
+        long timer = vertx.setTimer(limitMs, id -> bounded.tryFail(new IllegalStateException(
+                "the load test did not finish within " + limitMs + " ms: still in " + stage[0])));
+        report.onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            if (ar.succeeded()) {
+                bounded.tryComplete(ar.result());
+            } else {
+                bounded.tryFail(ar.cause());
+            }
+        });
+        return bounded.future();
     }
 
     /** The origin's count before and after the measured run, or why it could not be read. */

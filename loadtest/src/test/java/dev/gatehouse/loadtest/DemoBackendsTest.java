@@ -305,7 +305,17 @@ class DemoBackendsTest {
         try {
             return future.await(20, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("timed out", e);
+            // What the event loops were doing, so a hang says whether a loop was stuck or a future was lost.
+            StringBuilder threads = new StringBuilder("timed out; event-loop threads:");
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                if (t.getName().startsWith("vert.x-")) {
+                    threads.append("\n").append(t.getName()).append(' ').append(t.getState());
+                    for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                        threads.append("\n    at ").append(stack[i]);
+                    }
+                }
+            });
+            throw new AssertionError(threads.toString(), e);
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.List;
 
 import static dev.gatehouse.loadtest.DemoBackendsTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** Short, low-rate runs against a real demo backend on 127.0.0.1; each run is bounded to about two seconds. */
@@ -223,7 +224,20 @@ class LoadGeneratorTest {
                 "latency ms  p50 ");
     }
 
+    @Test
+    void aRunThatCannotFinishFailsNamingItsStage() {
+        String[] stage = {"the measured run"};
+        io.vertx.core.Future<LoadReport> never = io.vertx.core.Promise.<LoadReport>promise().future();
+        io.vertx.core.Future<LoadReport> bounded = LoadGenerator.bounded(vertx, never, 200, stage);
+        assertThatThrownBy(() -> bounded.await(10, java.util.concurrent.TimeUnit.SECONDS))
+                .hasMessageContaining("did not finish within 200 ms: still in the measured run");
+        io.vertx.core.Future<String> quick = LoadGenerator.bounded(vertx, io.vertx.core.Future.succeededFuture("ok"),
+                200, stage);
+        assertThat(quick.await()).isEqualTo("ok");
+    }
+
+    /** Waits past the generator's own bound, so a run that hangs fails with its message naming the stage. */
     private static LoadReport run(String... args) throws Exception {
-        return await(LoadGenerator.run(vertx, LoadOptions.parse(args)));
+        return LoadGenerator.run(vertx, LoadOptions.parse(args)).await(60, java.util.concurrent.TimeUnit.SECONDS);
     }
 }
