@@ -64,6 +64,7 @@ public final class VertxInternals {
     public static HttpServer hookedServer(Vertx vertx, HttpServerOptions options,
                                    BiConsumer<ChannelPipeline, Boolean> init) {
         VertxInternal real = (VertxInternal) vertx;
+        Transport leanTransport = new LeanServerTransport(real.transport());
         VertxInternal hooked = new VertxWrapper(real) {
             @Override
             public NetServerInternal createNetServer(NetServerOptions tcpOptions) {
@@ -72,7 +73,7 @@ public final class VertxInternals {
                 VertxInternal lean = new VertxWrapper(real) {
                     @Override
                     public Transport transport() {
-                        return new LeanServerTransport(real.transport());
+                        return leanTransport; // read per connection (initChannel): one instance
                     }
                 };
                 return new NetServerImpl(lean, tcpOptions.copy()) {
