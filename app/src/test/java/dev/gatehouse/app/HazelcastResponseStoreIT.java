@@ -118,22 +118,8 @@ class HazelcastResponseStoreIT {
      * until it answers, at most 10 s. An answer without the entry is never retried: that would be data lost.
      */
     static List<StoredResponse> readAfterFailover(HazelcastResponseStore store, String key) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            try {
-                return join(store.get(key));
-            } catch (RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> join(store.get(key)), java.util.Objects::nonNull);
     }
 
     static NearCacheStats nearCache(HazelcastInstance hz) {

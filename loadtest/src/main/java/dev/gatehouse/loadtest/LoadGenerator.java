@@ -84,26 +84,18 @@ final class LoadGenerator {
                 });
         long limitMs = options.warmup().toMillis() + options.duration().toMillis()
                 + 6 * options.timeout().toMillis() + 10_000;
-        return bounded(vertx, report, limitMs, stage);
+        return bounded(report, limitMs, stage);
     }
 
     /**
      * Every stage is bounded (request timeouts, the grace after the run), so a run ends by the warm-up, the duration
      * and a few timeouts; past that it fails, naming the stage it was in, rather than leaving the caller waiting.
      */
-    static <T> Future<T> bounded(Vertx vertx, Future<T> report, long limitMs, String[] stage) {
-        io.vertx.core.Promise<T> bounded = io.vertx.core.Promise.promise();
-        long timer = vertx.setTimer(limitMs, id -> bounded.tryFail(new IllegalStateException(
-                "the load test did not finish within " + limitMs + " ms: still in " + stage[0])));
-        report.onComplete(ar -> {
-            vertx.cancelTimer(timer);
-            if (ar.succeeded()) {
-                bounded.tryComplete(ar.result());
-            } else {
-                bounded.tryFail(ar.cause());
-            }
-        });
-        return bounded.future();
+    static <T> Future<T> bounded(Future<T> report, long limitMs, String[] stage) {
+        return report.timeout(limitMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(report.isComplete()
+                ? e // the run's own failure
+                : new IllegalStateException("the load test did not finish within " + limitMs + " ms: still in "
+                        + stage[0])));
     }
 
     /** The origin's count before and after the measured run, or why it could not be read. */

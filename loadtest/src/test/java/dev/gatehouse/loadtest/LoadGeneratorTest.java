@@ -228,10 +228,10 @@ class LoadGeneratorTest {
     void aRunThatCannotFinishFailsNamingItsStage() {
         String[] stage = {"the measured run"};
         io.vertx.core.Future<LoadReport> never = io.vertx.core.Promise.<LoadReport>promise().future();
-        io.vertx.core.Future<LoadReport> bounded = LoadGenerator.bounded(vertx, never, 200, stage);
+        io.vertx.core.Future<LoadReport> bounded = LoadGenerator.bounded(never, 200, stage);
         assertThatThrownBy(() -> bounded.await(10, java.util.concurrent.TimeUnit.SECONDS))
                 .hasMessageContaining("did not finish within 200 ms: still in the measured run");
-        io.vertx.core.Future<String> quick = LoadGenerator.bounded(vertx, io.vertx.core.Future.succeededFuture("ok"),
+        io.vertx.core.Future<String> quick = LoadGenerator.bounded(io.vertx.core.Future.succeededFuture("ok"),
                 200, stage);
         assertThat(quick.await()).isEqualTo("ok");
     }
