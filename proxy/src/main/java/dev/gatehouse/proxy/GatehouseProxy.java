@@ -4,7 +4,6 @@ import dev.gatehouse.proxy.route.FilterUpkeepVerticle;
 import dev.gatehouse.proxy.health.HealthCheckVerticle;
 import dev.gatehouse.proxy.health.HealthSignals;
 import dev.gatehouse.proxy.health.OutlierDetector;
-import dev.gatehouse.proxy.listener.ConnectionLimits;
 import dev.gatehouse.proxy.listener.ListenerTls;
 import dev.gatehouse.proxy.listener.ProxyVerticle;
 import dev.gatehouse.proxy.observe.AccessLog;
@@ -116,22 +115,33 @@ public final class GatehouseProxy {
         boolean compression = config.routes().stream().anyMatch(RouteConfig::compression);
         HealthSignals health = new OutlierDetector(runtime);
         List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // One count of open connections per listener over all event loops.
-        Map<String, ConnectionLimits> limits = ConnectionLimits.of(config.listeners(), metrics);
-        // Health checks and filter upkeep first (their own verticles, off the request path), then one deployment of N
-        // listener instances: Vert.x shares each listening socket among them, port 0 included.
+        // Health checks and filter upkeep first (their own verticles, off the request path), then one listener
+        // instance per event loop, then every listener bound on each of them (the first resolves port 0, the others
+        // bind the port it got).
         return vertx.deployVerticle(new HealthCheckVerticle(runtime))
                 .compose(healthId -> vertx.deployVerticle(new FilterUpkeepVerticle(runtime))
                         .map(upkeepId -> List.of(healthId, upkeepId)))
                 .compose(support -> vertx.deployVerticle(() -> {
-                            ProxyVerticle v = new ProxyVerticle(runtime, config.listeners(), compression, loops, health,
-                                    tls, observer, metrics, limits);
+                            ProxyVerticle v = new ProxyVerticle(runtime, compression, loops, health, observer, metrics);
                             instances.add(v);
                             return v;
                         }, new DeploymentOptions().setInstances(loops))
-                        .map(id -> new GatehouseProxy(vertx, runtime, List.of(support.get(0), support.get(1), id),
-                                List.copyOf(instances), new ListenerSet(instances, config.listeners(), tls,
-                                        instances.get(0).actualPorts(), metrics))));
+                        .compose(id -> {
+                            List<String> deployments = List.of(support.get(0), support.get(1), id);
+                            return ListenerSet.open(List.copyOf(instances), config.listeners(), tls, metrics)
+                                    .map(set -> new GatehouseProxy(vertx, runtime, deployments, List.copyOf(instances),
+                                            set))
+                                    .recover(err -> undeploy(vertx, deployments)
+                                            .transform(ar -> Future.failedFuture(err)));
+                        }));
+    }
+
+    private static Future<Void> undeploy(Vertx vertx, List<String> deployments) {
+        List<Future<Void>> undeploy = new ArrayList<>();
+        for (int i = deployments.size() - 1; i >= 0; i--) {
+            undeploy.add(vertx.undeploy(deployments.get(i)));
+        }
+        return Future.all(undeploy).mapEmpty();
     }
 
     private static int eventLoops(Vertx vertx) {
@@ -169,10 +179,6 @@ public final class GatehouseProxy {
 
     /** Stops at once: connections are closed with whatever they had in flight. */
     public Future<Void> close() {
-        List<Future<Void>> undeploy = new ArrayList<>();
-        for (int i = deployments.size() - 1; i >= 0; i--) {
-            undeploy.add(vertx.undeploy(deployments.get(i)));
-        }
-        return Future.all(undeploy).mapEmpty();
+        return undeploy(vertx, deployments);
     }
 }

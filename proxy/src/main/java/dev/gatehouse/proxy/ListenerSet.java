@@ -23,9 +23,9 @@ import java.util.Objects;
  * loop; one removed stops accepting and drains its requests in flight; one changed is bound anew before the old one
  * is drained, so a bind failure (a port in use) leaves the old one serving and is reported.
  *
- * <p>On the same address the new listener shares the old one's socket (Vert.x shares a listening socket among the
- * servers bound to it), so there is no moment without an accepting socket; a TLS change there also updates the
- * shared socket's TLS context for new handshakes. Switching a listener between HTTP and HTTPS on the same address
+ * <p>On the same address the new listener shares the old one's sockets (on each event loop, the servers bound to one
+ * address share that loop's listening socket), so there is no moment without an accepting socket; a TLS change there
+ * also updates the shared sockets' TLS context for new handshakes. Switching a listener between HTTP and HTTPS on the same address
  * cannot share a socket: the old one is drained first, then the new one bound (new connections are refused
  * meanwhile). A listener on port 0 gets a new ephemeral port when it changes.
  *
@@ -55,13 +55,30 @@ public final class ListenerSet {
     private final ProxyMetrics metrics;
     private final Map<String, Bound> bound = new LinkedHashMap<>();
 
-    ListenerSet(List<ProxyVerticle> instances, List<ListenerConfig> listeners, ListenerTls tls,
-                Map<String, Integer> ports, ProxyMetrics metrics) {
+    private ListenerSet(List<ProxyVerticle> instances, ProxyMetrics metrics) {
         this.instances = List.copyOf(instances);
         this.metrics = metrics;
+    }
+
+    /**
+     * Binds {@code listeners} on every instance (each instance's event loop), one listener after the other; fails
+     * with the first bind error, closing what was bound.
+     */
+    static Future<ListenerSet> open(List<ProxyVerticle> instances, List<ListenerConfig> listeners, ListenerTls tls,
+                                    ProxyMetrics metrics) {
+        ListenerSet set = new ListenerSet(instances, metrics);
+        Future<Void> chain = Future.succeededFuture();
         for (ListenerConfig l : listeners) {
-            bound.put(l.name(), new Bound(l, tls, ports.get(l.name())));
+            chain = chain.compose(v -> set.openAll(l, tls)).compose(servers -> {
+                synchronized (set) {
+                    set.bound.put(l.name(), new Bound(l, tls, servers.get(0).actualPort()));
+                }
+                return set.installAll(l.name(), servers, Duration.ZERO);
+            });
         }
+        return chain.map(set).recover(err -> Future.all(instances.stream()
+                        .flatMap(i -> listeners.stream().map(l -> i.close(l.name(), Duration.ZERO))).toList())
+                .transform(ar -> Future.failedFuture(err)));
     }
 
     /** The port each listener serves on now, by name. */
@@ -135,7 +152,8 @@ public final class ListenerSet {
         } else {
             opened = openAll(l, tls);
             if (sameAddress && l.isTls()) {
-                opened = opened.compose(servers -> updateTls(servers.get(0), l, tls).map(servers));
+                opened = opened.compose(servers -> Future.all(servers.stream().map(s -> updateTls(s, l, tls)).toList())
+                        .map(servers));
             }
         }
         return opened.map(servers -> {
@@ -188,7 +206,7 @@ public final class ListenerSet {
         });
     }
 
-    /** A TLS listener sharing the old one's socket handshakes with the shared socket's context: give it the new one. */
+    /** A TLS listener sharing the old one's sockets handshakes with the shared sockets' context: give them the new one. */
     private static Future<Void> updateTls(HttpServer server, ListenerConfig l, ListenerTls tls) {
         HttpServerOptions options = new HttpServerOptions();
         try {

@@ -50,7 +50,8 @@ final class TlsProxy implements AutoCloseable {
     }
 
     static TlsProxy start(int backendCount, String yaml) {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        // The transport a node runs on: native where available, so each event loop accepts on its own socket.
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setPreferNativeTransport(true));
         try {
             TestBackend[] backends = new TestBackend[backendCount];
             String text = yaml;

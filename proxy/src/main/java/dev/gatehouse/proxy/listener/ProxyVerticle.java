@@ -26,74 +26,51 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The listeners of one event loop. One instance is deployed per event loop; Vert.x spreads accepted connections
- * across the instances that bind the same address.
+ * The listeners of one event loop. One instance is deployed per event loop, and the {@code ListenerSet} binds every
+ * listener on each of them; on a native transport each instance accepts its own connections (see
+ * {@link VertxInternals#hookedServer}).
  */
 public final class ProxyVerticle extends VerticleBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyVerticle.class);
 
     private final ProxyRuntime runtime;
-    private final List<ListenerConfig> listeners;
     private final boolean compression;
     private final int eventLoops;
     private final HealthSignals health;
-    private final ListenerTls tls;
     private final ExchangeObserver observer;
     private final ProxyMetrics metrics;
-    private final Map<String, ConnectionLimits> limits;
     /** The serving listeners by name, in config order; changed only on this verticle's event loop. */
     private final Map<String, HttpServer> servers = new java.util.LinkedHashMap<>();
     private UpstreamClients clients;
     private UpstreamChannels channels;
     private volatile long graceMillis;
 
-    public ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
-                  ListenerTls tls) {
-        this(runtime, listeners, compression, eventLoops, health, tls, ExchangeObserver.NONE, null,
-                ConnectionLimits.of(listeners, null));
-    }
-
     /**
      * @param observer sees every exchange (metrics, access log)
      * @param metrics  counts connections per listener; {@code null} for none
-     * @param limits   each listener's connection cap and send deadline, by name, shared by all instances
      */
-    public ProxyVerticle(ProxyRuntime runtime, List<ListenerConfig> listeners, boolean compression, int eventLoops, HealthSignals health,
-                  ListenerTls tls, ExchangeObserver observer, ProxyMetrics metrics,
-                  Map<String, ConnectionLimits> limits) {
+    public ProxyVerticle(ProxyRuntime runtime, boolean compression, int eventLoops, HealthSignals health,
+                  ExchangeObserver observer, ProxyMetrics metrics) {
         this.runtime = runtime;
-        this.listeners = listeners;
         this.compression = compression;
         this.eventLoops = eventLoops;
         this.health = health;
-        this.tls = tls;
         this.observer = observer;
         this.metrics = metrics;
-        this.limits = limits;
     }
 
+    /** Sets up the upstream pools; the listeners are bound with {@link #open} and {@link #install}. */
     @Override
     public Future<?> start() {
         clients = new UpstreamClients(vertx, eventLoops);
         channels = new UpstreamChannels(vertx, VertxInternals.eventLoop(context), eventLoops, UpstreamSsl.of(vertx));
-        List<Future<HttpServer>> bound = new ArrayList<>();
-        for (ListenerConfig l : listeners) {
-            bound.add(listen(l, l.port(), tls, limits.get(l.name())).onSuccess(s -> servers.put(l.name(), s)));
-        }
-        return Future.all(bound);
+        return Future.succeededFuture();
     }
 
     /** Makes {@link #stop()} let requests in flight finish for up to {@code grace}. */
     public void shutdownGrace(java.time.Duration grace) {
         graceMillis = grace.toMillis();
-    }
-
-    /** The port each listener actually bound (resolves port 0). */
-    public Map<String, Integer> actualPorts() {
-        Map<String, Integer> out = new HashMap<>();
-        servers.forEach((name, s) -> out.put(name, s.actualPort()));
-        return out;
     }
 
     /**

@@ -12,7 +12,9 @@ import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.spi.tls.SslContextFactory;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -29,6 +31,9 @@ import javax.net.ssl.TrustManagerFactory;
  * certificate gets a new alias and is converted afresh; Netty stops caching new aliases after 1024 (a thousand
  * reloads), which only costs speed. Session tickets are turned on with BoringSSL's own rotating keys (Netty leaves
  * TLS 1.2 tickets off by default); the session cache stays on.
+ *
+ * <p>Under both engines, the servers of one listener share one server context (see {@link SharedContexts}): each
+ * event loop accepts on a socket of its own, and a session resumes only on the context that issued it.
  */
 public final class ServerTlsEngine {
 
@@ -106,7 +111,28 @@ public final class ServerTlsEngine {
 
     /** The Vert.x engine options of a resolved engine, for a server's options. */
     static SSLEngineOptions options(TlsEngine resolved) {
-        return resolved == TlsEngine.OPENSSL ? new OpenSsl4Listeners() : new JdkSSLEngineOptions();
+        return resolved == TlsEngine.OPENSSL ? new OpenSsl4Listeners() : new Jdk4Listeners();
+    }
+
+    /** Vert.x's JDK options, with contexts shared as described on the class. */
+    static final class Jdk4Listeners extends JdkSSLEngineOptions {
+
+        Jdk4Listeners() {
+        }
+
+        Jdk4Listeners(Jdk4Listeners other) {
+            super(other);
+        }
+
+        @Override
+        public Jdk4Listeners copy() {
+            return new Jdk4Listeners(this);
+        }
+
+        @Override
+        public SslContextFactory sslContextFactory() {
+            return new SharedContexts(super.sslContextFactory());
+        }
     }
 
     /** Vert.x's OpenSSL options, with the context post-processing described on the class. */
@@ -127,7 +153,133 @@ public final class ServerTlsEngine {
 
         @Override
         public SslContextFactory sslContextFactory() {
-            return new CachingKeys(super.sslContextFactory());
+            return new SharedContexts(new CachingKeys(super.sslContextFactory()));
+        }
+    }
+
+    /**
+     * Hands out one server context per set of inputs (key manager and trust managers by identity, client auth, ALPN,
+     * cipher suites, server name). Each event loop's listening socket has its own Vert.x server, which asks for its
+     * own context; without sharing, a session issued on one loop (its ticket keys, its session cache) could not
+     * resume on another, and half of all resumptions would fall back to full handshakes. A changed listener brings
+     * new key and trust managers, so it gets a new context. Client contexts are not shared.
+     */
+    static final class SharedContexts implements SslContextFactory {
+
+        private static final int MAX = 256;
+        /** Least recently used first; contexts of listeners long gone age out. */
+        private static final Map<Key, SslContext> CONTEXTS = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, SslContext> eldest) {
+                return size() > MAX;
+            }
+        };
+
+        /** What a server context is made of; managers by identity. */
+        private record Key(boolean useAlpn, ClientAuth clientAuth, Same keyManagers, List<Same> trustManagers,
+                           Set<String> ciphers, List<String> protocols, String serverName) {
+        }
+
+        /** A reference compared by identity. */
+        private record Same(Object ref) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof Same s && s.ref == ref;
+            }
+
+            @Override
+            public int hashCode() {
+                return System.identityHashCode(ref);
+            }
+        }
+
+        private final SslContextFactory delegate;
+        private boolean useAlpn;
+        private boolean forClient;
+        private ClientAuth clientAuth;
+        private KeyManagerFactory kmf;
+        private TrustManagerFactory tmf;
+        private Set<String> ciphers;
+        private List<String> protocols;
+        private String serverName;
+
+        SharedContexts(SslContextFactory delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public SslContextFactory useAlpn(boolean useAlpn) {
+            this.useAlpn = useAlpn;
+            delegate.useAlpn(useAlpn);
+            return this;
+        }
+
+        @Override
+        public SslContextFactory clientAuth(ClientAuth clientAuth) {
+            this.clientAuth = clientAuth;
+            delegate.clientAuth(clientAuth);
+            return this;
+        }
+
+        @Override
+        public SslContextFactory forClient(boolean forClient) {
+            this.forClient = forClient;
+            delegate.forClient(forClient);
+            return this;
+        }
+
+        @Override
+        public SslContextFactory keyMananagerFactory(KeyManagerFactory kmf) {
+            this.kmf = kmf;
+            delegate.keyMananagerFactory(kmf);
+            return this;
+        }
+
+        @Override
+        public SslContextFactory trustManagerFactory(TrustManagerFactory tmf) {
+            this.tmf = tmf;
+            delegate.trustManagerFactory(tmf);
+            return this;
+        }
+
+        @Override
+        public SslContextFactory enabledCipherSuites(Set<String> enabledCipherSuites) {
+            this.ciphers = enabledCipherSuites == null ? null : Set.copyOf(enabledCipherSuites);
+            delegate.enabledCipherSuites(enabledCipherSuites);
+            return this;
+        }
+
+        @Override
+        public SslContextFactory applicationProtocols(List<String> applicationProtocols) {
+            this.protocols = applicationProtocols == null ? null : List.copyOf(applicationProtocols);
+            delegate.applicationProtocols(applicationProtocols);
+            return this;
+        }
+
+        @Override
+        public SslContextFactory serverName(String serverName) {
+            this.serverName = serverName;
+            delegate.serverName(serverName);
+            return this;
+        }
+
+        @Override
+        public SslContext create() throws SSLException {
+            if (forClient) {
+                return delegate.create();
+            }
+            // Vert.x wraps the trust managers in a new factory per context: the managers themselves identify it.
+            List<Same> trust = tmf == null ? List.of()
+                    : java.util.Arrays.stream(tmf.getTrustManagers()).map(Same::new).toList();
+            Key key = new Key(useAlpn, clientAuth, new Same(kmf), trust, ciphers, protocols, serverName);
+            synchronized (CONTEXTS) {
+                SslContext shared = CONTEXTS.get(key);
+                if (shared == null) {
+                    shared = delegate.create();
+                    CONTEXTS.put(key, shared);
+                }
+                return shared;
+            }
         }
     }
 
