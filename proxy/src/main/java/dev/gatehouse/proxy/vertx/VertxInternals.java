@@ -346,13 +346,13 @@ public final class VertxInternals {
                 return;
             }
             Channel target = sockets.balance(ctx.channel());
-            AtomicInteger open = target.attr(OPEN).get();
-            open.incrementAndGet();
-            child.closeFuture().addListener(f -> open.decrementAndGet());
             ChannelHandlerContext there = target == ctx.channel() ? ctx : target.pipeline().context(LoopAcceptor.class);
             if (there == null) { // closed meanwhile
                 there = ctx;
             }
+            AtomicInteger open = there.channel().attr(OPEN).get();
+            open.incrementAndGet();
+            child.closeFuture().addListener(f -> open.decrementAndGet());
             // On another socket, Netty runs the rest of its pipeline (its registration of the child) on its loop.
             there.fireChannelRead(child);
         }
