@@ -131,7 +131,7 @@ public final class ServerTlsEngine {
 
         @Override
         public SslContextFactory sslContextFactory() {
-            return new SharedContexts(super.sslContextFactory());
+            return new SharedContexts(super.sslContextFactory(), false);
         }
     }
 
@@ -153,7 +153,7 @@ public final class ServerTlsEngine {
 
         @Override
         public SslContextFactory sslContextFactory() {
-            return new SharedContexts(new CachingKeys(super.sslContextFactory()));
+            return new SharedContexts(super.sslContextFactory(), true);
         }
     }
 
@@ -162,7 +162,8 @@ public final class ServerTlsEngine {
      * cipher suites, server name). Each event loop's listening socket has its own Vert.x server, which asks for its
      * own context; without sharing, a session issued on one loop (its ticket keys, its session cache) could not
      * resume on another, and half of all resumptions would fall back to full handshakes. A changed listener brings
-     * new key and trust managers, so it gets a new context. Client contexts are not shared.
+     * new key and trust managers, so it gets a new context. Client contexts are not shared. Under OpenSSL it also
+     * caches native key material and turns session tickets on (see the class).
      */
     static final class SharedContexts implements SslContextFactory {
 
@@ -194,6 +195,7 @@ public final class ServerTlsEngine {
         }
 
         private final SslContextFactory delegate;
+        private final boolean openSsl;
         private boolean useAlpn;
         private boolean forClient;
         private ClientAuth clientAuth;
@@ -203,8 +205,9 @@ public final class ServerTlsEngine {
         private List<String> protocols;
         private String serverName;
 
-        SharedContexts(SslContextFactory delegate) {
+        SharedContexts(SslContextFactory delegate, boolean openSsl) {
             this.delegate = delegate;
+            this.openSsl = openSsl;
         }
 
         @Override
@@ -231,7 +234,8 @@ public final class ServerTlsEngine {
         @Override
         public SslContextFactory keyMananagerFactory(KeyManagerFactory kmf) {
             this.kmf = kmf;
-            delegate.keyMananagerFactory(kmf);
+            delegate.keyMananagerFactory(openSsl && kmf != null && !(kmf instanceof OpenSslCachingX509KeyManagerFactory)
+                    ? new OpenSslCachingX509KeyManagerFactory(kmf) : kmf);
             return this;
         }
 
@@ -266,7 +270,7 @@ public final class ServerTlsEngine {
         @Override
         public SslContext create() throws SSLException {
             if (forClient) {
-                return delegate.create();
+                return created();
             }
             // Vert.x wraps the trust managers in a new factory per context: the managers themselves identify it.
             List<Same> trust = tmf == null ? List.of()
@@ -275,78 +279,16 @@ public final class ServerTlsEngine {
             synchronized (CONTEXTS) {
                 SslContext shared = CONTEXTS.get(key);
                 if (shared == null) {
-                    shared = delegate.create();
+                    shared = created();
                     CONTEXTS.put(key, shared);
                 }
                 return shared;
             }
         }
-    }
 
-    /** Delegates to Vert.x's factory; caches native key material and turns session tickets on. */
-    private static final class CachingKeys implements SslContextFactory {
-
-        private final SslContextFactory delegate;
-        private boolean forClient;
-
-        CachingKeys(SslContextFactory delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public SslContextFactory useAlpn(boolean useAlpn) {
-            delegate.useAlpn(useAlpn);
-            return this;
-        }
-
-        @Override
-        public SslContextFactory clientAuth(ClientAuth clientAuth) {
-            delegate.clientAuth(clientAuth);
-            return this;
-        }
-
-        @Override
-        public SslContextFactory forClient(boolean forClient) {
-            this.forClient = forClient;
-            delegate.forClient(forClient);
-            return this;
-        }
-
-        @Override
-        public SslContextFactory keyMananagerFactory(KeyManagerFactory kmf) {
-            delegate.keyMananagerFactory(kmf == null || kmf instanceof OpenSslCachingX509KeyManagerFactory ? kmf
-                    : new OpenSslCachingX509KeyManagerFactory(kmf));
-            return this;
-        }
-
-        @Override
-        public SslContextFactory trustManagerFactory(TrustManagerFactory tmf) {
-            delegate.trustManagerFactory(tmf);
-            return this;
-        }
-
-        @Override
-        public SslContextFactory enabledCipherSuites(Set<String> enabledCipherSuites) {
-            delegate.enabledCipherSuites(enabledCipherSuites);
-            return this;
-        }
-
-        @Override
-        public SslContextFactory applicationProtocols(List<String> applicationProtocols) {
-            delegate.applicationProtocols(applicationProtocols);
-            return this;
-        }
-
-        @Override
-        public SslContextFactory serverName(String serverName) {
-            delegate.serverName(serverName);
-            return this;
-        }
-
-        @Override
-        public SslContext create() throws SSLException {
+        private SslContext created() throws SSLException {
             SslContext context = delegate.create();
-            if (!forClient && context.sessionContext() instanceof OpenSslServerSessionContext sessions) {
+            if (openSsl && !forClient && context.sessionContext() instanceof OpenSslServerSessionContext sessions) {
                 sessions.setTicketKeys(); // no keys given: BoringSSL generates and rotates its own
             }
             return context;
