@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,10 +42,18 @@ final class OriginCounter {
     static Future<Count> read(Vertx vertx, List<URI> urls, long timeoutMs) {
         HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setTrustAll(true).setVerifyHost(false));
         List<Future<Count>> counts = urls.stream().map(u -> readOne(client, u, timeoutMs)).toList();
+        // Every read is bounded by its own timeouts; this bound is the backstop should one never complete (a client
+        // that only a future chain still references can be collected and its pool closed under a pending request).
         return Future.all(counts)
+                .timeout(2 * timeoutMs + 1_000, TimeUnit.MILLISECONDS)
                 .map(all -> new Count(counts.stream().mapToLong(f -> f.result().requests()).sum(),
                         counts.stream().mapToInt(f -> f.result().selfCounted()).sum()))
-                .eventually(client::close);
+                .eventually(() -> close(client));
+    }
+
+    /** Closes the client once the reads are done; referencing it here keeps it reachable until then. */
+    private static Future<Void> close(HttpClientAgent client) {
+        return client.close();
     }
 
     private static Future<Count> readOne(HttpClientAgent client, URI url, long timeoutMs) {
