@@ -34,7 +34,9 @@ MANY_CONNECTIONS=${MANY_CONNECTIONS:-1000}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 IDLE_HOLD=${IDLE_HOLD:-10s}
 OPEN_LOOP_RATE=${OPEN_LOOP_RATE:-5000}
-OPEN_LOOP_DURATION=${OPEN_LOOP_DURATION:-10s}
+OPEN_LOOP_DURATION=${OPEN_LOOP_DURATION:-8s}
+OPEN_LOOP_WARMUP=${OPEN_LOOP_WARMUP:-5s}
+OPEN_LOOP_ROUNDS=${OPEN_LOOP_ROUNDS:-3}
 GATEHOUSE_JAVA=${GATEHOUSE_JAVA:-java}
 GATEHOUSE_JAVA_OPTS=${GATEHOUSE_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m}
 # idle10k measures Gatehouse as users run it: a fresh process with the launcher's JVM flags (its DEFAULT_OPTS, or
@@ -55,7 +57,8 @@ usage() {
 usage: bench/run.sh [--rounds N] [--duration 5s] [--warmup 1s] [--proxy-warmup 10s] [--sizes 1024,65536]
                     [--only PROXY,...,WORKLOAD,...] [--connections 64] [--threads 2] [--single-size 1024]
                     [--many-connections 1000] [--idle-connections 10000] [--idle-hold 10s]
-                    [--open-loop-rate 5000] [--open-loop-duration 10s] [--tls-port-offset 100]
+                    [--open-loop-rate 5000] [--open-loop-duration 8s] [--open-loop-warmup 5s]
+                    [--open-loop-rounds 3] [--tls-port-offset 100]
                     [--backend-ports 18101,18102,18103] [--nginx-port 18081] [--haproxy-port 18082]
                     [--gatehouse-port 18083] [--vertx-floor-port 18084] [--varnish-port 18086]
                     [--admin-port 18090] [--cluster-port 18570] [--cache-keys 100]
@@ -86,8 +89,9 @@ points; nginx, HAProxy and Varnish have no JIT to warm).
                       for --idle-hold, then a second GET on each (bench/IdleConnections.java); reports errors and
                       the proxy's resident memory (VmRSS) before and with the connections held. Gatehouse runs it
                       in a fresh process with the launcher's JVM flags (IDLE_GATEHOUSE_JAVA_OPTS)
-             open-loop  'gatehouse loadtest --rate <open-loop-rate>/s --duration <open-loop-duration>' on
-                      GET /bytes/<single-size>: p50/p90/p99/p99.9 latency at the same fixed rate on every proxy
+             open-loop  'gatehouse loadtest --rate <open-loop-rate>/s --duration <open-loop-duration>
+                      --warmup <open-loop-warmup>' on GET /bytes/<single-size>: p50/p90/p99/p99.9 latency at the
+                      same fixed rate on every proxy, in --open-loop-rounds interleaved rounds (medians reported)
              full     plain, tls-handshake, tls-keepalive, conn1k, idle10k and open-loop (issue 12's set)
   Naming no workload runs full. filters and jwt run on gatehouse and gatehouse-base only; chunked and head on all
   but vertx-floor and varnish; cache on nginx, gatehouse, gatehouse-base and varnish; varnish runs only cache;
@@ -97,7 +101,7 @@ points; nginx, HAProxy and Varnish have no JIT to warm).
 
 Environment: the options above as ROUNDS, DURATION, WARMUP, PROXY_WARMUP, SIZES, ONLY, WRK_CONNECTIONS,
 WRK_THREADS, SINGLE_SIZE, MANY_CONNECTIONS, IDLE_CONNECTIONS, IDLE_HOLD, OPEN_LOOP_RATE, OPEN_LOOP_DURATION,
-TLS_PORT_OFFSET, BACKEND_PORTS, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, VARNISH_PORT, GATEHOUSE_ADMIN_PORT,
+OPEN_LOOP_WARMUP, OPEN_LOOP_ROUNDS, TLS_PORT_OFFSET, BACKEND_PORTS, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, VARNISH_PORT, GATEHOUSE_ADMIN_PORT,
 GATEHOUSE_CLUSTER_PORT, CACHE_KEYS; also
   GATEHOUSE_JAVA       the java binary that runs Gatehouse (default: java on the PATH), e.g. a JDK 25
   GATEHOUSE_JAVA_OPTS  JVM flags for Gatehouse (default: $GATEHOUSE_JAVA_OPTS)
@@ -119,7 +123,8 @@ parse_options --rounds=ROUNDS --duration=DURATION --warmup=WARMUP --proxy-warmup
     --vertx-floor-port=VERTX_FLOOR_PORT --varnish-port=VARNISH_PORT --cache-keys=CACHE_KEYS \
     --admin-port=GATEHOUSE_ADMIN_PORT --cluster-port=GATEHOUSE_CLUSTER_PORT --single-size=SINGLE_SIZE \
     --many-connections=MANY_CONNECTIONS --idle-connections=IDLE_CONNECTIONS --idle-hold=IDLE_HOLD \
-    --open-loop-rate=OPEN_LOOP_RATE --open-loop-duration=OPEN_LOOP_DURATION --tls-port-offset=TLS_PORT_OFFSET \
+    --open-loop-rate=OPEN_LOOP_RATE --open-loop-duration=OPEN_LOOP_DURATION --open-loop-warmup=OPEN_LOOP_WARMUP \
+    --open-loop-rounds=OPEN_LOOP_ROUNDS --tls-port-offset=TLS_PORT_OFFSET \
     -- "$@"
 
 # ---- validate arguments ------------------------------------------------------------------------------------
@@ -141,6 +146,8 @@ ONCE_WORKLOADS=(idle10k open-loop)                                            # 
 [[ $IDLE_HOLD =~ ^[1-9][0-9]*[sm]?$ ]] || die "--idle-hold: '$IDLE_HOLD' (expected e.g. 10s)"
 [[ $OPEN_LOOP_RATE =~ ^[1-9][0-9]*$ ]] || die "--open-loop-rate: '$OPEN_LOOP_RATE' (expected: requests per second)"
 [[ $OPEN_LOOP_DURATION =~ ^[1-9][0-9]*[smh]?$ ]] || die "--open-loop-duration: '$OPEN_LOOP_DURATION' (expected e.g. 10s)"
+[[ $OPEN_LOOP_WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--open-loop-warmup: '$OPEN_LOOP_WARMUP' (expected e.g. 5s)"
+[[ $OPEN_LOOP_ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--open-loop-rounds: '$OPEN_LOOP_ROUNDS' (expected a count of 1 or more)"
 [[ $PROXY_WARMUP =~ ^[0-9]+[smh]?$ ]] || die "--proxy-warmup: '$PROXY_WARMUP' (expected e.g. 10s, 60s, or 0)"
 
 in_list() {      # WORD LIST...
@@ -886,10 +893,10 @@ for size in "${MEASURE_SIZES[@]}"; do
         jvm_proxy "${pair#* }" && warm_pairs=$(( warm_pairs + 1 ))
     done
 done
-once_s=0        # idle10k: opening, the hold, the second requests (and a fresh Gatehouse); open-loop: 2 s warm-up
+once_s=0        # idle10k: opening, the hold, the second requests (and a fresh Gatehouse); open-loop: its rounds, each with the generator's warm-up
 for p in "${PROXIES[@]}"; do
     in_list idle10k "${WORKLOADS[@]}" && serves "$p" idle10k && once_s=$(( once_s + $(seconds "$IDLE_HOLD") + 8 ))
-    in_list open-loop "${WORKLOADS[@]}" && serves "$p" open-loop && once_s=$(( once_s + $(seconds "$OPEN_LOOP_DURATION") + 4 ))
+    in_list open-loop "${WORKLOADS[@]}" && serves "$p" open-loop && once_s=$(( once_s + OPEN_LOOP_ROUNDS * ( $(seconds "$OPEN_LOOP_DURATION") + $(seconds "$OPEN_LOOP_WARMUP") + 2 ) ))
 done
 warm_s=0
 nonzero "$PROXY_WARMUP" && warm_s=$(( warm_pairs * $(seconds "$PROXY_WARMUP") ))
@@ -1028,30 +1035,50 @@ fi
 
 # ---- open-loop: latency percentiles at one fixed rate ---------------------------------------------------------
 
-OPEN_ROWS=$TMP/open-loop.tsv
+OPEN_ROWS=$TMP/open-loop.tsv     # one row per proxy: the medians over the rounds
+OPEN_RUNS=$TMP/open-loop-runs.tsv # one row per run
 : >"$OPEN_ROWS"
+: >"$OPEN_RUNS"
 if in_list open-loop "${WORKLOADS[@]}"; then
-    echo "bench: open-loop: gatehouse loadtest --rate $OPEN_LOOP_RATE/s --duration $OPEN_LOOP_DURATION on each proxy"
-    for proxy in "${PROXIES[@]}"; do
-        serves "$proxy" open-loop || continue
-        json=$TMP/open-loop-$proxy.json
-        before=$(cpu_ticks "${PID[$proxy]}")
-        java -XX:+UseParallelGC -Xms256m -Xmx512m -jar "$JAR" loadtest --url "http://127.0.0.1:${PORT[$proxy]}/bytes/$SINGLE_SIZE" \
-            --rate "$OPEN_LOOP_RATE/s" --duration "$OPEN_LOOP_DURATION" --warmup 2s --json --no-progress \
-            >"$json" 2>"$json.err"
-        after=$(cpu_ticks "${PID[$proxy]}")
-        jq -e .latency_ms "$json" >/dev/null 2>&1 || { cat "$json" "$json.err" >&2; die "open-loop on $proxy: loadtest failed"; }
-        kill -0 "${PID[$proxy]}" 2>/dev/null || die "$proxy died during open-loop (see $TMP/$proxy.log)"
-        # CPU over the warm-up and the measured part, per request sent in both (the rate is fixed)
-        sent=$(( OPEN_LOOP_RATE * ( $(seconds "$OPEN_LOOP_DURATION") + 2 ) ))
-        cpu_us=$(cpu_us_per_req "$before" "$after" "$sent")
-        line=$(jq -r --arg p "$proxy" --arg cpu "$cpu_us" '[$p, .target_rate, .achieved_rate, .latency_ms.p50,
-            .latency_ms.p90, .latency_ms.p99, .latency_ms.p99_9, .latency_ms.max, .errors.total,
-            (.responses - .successes), $cpu] | @tsv' "$json")
-        printf '%s\n' "$line" >>"$OPEN_ROWS"
-        read -r _ _ achieved p50 p90 p99o p999 _ errs _ _ <<<"$line"
-        printf 'bench: open-loop %-14s %s req/s  p50 %s  p90 %s  p99 %s  p99.9 %s ms  errors %s  %s CPU µs/req\n' \
-            "$proxy" "$achieved" "$p50" "$p90" "$p99o" "$p999" "$errs" "$cpu_us"
+    echo "bench: open-loop: gatehouse loadtest --rate $OPEN_LOOP_RATE/s --duration $OPEN_LOOP_DURATION" \
+        "--warmup $OPEN_LOOP_WARMUP, $OPEN_LOOP_ROUNDS interleaved round(s) per proxy"
+    open_proxies=()
+    for proxy in "${PROXIES[@]}"; do serves "$proxy" open-loop && open_proxies+=("$proxy"); done
+    for (( r = 1; r <= OPEN_LOOP_ROUNDS; r++ )); do
+        # the order rotates each round, so no proxy always follows the same one
+        n=${#open_proxies[@]}
+        for (( i = 0; i < n; i++ )); do
+            proxy=${open_proxies[$(( (i + r - 1) % n ))]}
+            json=$TMP/open-loop-$proxy-$r.json
+            before=$(cpu_ticks "${PID[$proxy]}")
+            # The generator is a fresh JVM: its warm-up compiles its own sending path, else its delays (reported as
+            # send lag, and counted in the latency from the intended time) dominate the tail it measures.
+            java -XX:+UseParallelGC -Xms256m -Xmx512m -jar "$JAR" loadtest \
+                --url "http://127.0.0.1:${PORT[$proxy]}/bytes/$SINGLE_SIZE" --rate "$OPEN_LOOP_RATE/s" \
+                --duration "$OPEN_LOOP_DURATION" --warmup "$OPEN_LOOP_WARMUP" --json --no-progress \
+                >"$json" 2>"$json.err"
+            after=$(cpu_ticks "${PID[$proxy]}")
+            jq -e .latency_ms "$json" >/dev/null 2>&1 || { cat "$json" "$json.err" >&2; die "open-loop on $proxy: loadtest failed"; }
+            kill -0 "${PID[$proxy]}" 2>/dev/null || die "$proxy died during open-loop (see $TMP/$proxy.log)"
+            # CPU over the warm-up and the measured part, per request sent in both (the rate is fixed)
+            sent=$(( OPEN_LOOP_RATE * ( $(seconds "$OPEN_LOOP_DURATION") + $(seconds "$OPEN_LOOP_WARMUP") ) ))
+            cpu_us=$(cpu_us_per_req "$before" "$after" "$sent")
+            line=$(jq -r --arg p "$proxy" --arg cpu "$cpu_us" '[$p, .target_rate, .achieved_rate, .latency_ms.p50,
+                .latency_ms.p90, .latency_ms.p99, .latency_ms.p99_9, .latency_ms.max, .errors.total,
+                (.responses - .successes), $cpu, .send_lag_ms.p99] | @tsv' "$json")
+            printf '%s\n' "$line" >>"$OPEN_RUNS"
+            read -r _ _ achieved p50 p90 p99o p999 _ errs _ _ lag <<<"$line"
+            printf 'bench: open-loop %-14s round %s  %s req/s  p50 %s  p90 %s  p99 %s  p99.9 %s ms  errors %s  %s CPU µs/req  (generator send lag p99 %s ms)\n' \
+                "$proxy" "$r" "$achieved" "$p50" "$p90" "$p99o" "$p999" "$errs" "$cpu_us" "$lag"
+        done
+    done
+    # per proxy: the median of each column over its rounds; errors and non-2xx summed, max the largest
+    for proxy in "${open_proxies[@]}"; do
+        omed() { awk -F'\t' -v p="$proxy" -v c="$1" '$1 == p {print $c}' "$OPEN_RUNS" | median; }
+        osum() { awk -F'\t' -v p="$proxy" -v c="$1" '$1 == p {s += $c} END {print s + 0}' "$OPEN_RUNS"; }
+        omax() { awk -F'\t' -v p="$proxy" -v c="$1" '$1 == p && $c > m {m = $c} END {print m + 0}' "$OPEN_RUNS"; }
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$proxy" "$(omed 2)" "$(omed 3)" "$(omed 4)" \
+            "$(omed 5)" "$(omed 6)" "$(omed 7)" "$(omax 8)" "$(osum 9)" "$(osum 10)" "$(omed 11)" "$(omed 12)" >>"$OPEN_ROWS"
     done
 fi
 
@@ -1140,10 +1167,11 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
     fi
     if [[ -s $OPEN_ROWS ]]; then
         echo
-        printf '%-14s %9s %9s %8s %8s %8s %8s %8s %7s %6s %11s\n' "open-loop" "rate/s" achieved "p50 ms" "p90 ms" \
-            "p99 ms" "p99.9 ms" "max ms" errors non2xx "CPU µs/req"
-        awk -F'\t' '{printf "%-14s %9s %9s %8s %8s %8s %8s %8s %7s %6s %11s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11}' \
+        printf '%-14s %9s %9s %8s %8s %8s %8s %8s %7s %6s %11s %9s\n' "open-loop" "rate/s" achieved "p50 ms" "p90 ms" \
+            "p99 ms" "p99.9 ms" "max ms" errors non2xx "CPU µs/req" "lag p99"
+        awk -F'\t' '{printf "%-14s %9s %9s %8s %8s %8s %8s %8s %7s %6s %11s %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12}' \
             "$OPEN_ROWS"
+        echo "(medians of $OPEN_LOOP_ROUNDS interleaved round(s); max: the largest; errors: summed; lag p99: the generator's own send delay, included in the latencies)"
     fi
 } >"$SUMMARY"
 
@@ -1159,7 +1187,7 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
     (( wants_tls )) && echo "# TLS: ECDSA P-256 from 'gatehouse tls self-signed' on every proxy, TLS 1.2/1.3; Gatehouse TLS engine: ${GATEHOUSE_TLS_ENGINE:-its default (GATEHOUSE_TLS_ENGINE unset)}; its log: $(grep -m1 -o 'bench-tls TLS: .*' "$TMP/gatehouse.log" 2>/dev/null || echo '-')"
     in_list conn1k "${WORKLOADS[@]}" && echo "# conn1k: wrk -c$MANY_CONNECTIONS; nginx worker_connections $NGINX_WORKER_CONNECTIONS, upstream keepalive ${NGINX_UPSTREAM_KEEPALIVE:-64}; HAProxy maxconn $HAPROXY_MAXCONN"
     in_list idle10k "${WORKLOADS[@]}" && echo "# idle10k: $IDLE_CONNECTIONS connections held $IDLE_HOLD; Gatehouse in a fresh process with the launcher's flags: $IDLE_GATEHOUSE_JAVA_OPTS; RSS = VmRSS of the process and its children"
-    in_list open-loop "${WORKLOADS[@]}" && echo "# open-loop: gatehouse loadtest --rate $OPEN_LOOP_RATE/s --duration $OPEN_LOOP_DURATION --warmup 2s, /bytes/$SINGLE_SIZE (latency from the intended send time)"
+    in_list open-loop "${WORKLOADS[@]}" && echo "# open-loop: gatehouse loadtest --rate $OPEN_LOOP_RATE/s --duration $OPEN_LOOP_DURATION --warmup $OPEN_LOOP_WARMUP, /bytes/$SINGLE_SIZE, $OPEN_LOOP_ROUNDS interleaved round(s) (latency from the intended send time)"
     [[ -n ${BASELINE_JAR:-} ]] && in_list gatehouse-base "${PROXIES[@]}" && echo "# gatehouse-base: $BASELINE_JAR"
     echo "# workloads: ${WORKLOADS[*]}; ulimit -n $(ulimit -n)"
     echo "# medians over rounds (CPU = utime+stime of the proxy's processes / requests); vs nginx: req/s against"
@@ -1179,8 +1207,10 @@ row() {          # SIZE WORKLOAD PROXY REQ/S P99 CPU VS-NGINX RPS/PLAIN CPU/PLAI
     fi
     if [[ -s $OPEN_ROWS ]]; then
         echo
-        printf '# open-loop\tproxy\ttarget_rate\tachieved_rate\tp50_ms\tp90_ms\tp99_ms\tp99_9_ms\tmax_ms\terrors\tnon2xx\tcpu_us_per_req\n'
+        printf '# open-loop (medians over the rounds)\tproxy\ttarget_rate\tachieved_rate\tp50_ms\tp90_ms\tp99_ms\tp99_9_ms\tmax_ms\terrors\tnon2xx\tcpu_us_per_req\tsend_lag_p99_ms\n'
         sed 's/^/open-loop\t/' "$OPEN_ROWS"
+        printf '# open-loop runs, in the order run\tproxy\ttarget_rate\tachieved_rate\tp50_ms\tp90_ms\tp99_ms\tp99_9_ms\tmax_ms\terrors\tnon2xx\tcpu_us_per_req\tsend_lag_p99_ms\n'
+        sed 's/^/open-loop-run\t/' "$OPEN_RUNS"
     fi
     echo
     echo "# configs"
