@@ -52,7 +52,10 @@ class ProtocolsIT {
                 + "  - { name: r, pool: p, match: { path-prefix: / } }\n");
         h.backends[0].handler = req -> {
             String p = req.path();
-            if (p.endsWith("/json")) {
+            if (p.endsWith("/etag-json")) {
+                req.response().putHeader("Content-Type", "application/json").putHeader("ETag", "\"s1\"")
+                        .putHeader("Vary", "Origin").end(JSON);
+            } else if (p.endsWith("/json")) {
                 req.response().putHeader("Content-Type", "application/json").end(JSON);
             } else if (p.endsWith("/png")) {
                 req.response().putHeader("Content-Type", "image/png").end(Buffer.buffer(PNG));
@@ -336,6 +339,29 @@ class ProtocolsIT {
         RawHttp.Response r = fetch("/gz/json", false);
         assertThat(r.header("Content-Encoding")).isNull();
         assertThat(r.text()).isEqualTo(JSON);
+        assertThat(r.all("Vary")).as("the answer depends on Accept-Encoding").containsExactly("Accept-Encoding");
+    }
+
+    /** A cache in front must key on Accept-Encoding, and a compressed body is not the origin's bytes (nginx too). */
+    @Test
+    void compressibleResponsesVaryOnAcceptEncodingAndCompressedOnesHaveAWeakETag() {
+        RawHttp.Response gz = fetch("/gz/etag-json", true);
+        assertThat(gz.all("Content-Encoding")).containsExactly("gzip");
+        assertThat(String.join(",", gz.all("Vary")).replace(" ", "")).isEqualToIgnoringCase("Origin,Accept-Encoding");
+        assertThat(gz.header("ETag")).isEqualTo("W/\"s1\"");
+
+        RawHttp.Response plain = fetch("/gz/etag-json", false);
+        assertThat(plain.header("Content-Encoding")).isNull();
+        assertThat(String.join(",", plain.all("Vary")).replace(" ", "")).isEqualToIgnoringCase("Origin,Accept-Encoding");
+        assertThat(plain.header("ETag")).as("the origin's bytes: its strong ETag").isEqualTo("\"s1\"");
+
+        RawHttp.Response refused = RawHttp.exchange(h.port(), "GET /gz/etag-json HTTP/1.1\r\nHost: x\r\n"
+                + "Accept-Encoding: gzip;q=0, identity\r\n\r\n");
+        assertThat(refused.header("Content-Encoding")).isNull();
+        assertThat(refused.header("ETag")).isEqualTo("\"s1\"");
+
+        RawHttp.Response image = fetch("/gz/png", true);
+        assertThat(image.header("Vary")).as("never compressed: nothing varies").isNull();
     }
 
     @Test

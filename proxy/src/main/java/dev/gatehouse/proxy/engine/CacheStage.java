@@ -47,6 +47,8 @@ final class CacheStage {
 
     /** Keys with a background refresh in flight on this node (stale-while-revalidate: one refresh per key). */
     private static final Set<String> REFRESHING = ConcurrentHashMap.newKeySet();
+    /** Keys whose last fill was not storable: their misses do not wait for one another. */
+    static final UncacheableKeys UNCACHEABLE = new UncacheableKeys();
     /** The pseudo request field that keeps one route's stored responses apart from another's under one URL. */
     static final String ROUTE_FIELD = ":route";
     private static final String SURROGATE_KEY = "Surrogate-Key";
@@ -71,6 +73,8 @@ final class CacheStage {
     private boolean fetching;
     /** Forward conditionally, to revalidate {@link #stale}. */
     private boolean revalidating;
+    /** A 304 selected nothing stored, and the origin was asked again unconditionally. */
+    private boolean refetched;
     private boolean leader;
     private boolean collapsed;
     /** The upstream response is consumed by the cache: a 304 that revalidated, or a 5xx replaced by a stale hit. */
@@ -218,7 +222,12 @@ final class CacheStage {
             return;
         }
         fetching = true;
-        if (afterWait || refresh || caching.collapseWaitMillis <= 0 || requestCc.noStore()) {
+        if (afterWait) {
+            x.forwardAfterWait();
+            return;
+        }
+        if (refresh || caching.collapseWaitMillis <= 0 || requestCc.noStore()
+                || UNCACHEABLE.marked(key, System.currentTimeMillis())) {
             x.forward();
             return;
         }
@@ -234,14 +243,14 @@ final class CacheStage {
             switch (turn) {
                 case LEAD -> {
                     leader = true;
-                    x.forward();
+                    x.forwardAfterWait();
                 }
                 case FILLED -> {
                     collapsed = true;
                     x.handler.observer.cacheCollapsed(x.route.name);
                     lookup(true);
                 }
-                case TIMED_OUT -> x.forward();
+                case TIMED_OUT -> x.forwardAfterWait();
             }
         });
     }
@@ -369,13 +378,13 @@ final class CacheStage {
         decision = caching.storability.decide("GET", x.headers(), code, res, requestCc, responseCc);
         if (!decision.storable()) {
             cacheStatus.detail(decision.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-            releaseLeader();
+            notStorable();
             return false;
         }
         if (variesOnProxyFields(res)) {
             // The origin varies on a field a filter set or changed: the client's request cannot select it.
             cacheStatus.detail("vary-on-proxy-field");
-            releaseLeader();
+            notStorable();
             return false;
         }
         Freshness f = Freshness.of(code, res, responseCc, Instant.ofEpochMilli(requestTimeMillis),
@@ -384,12 +393,12 @@ final class CacheStage {
         long declared = contentLength(res);
         if (keepUntilMillis <= responseTimeMillis) {
             cacheStatus.detail("stale-on-arrival");
-            releaseLeader();
+            notStorable();
             return false;
         }
         if (declared > caching.maxEntryBytes || declared > Integer.MAX_VALUE - 16) {
             cacheStatus.detail("too-large");
-            releaseLeader();
+            notStorable();
             return false;
         }
         upstreamHeaders = copy(res);
@@ -463,6 +472,7 @@ final class CacheStage {
         String route = x.route.name;
         long bytes = r.body().remaining();
         var observer = x.handler.observer;
+        UNCACHEABLE.clear(key);
         cache.store().put(key, r).onComplete(ar -> {
             observer.cacheStore(route, ar.succeeded(), bytes);
             releaseLeader();
@@ -478,7 +488,19 @@ final class CacheStage {
             return;
         }
         if (!Validators.selects(stale.headers, upstreamHeaders)) {
-            // §4.3.4: a 304 that selects nothing stored cannot answer a client that asked unconditionally.
+            // §4.3.4: a 304 that selects nothing stored updates nothing and cannot answer a client that asked
+            // unconditionally: the representation changed under another validator (a farm of origins with ETags of
+            // their own, say). Asked once more without conditionals, as nginx and Varnish refetch; that answer is
+            // relayed and stored like any miss's.
+            if (!refetched) {
+                refetched = true;
+                takeover = false;
+                revalidating = false;
+                upstreamHeaders = null;
+                cacheStatus.detail("304-mismatch");
+                x.refetch();
+                return;
+            }
             releaseLeader();
             x.fail(ProxyError.UPSTREAM_PROTOCOL, "304 Not Modified does not match the stored response");
             return;
@@ -541,6 +563,15 @@ final class CacheStage {
         if (!putStarted) {
             releaseLeader();
         }
+    }
+
+    /** The fill's answer will not be stored: the waiting misses go on, and the next ones do not wait (hit-for-miss). */
+    private void notStorable() {
+        if (upstreamStatus < 500) {
+            // A 5xx says nothing lasting about the resource; collapsing still shields a struggling origin.
+            UNCACHEABLE.mark(key, responseTimeMillis);
+        }
+        releaseLeader();
     }
 
     private void releaseLeader() {

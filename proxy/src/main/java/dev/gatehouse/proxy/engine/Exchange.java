@@ -304,12 +304,64 @@ public final class Exchange extends RoutedRequest implements RequestView {
         forward();
     }
 
+    /**
+     * {@link #forward} after waiting on another request's fill that did not answer this one (collapsed misses): the
+     * route's timeout starts again for the origin, as after nginx's {@code proxy_cache_lock_timeout}, so the wait,
+     * itself bounded by {@code collapse-wait}, is not taken out of the time the origin gets.
+     */
+    void forwardAfterWait() {
+        deadlineNanos = System.nanoTime() + route.timeoutMillis * 1_000_000L;
+        forward();
+    }
+
+    /**
+     * A response head on a listener with a compressor. What this route must not compress is marked identity (the
+     * compressor leaves marked responses alone). What it may compress depends on the client's Accept-Encoding, so it
+     * says so with {@code Vary: Accept-Encoding} whether or not this client gets it compressed (nginx's
+     * {@code gzip_vary}), else a cache in front could hand gzip to a client that cannot read it; and a strong ETag on a
+     * body about to be compressed becomes weak, as nginx does: the bytes are no longer the origin's.
+     */
+    private void markCompression(HeadersMultiMap out) {
+        if (!handler.listener.compression() || out.contains(HttpHeaders.CONTENT_ENCODING)) {
+            return;
+        }
+        if (!(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
+            out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+            return;
+        }
+        java.util.Set<String> vary = Forwarding.connectionTokens(out.getAll(HttpHeaders.VARY));
+        if (!vary.contains("accept-encoding") && !vary.contains("*")) {
+            out.add(HttpHeaders.VARY, "Accept-Encoding");
+        }
+        String etag = out.get(HttpHeaders.ETAG);
+        if (etag != null && etag.startsWith("\"") && Compressible.accepted(headers.get(HttpHeaders.ACCEPT_ENCODING))) {
+            out.set(HttpHeaders.ETAG, "W/" + etag);
+        }
+    }
+
     /** Phase 4-5: backend selection and the upstream request, under the route's deadline. */
     void forward() {
         if (!inFlight) {
             handler.track(this);
         }
         attempt();
+    }
+
+    /**
+     * The cache asks the origin once more for a request it took the answer of (a 304 that selected nothing stored):
+     * a new try, as unconditional as the cache now writes it. The request is a GET or HEAD without a body.
+     */
+    void refetch() {
+        if (done) {
+            return;
+        }
+        if (attempts >= MAX_ATTEMPTS || backend == null) {
+            fail(ProxyError.UPSTREAM_PROTOCOL, "304 Not Modified does not match the stored response");
+            return;
+        }
+        // The backend that answered: nothing failed there (a balancer's pick would avoid it as already tried).
+        skippingInterim = false;
+        current = start(backend);
     }
 
     /** Whether the request has a body (a cache never answers one). */
@@ -853,11 +905,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
         String via = res.protocolVersion() == HttpVersion.HTTP_1_0 ? "1.0" : "1.1";
         // Without a cache stage nothing else reads the backend's head: it becomes the client's, edited in place.
         HeadersMultiMap out = cache == null ? relayedInPlace(upstreamHeaders, via) : relayedHeaders(upstreamHeaders, via);
-        if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
-                && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
-            // The listener compresses whatever is not marked; identity marks what this route must not touch.
-            out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
-        }
+        markCompression(out);
         boolean bodiless = method == HttpMethod.HEAD || code == 204 || code == 304;
         if (cache != null) {
             out = cache.downstreamHead(code, out);
@@ -955,10 +1003,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
             complete();
             return;
         }
-        if (handler.listener.compression() && !out.contains(HttpHeaders.CONTENT_ENCODING)
-                && !(route.compression && Compressible.is(out.get(HttpHeaders.CONTENT_TYPE)))) {
-            out.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
-        }
+        markCompression(out);
         untrack();
         responseStarted = true;
         status = code;

@@ -211,8 +211,9 @@ class CacheConformanceIT {
             r.origin.add(new ScriptedOrigin.Rule(text(o, "method"), text(o, "path"), o.path("status").asInt(200),
                     headerLines(o.get("headers"), s -> s), o.has("body-size") ? generated(o.get("body-size").asInt())
                     : text(o, "body"), Math.round(o.path("delay").asDouble(0) * 1000),
-                    o.path("validate").asBoolean(false), o.path("close").asBoolean(false),
-                    o.path("chunked").asBoolean(false)));
+                    o.path("validate").asBoolean(false) || o.path("validate").asText().equals("if-modified-since"),
+                    o.path("close").asBoolean(false), o.path("chunked").asBoolean(false),
+                    o.path("validate").asText().equals("if-modified-since")));
         } else if (step.has("origin-down")) {
             r.origin.down();
             r.originDown = true;

@@ -25,9 +25,12 @@ import java.util.function.UnaryOperator;
  */
 final class ScriptedOrigin {
 
-    /** One scripted answer; {@code method} and {@code path} null match any. Values may hold placeholders. */
+    /**
+     * One scripted answer; {@code method} and {@code path} null match any. Values may hold placeholders.
+     * {@code datesOnly}: a validating origin that looks at If-Modified-Since only (one whose ETags differ per server).
+     */
     record Rule(String method, String path, int status, List<Map.Entry<String, String>> headers, String body,
-                long delayMillis, boolean validate, boolean close, boolean chunked) {
+                long delayMillis, boolean validate, boolean close, boolean chunked, boolean datesOnly) {
     }
 
     /** A request as the origin received it. */
@@ -107,7 +110,7 @@ final class ScriptedOrigin {
         for (Map.Entry<String, String> h : rule.headers()) {
             headers.add(Map.entry(h.getKey(), resolve.apply(h.getValue())));
         }
-        boolean notModified = rule.validate() && notModified(req, headers);
+        boolean notModified = rule.validate() && notModified(req, headers, rule.datesOnly());
         res.setStatusCode(notModified ? 304 : rule.status());
         for (Map.Entry<String, String> h : headers) {
             res.headers().add(h.getKey(), h.getValue());
@@ -126,11 +129,12 @@ final class ScriptedOrigin {
     }
 
     /** A validating origin: If-None-Match against its ETag (weak comparison), else If-Modified-Since. */
-    private static boolean notModified(HttpServerRequest req, List<Map.Entry<String, String>> headers) {
+    private static boolean notModified(HttpServerRequest req, List<Map.Entry<String, String>> headers,
+                                       boolean datesOnly) {
         String etag = value(headers, "ETag");
         String lastModified = value(headers, "Last-Modified");
         String inm = req.headers().get("If-None-Match");
-        if (inm != null) {
+        if (inm != null && !datesOnly) {
             if (etag == null) {
                 return false;
             }
