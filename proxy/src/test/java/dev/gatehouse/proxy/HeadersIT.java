@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -108,6 +109,27 @@ class HeadersIT {
         assertThat(seen.getString("x-forwarded-proto")).isEqualTo("http");
         assertThat(seen.getString("x-forwarded-host")).isEqualTo("api.example.com");
         assertThat(seen.getString("forwarded")).isEqualTo("for=127.0.0.1;proto=http;host=\"api.example.com\"");
+    }
+
+    /** Fields frameworks read as the client's origin: only a trusted proxy in front may set them. */
+    @Test
+    void originClaimsFromAnUntrustedClientAreDroppedAndATrustedProxysPass() {
+        String[] claims = {"X-Forwarded-Port: 1337", "X-Forwarded-Prefix: //evil.test", "X-Forwarded-Scheme: https",
+            "X-Forwarded-Ssl: on", "X-Real-IP: 6.6.6.6", "X-Original-URL: /admin", "X-Rewrite-URL: /admin",
+            "X-Host: evil.test", "X-Http-Method-Override: PUT", "X-Forwardedish: kept"};
+        JsonObject untrusted = get(h.port(), "/echo", claims).seen();
+        for (String name : List.of("x-forwarded-port", "x-forwarded-prefix", "x-forwarded-scheme", "x-forwarded-ssl",
+                "x-real-ip", "x-original-url", "x-rewrite-url", "x-host")) {
+            assertThat(untrusted.getString(name)).as(name).isNull();
+        }
+        assertThat(untrusted.getString("x-http-method-override")).as("not a claim about the origin").isEqualTo("PUT");
+        assertThat(untrusted.getString("x-forwardedish")).isEqualTo("kept");
+        assertThat(untrusted.getString("x-forwarded-for")).isEqualTo("127.0.0.1");
+
+        JsonObject trusted = get(trustedPort(), "/echo", claims).seen();
+        assertThat(trusted.getString("x-forwarded-port")).isEqualTo("1337");
+        assertThat(trusted.getString("x-original-url")).isEqualTo("/admin");
+        assertThat(trusted.getString("x-real-ip")).isEqualTo("6.6.6.6");
     }
 
     @Test

@@ -614,8 +614,8 @@ public final class Exchange extends RoutedRequest implements RequestView {
         // X-Client-Cert-* from the client never pass; they are set only from a verified client certificate.
         ClientIdentity.apply(downstream.peerCertificateSession(), out);
         ListenerSettings l = handler.listener;
-        Forwarding.addForwarding(headers, out, clientAddress(), l.trusted(downstream.remotePeer()), l.scheme(),
-                hostHeader);
+        boolean trusted = l.trusted(downstream.remotePeer());
+        Forwarding.addForwarding(headers, out, clientAddress(), trusted, l.scheme(), hostHeader);
         Forwarding.addVia(headers, out, downstream.viaProtocol());
         out.set(Forwarding.X_REQUEST_ID, requestId);
         if (traceparent == null) {
@@ -640,7 +640,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
         ByteBuf up;
         if (direct) {
             up = Http1Encoding.requestLine(ch.alloc(), method.toNetty(), upstreamUri);
-            Forwarding.encodeEndToEndRequest((HeadersMultiMap) headers, !traceContinued, up);
+            Forwarding.encodeEndToEndRequest((HeadersMultiMap) headers, !traceContinued, trusted, up);
             Http1Encoding.endHead(up, out);
         } else {
             up = Http1Encoding.request(ch.alloc(), method.toNetty(), upstreamUri, out);

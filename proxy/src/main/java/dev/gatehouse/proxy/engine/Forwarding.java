@@ -147,13 +147,15 @@ public final class Forwarding {
      * set, in the order it set them, this is the very head that copying into a map and setting them there encodes,
      * without the map.
      */
-    static void encodeEndToEndRequest(HeadersMultiMap from, boolean dropTracestate, io.netty.buffer.ByteBuf buf) {
+    static void encodeEndToEndRequest(HeadersMultiMap from, boolean dropTracestate, boolean trusted,
+                                      io.netty.buffer.ByteBuf buf) {
         Set<String> named = namedByConnection(from);
         for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
              it.hasNext(); ) {
             java.util.Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
             if (!crosses(name, named, true) || isSetUpstream(name)
+                    || (!trusted && claimsAnOrigin(name))
                     || (dropTracestate && TRACESTATE.contentEqualsIgnoreCase(name))) {
                 continue;
             }
@@ -280,7 +282,42 @@ public final class Forwarding {
      * Sets X-Forwarded-For/-Proto/-Host and Forwarded. Incoming values are kept and extended only when the
      * peer is a trusted proxy; from anyone else they are replaced, so a client cannot spoof its address.
      */
+    /**
+     * Fields only a proxy in front may set, that frameworks read as the client's scheme, host, port, address or
+     * path (X-Forwarded-Port, -Prefix, -Scheme, -Ssl, X-Real-IP, X-Original-URL, X-Rewrite-URL, X-Host...). From a
+     * client that is not a trusted proxy they are dropped, as Traefik drops untrusted forwarded headers: else one
+     * request can make an origin build its links or route from them, and a shared cache keep the result for everyone.
+     */
+    static boolean claimsAnOrigin(CharSequence name) {
+        int n = name.length();
+        if (n < 6 || (name.charAt(0) | 0x20) != 'x' || name.charAt(1) != '-') {
+            return false;
+        }
+        String lower = name.toString().toLowerCase(Locale.ROOT);
+        return lower.startsWith("x-forwarded-") || lower.equals("x-real-ip") || lower.equals("x-original-url")
+                || lower.equals("x-rewrite-url") || lower.equals("x-host") || lower.equals("x-original-host");
+    }
+
+    /** Drops what {@link #claimsAnOrigin} names from a copied header map (before the proxy sets its own). */
+    static void dropOriginClaims(MultiMap out) {
+        java.util.List<String> drop = null;
+        for (var e : out) {
+            if (claimsAnOrigin(e.getKey())) {
+                if (drop == null) {
+                    drop = new java.util.ArrayList<>();
+                }
+                drop.add(e.getKey());
+            }
+        }
+        if (drop != null) {
+            drop.forEach(out::remove);
+        }
+    }
+
     static void addForwarding(MultiMap in, MultiMap out, String peer, boolean trusted, String proto, String host) {
+        if (!trusted) {
+            dropOriginClaims(out);
+        }
         String xff = trusted ? combined(in, X_FORWARDED_FOR) : null;
         out.set(X_FORWARDED_FOR, xff == null ? peer : xff + ", " + peer);
         String xfp = trusted ? in.get(X_FORWARDED_PROTO) : null;

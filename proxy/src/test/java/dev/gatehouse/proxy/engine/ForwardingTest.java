@@ -169,7 +169,7 @@ class ForwardingTest {
             HeadersMultiMap set = HeadersMultiMap.httpHeaders();
             setAsTheProxyDoes(client, set, trusted, host, identity, continued);
             io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.buffer();
-            Forwarding.encodeEndToEndRequest(client, !continued, direct);
+            Forwarding.encodeEndToEndRequest(client, !continued, trusted, direct);
             set.encode(direct, false);
             String directHead = direct.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
             direct.release();
