@@ -821,6 +821,14 @@ public final class Exchange extends RoutedRequest implements RequestView {
             }
         }
         if (msg instanceof HttpContent content) {
+            if (!content.decoderResult().isSuccess()) {
+                // Broken framing (a bad chunk, a bad trailer): never a complete response, never a reusable
+                // connection. Before the head went out the client gets a 502, after it a cut-off response.
+                content.release();
+                handler.health.failure(a.backend, "protocol error");
+                protocolError(a, "bad response framing from backend");
+                return;
+            }
             if (skippingInterim) {
                 skippingInterim = !(content instanceof LastHttpContent);
                 content.release();

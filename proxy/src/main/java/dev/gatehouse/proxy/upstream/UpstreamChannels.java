@@ -48,13 +48,36 @@ public final class UpstreamChannels {
     }
 
     /** Upstream response heads with Vert.x's header map, so the proxy copies and encodes them without conversion. */
-    private static final class ResponseDecoder extends HttpResponseDecoder {
+    static final class ResponseDecoder extends HttpResponseDecoder {
         ResponseDecoder() {
             super(8192, 64 * 1024, UpstreamClients.MAX_CHUNK_SIZE);
         }
 
         /** The request in flight was a HEAD: its response has no body, whatever its framing headers say. */
         boolean bodiless;
+        private final ResponseFraming framing = new ResponseFraming();
+
+        /** Netty's decoder gets only bytes whose framing {@link ResponseFraming} checked. */
+        @Override
+        protected void decode(io.netty.channel.ChannelHandlerContext ctx, io.netty.buffer.ByteBuf in,
+                              java.util.List<Object> out) throws Exception {
+            int n = framing.checked(in);
+            if (n == 0) {
+                return;
+            }
+            int first = out.size();
+            io.netty.buffer.ByteBuf part = in.slice(in.readerIndex(), n);
+            super.decode(ctx, part, out);
+            int taken = part.readerIndex();
+            in.skipBytes(taken);
+            framing.consumed(n, taken, out, first, bodiless);
+        }
+
+        @Override
+        public void reset() {
+            super.reset();
+            framing.reset();
+        }
 
         @Override
         protected boolean isContentAlwaysEmpty(HttpMessage msg) {
