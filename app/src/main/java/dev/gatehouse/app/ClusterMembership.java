@@ -62,8 +62,6 @@ final class ClusterMembership {
             cc.setProperty("hazelcast.phone.home.enabled", "false");
             cc.setProperty("hazelcast.shutdownhook.enabled", "false");
             cc.getSerializationConfig().setJavaSerializationFilterConfig(deserializationFilter());
-            // Nothing reads Hazelcast's own metrics (no Management Center; Gatehouse exports its own): not collected.
-            cc.getMetricsConfig().setEnabled(false);
             return HazelcastClient.newHazelcastClient(cc);
         }
         Config config = memberConfig(cluster);
@@ -99,9 +97,6 @@ final class ClusterMembership {
         config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         config.setProperty("hazelcast.socket.server.bind.any", "false");
         config.getSerializationConfig().setJavaSerializationFilterConfig(deserializationFilter());
-        // Nothing reads Hazelcast's own metrics (no Management Center; Gatehouse exports its own), and collecting them
-        // every few seconds was half of an idle node's CPU: not collected.
-        config.getMetricsConfig().setEnabled(false);
         // Kubernetes: a wildcard host is the pod's own address, which Hazelcast picks (the one non-loopback interface).
         boolean podAddress = c.kubernetes() != null && isWildcard(c.host());
         InterfacesConfig interfaces = podAddress ? new InterfacesConfig()
