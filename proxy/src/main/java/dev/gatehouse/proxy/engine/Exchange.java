@@ -273,7 +273,8 @@ public final class Exchange extends RoutedRequest implements RequestView {
                 fail(ProxyError.EXPECTATION_FAILED, "expect " + expect);
                 return;
             }
-            expectContinue = hasBody;
+            // RFC 9110 §10.1.1: an HTTP/1.0 client gets no 100 Continue (it cannot expect one), the body just follows.
+            expectContinue = hasBody && !"1.0".equals(downstream.viaProtocol());
         }
         String uri = downstream.uri();
         String originForm = uri.charAt(0) == '/' || uri.equals("*") ? uri : path + query(uri);
@@ -375,6 +376,11 @@ public final class Exchange extends RoutedRequest implements RequestView {
     }
 
     private boolean isWebSocketUpgrade() {
+        // RFC 6455 §4.1: a GET of HTTP/1.1 or later. Otherwise Upgrade is only a hop-by-hop field, dropped on the way
+        // (RFC 9110 §7.8: a server ignores it on HTTP/1.0), and the request goes up as what it is.
+        if (method != HttpMethod.GET || "1.0".equals(downstream.viaProtocol())) {
+            return false;
+        }
         String upgrade = headers.get(HttpHeaders.UPGRADE);
         return upgrade != null && upgrade.equalsIgnoreCase("websocket")
                 && Forwarding.connectionTokens(headers.getAll(HttpHeaders.CONNECTION)).contains("upgrade");
@@ -579,6 +585,12 @@ public final class Exchange extends RoutedRequest implements RequestView {
         return a;
     }
 
+    static String backendAuthority(Backend b) {
+        String host = b.host().indexOf(':') >= 0 && !b.host().startsWith("[") ? "[" + b.host() + "]" : b.host();
+        boolean defaultPort = b.port() == (b.tls() ? 443 : 80);
+        return defaultPort ? host : host + ":" + b.port();
+    }
+
     /** Writes the upstream request: the client's end-to-end headers plus forwarding, Via, request id and trace. */
     private void send(Attempt a, UpstreamChannels.Connection c) {
         if (hasBody && !bodyEnded && headDeferred == null && !bodySent && downstream.signalsReadEnd()) {
@@ -603,6 +615,10 @@ public final class Exchange extends RoutedRequest implements RequestView {
         }
         if (hostHeader != null) {
             out.set(HttpHeaders.HOST, hostHeader);
+        } else {
+            // An HTTP/1.0 request may come without Host, an HTTP/1.1 request upstream may not: the backend's own
+            // authority then, as nginx's default $proxy_host.
+            out.set(HttpHeaders.HOST, backendAuthority(a.backend));
         }
         // Framing from the parsed message, never the client's bytes: the body's length, chunked, or nothing.
         if (upstreamLength >= 0) {
@@ -914,6 +930,10 @@ public final class Exchange extends RoutedRequest implements RequestView {
         // Without a cache stage nothing else reads the backend's head: it becomes the client's, edited in place.
         HeadersMultiMap out = cache == null ? relayedInPlace(upstreamHeaders, via) : relayedHeaders(upstreamHeaders, via);
         markCompression(out);
+        if (code == 204) {
+            // RFC 9110 §8.6: never on a 204 (nginx drops it too); the client might wait for that many bytes.
+            out.remove(HttpHeaders.CONTENT_LENGTH);
+        }
         boolean bodiless = method == HttpMethod.HEAD || code == 204 || code == 304;
         if (cache != null) {
             out = cache.downstreamHead(code, out);
@@ -1114,13 +1134,21 @@ public final class Exchange extends RoutedRequest implements RequestView {
             return;
         }
         if (now >= deadlineNanos) {
-            if (backend != null) {
+            // A body still arriving means the client is what is slow, not the backend (which cannot answer before it
+            // has the request): 408, and no mark against the backend, else a client that stalls its uploads could
+            // get every backend of a pool ejected.
+            boolean clientSlow = hasBody && !bodyEnded;
+            if (backend != null && !clientSlow) {
                 handler.health.failure(backend, "timeout");
             }
             Attempt a = current;
             Attempt h = hedge;
             // Answer first: the abandoned tries' closes must not be taken for resets to retry.
-            fail(ProxyError.UPSTREAM_TIMEOUT, "no response within " + route.timeoutMillis + "ms");
+            if (clientSlow) {
+                fail(ProxyError.REQUEST_TIMEOUT, "request body not complete within " + route.timeoutMillis + "ms");
+            } else {
+                fail(ProxyError.UPSTREAM_TIMEOUT, "no response within " + route.timeoutMillis + "ms");
+            }
             abandon(a);
             abandon(h);
             return;
@@ -1129,7 +1157,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
             // Per-try timeout (retries.on: [timeout]): give up on this backend and try another.
             attemptDeadlineNanos = Long.MAX_VALUE;
             Attempt a = current;
-            handler.health.failure(a.backend, "per-try timeout");
+            if (!hasBody || bodyEnded) {
+                handler.health.failure(a.backend, "per-try timeout");
+            }
             Attempt other = otherInFlight(a);
             a.abandon();
             lastError = ProxyError.UPSTREAM_TIMEOUT;

@@ -11,6 +11,8 @@ public enum ProxyError {
     PAYLOAD_TOO_LARGE(413, "payload too large"),
     URI_TOO_LONG(414, "uri too long"),
     EXPECTATION_FAILED(417, "expectation failed"),
+    /** The client did not finish sending its request body within the route's timeout (nginx's client_body_timeout). */
+    REQUEST_TIMEOUT(408, "request timeout"),
     NO_HEALTHY_BACKEND(503, "no healthy backend"),
     UPSTREAM_CONNECT_FAILED(502, "upstream connect error"),
     UPSTREAM_RESET(502, "upstream connection reset"),

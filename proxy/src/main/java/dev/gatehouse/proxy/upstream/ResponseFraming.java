@@ -129,6 +129,12 @@ final class ResponseFraming {
 
     private void afterHead(HttpResponse res, boolean bodiless) {
         int code = res.status().code();
+        String refused = res.decoderResult().isSuccess() ? refusal(res) : null;
+        if (refused != null) {
+            // Failed here rather than thrown: the engine answers 502 and closes the connection (nginx: "upstream sent
+            // unknown Transfer-Encoding" / "...both Content-Length and Transfer-Encoding").
+            res.setDecoderResult(io.netty.handler.codec.DecoderResult.failure(new DecoderException(refused)));
+        }
         if (!res.decoderResult().isSuccess() || code == 101) {
             state = State.TO_CLOSE; // refused, or no longer HTTP/1: nothing more to check
         } else if (code < 200 || bodiless || code == 204 || code == 304) {
@@ -144,6 +150,30 @@ final class ResponseFraming {
                 state = length == 0 ? State.HEAD : State.TO_CLOSE;
             }
         }
+    }
+
+    /**
+     * Why a response head that parsed cannot be relayed, or null: a version other than HTTP/1.x (Netty takes any
+     * {@code NAME/x.y}), a transfer coding other than {@code chunked} alone (a body in gzip framed by chunked would
+     * reach the client as gzip without saying so; {@code chunked, gzip} is not even chunked), or both Transfer-Encoding
+     * and Content-Length (RFC 9112 §6.3: "ought to be handled as an error").
+     */
+    static String refusal(HttpResponse res) {
+        io.netty.handler.codec.http.HttpVersion v = res.protocolVersion();
+        if (!"HTTP".equals(v.protocolName()) || v.majorVersion() != 1) {
+            return "upstream sent a response of protocol " + v.text();
+        }
+        java.util.List<String> te = res.headers().getAll(io.netty.handler.codec.http.HttpHeaderNames.TRANSFER_ENCODING);
+        if (te.isEmpty()) {
+            return null;
+        }
+        if (res.headers().contains(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH)) {
+            return "upstream sent both Content-Length and Transfer-Encoding";
+        }
+        if (te.size() != 1 || !te.get(0).trim().equalsIgnoreCase("chunked")) {
+            return "upstream sent a transfer coding other than chunked: " + String.join(", ", te);
+        }
+        return null;
     }
 
     /** The index just past the empty line that ends a head starting at {@code from}, or -1. */

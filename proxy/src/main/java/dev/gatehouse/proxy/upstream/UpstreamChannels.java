@@ -79,6 +79,11 @@ public final class UpstreamChannels {
             framing.reset();
         }
 
+        /** Kept, not removed as Netty does: a response with both is refused ({@link ResponseFraming#refusal}). */
+        @Override
+        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+        }
+
         @Override
         protected boolean isContentAlwaysEmpty(HttpMessage msg) {
             return bodiless || super.isContentAlwaysEmpty(msg);
