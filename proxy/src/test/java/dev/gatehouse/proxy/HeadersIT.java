@@ -72,11 +72,14 @@ class HeadersIT {
                 "Upgrade: foo",
                 "Proxy-Authorization: Basic Zm9vOmJhcg==",
                 "Proxy-Connection: keep-alive",
+                "Proxy: http://evil.test:3128",
+                "Proxy-Foo: end-to-end",
                 "X-Keep: yes");
         assertThat(r.status()).isEqualTo(200);
         JsonObject seen = r.seen();
         assertThat(seen.fieldNames()).doesNotContain("x-secret", "keep-alive", "te", "upgrade", "proxy-authorization",
-                "proxy-connection");
+                "proxy-connection", "proxy");
+        assertThat(seen.getString("proxy-foo")).isEqualTo("end-to-end");
         assertThat(seen.getString("connection", "")).doesNotContainIgnoringCase("x-secret");
         assertThat(seen.getString("x-keep")).isEqualTo("yes");
     }

@@ -25,8 +25,13 @@ public final class Forwarding {
     public static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
 
     /** Lower-case names of the hop-by-hop headers; "proxy-connection" is non-standard but still sent. */
+    /**
+     * Never forwarded. Besides RFC 9110's hop-by-hop fields: {@code Proxy}, which CGI-style backends turn into the
+     * {@code HTTP_PROXY} variable their HTTP clients then use as an outgoing proxy (httpoxy).
+     */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
-            "transfer-encoding", "upgrade", "trailer", "proxy-authenticate", "proxy-authorization", "http2-settings");
+            "transfer-encoding", "upgrade", "trailer", "proxy-authenticate", "proxy-authorization", "http2-settings",
+            "proxy");
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final String VIA_1_1 = "1.1 gatehouse";
