@@ -94,6 +94,26 @@ class ProbeFindingsIT {
         assertThat(host).as("the backend's own authority").matches("127\\.0\\.0\\.1:\\d+");
     }
 
+    /** RFC 9110 §7.6.2: at Max-Forwards 0 the proxy is the final recipient; above, the value goes on decremented. */
+    @Test
+    void maxForwardsOnTraceAndOptions() {
+        RawHttp.Response trace = RawHttp.exchange(h.port(), "TRACE /t HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n"
+                + "Cookie: session=secret\r\nX-Probe: 1\r\n\r\n");
+        assertThat(trace.status()).isEqualTo(200);
+        assertThat(trace.header("Content-Type")).isEqualTo("message/http");
+        assertThat(trace.text()).startsWith("TRACE /t HTTP/1.1\r\n").contains("X-Probe: 1").doesNotContain("secret");
+        assertThat(trace.header("X-Backend")).as("answered by the proxy").isNull();
+
+        RawHttp.Response options = RawHttp.exchange(h.port(), "OPTIONS * HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n\r\n");
+        assertThat(options.status()).isEqualTo(200);
+        assertThat(options.header("Allow")).contains("GET");
+
+        JsonObject up = seen(RawHttp.exchange(h.port(), "TRACE /t HTTP/1.1\r\nHost: x\r\nMax-Forwards: 3\r\n\r\n"));
+        assertThat(up.getJsonObject("headers").getString("max-forwards")).isEqualTo("2");
+        JsonObject get = seen(RawHttp.exchange(h.port(), "GET /g HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n\r\n"));
+        assertThat(get.getJsonObject("headers").getString("max-forwards")).as("only TRACE and OPTIONS").isEqualTo("0");
+    }
+
     @Test
     void a204LosesItsContentLength() {
         raw = h.vertx.createNetServer().connectHandler(sock -> sock.handler(b -> sock.write(Buffer.buffer(

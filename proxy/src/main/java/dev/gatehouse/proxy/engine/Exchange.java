@@ -184,6 +184,10 @@ public final class Exchange extends RoutedRequest implements RequestView {
         }
         route = snapshot.routes().match(host, path, method, headers);
         if (route == null) {
+            // OPTIONS * with Max-Forwards: 0 asks this proxy about itself, route or not.
+            if ((method == HttpMethod.TRACE || method == HttpMethod.OPTIONS) && maxForwardsReached()) {
+                return;
+            }
             fail(ProxyError.NO_ROUTE, "no route for " + host + path);
             return;
         }
@@ -275,6 +279,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
             }
             // RFC 9110 §10.1.1: an HTTP/1.0 client gets no 100 Continue (it cannot expect one), the body just follows.
             expectContinue = hasBody && !"1.0".equals(downstream.viaProtocol());
+        }
+        if ((method == HttpMethod.TRACE || method == HttpMethod.OPTIONS) && maxForwardsReached()) {
+            return;
         }
         String uri = downstream.uri();
         String originForm = uri.charAt(0) == '/' || uri.equals("*") ? uri : path + query(uri);
@@ -1262,6 +1269,62 @@ public final class Exchange extends RoutedRequest implements RequestView {
      * request id and HSTS, passes back through the response side of the filters the request passed, and closes the
      * connection when the request was refused or its body was not read to its end.
      */
+    /**
+     * RFC 9110 §7.6.2: a TRACE or OPTIONS with {@code Max-Forwards: 0} is answered here as by its final recipient;
+     * a larger value goes on decremented. True when answered. A TRACE echo leaves out the fields that carry
+     * credentials (the RFC's "sensitive data"): Authorization, Proxy-Authorization and Cookie.
+     */
+    private boolean maxForwardsReached() {
+        String v = headers.get(MAX_FORWARDS);
+        if (v == null) {
+            return false;
+        }
+        long n = digits(v.trim());
+        if (n < 0) {
+            return false; // not a number: passed on as it came, as if absent
+        }
+        if (n > 0) {
+            headers.set(MAX_FORWARDS, Long.toString(Math.min(n - 1, Integer.MAX_VALUE)));
+            return false;
+        }
+        HeadersMultiMap extra = HeadersMultiMap.httpHeaders();
+        if (method == HttpMethod.OPTIONS) {
+            extra.set("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE");
+            respond(200, "", extra, null, false);
+            return true;
+        }
+        StringBuilder echo = new StringBuilder(256).append(method.name()).append(' ').append(downstream.uri())
+                .append(' ').append(downstream.protocol()).append("\r\n");
+        for (var e : headers) {
+            String name = e.getKey();
+            if (!name.equalsIgnoreCase("authorization") && !name.equalsIgnoreCase("proxy-authorization")
+                    && !name.equalsIgnoreCase("cookie")) {
+                echo.append(name).append(": ").append(e.getValue()).append("\r\n");
+            }
+        }
+        extra.set(HttpHeaders.CONTENT_TYPE, "message/http");
+        respond(200, echo.append("\r\n").toString(), extra, null, false);
+        return true;
+    }
+
+    private static final CharSequence MAX_FORWARDS = HttpHeaders.createOptimized("max-forwards");
+
+    /** A non-negative decimal of at most 18 digits, or -1. */
+    private static long digits(String v) {
+        if (v.isEmpty() || v.length() > 18) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
     void respond(int code, String body, MultiMap extra, String error, boolean refused) {
         if (done) {
             return;
@@ -1279,7 +1342,9 @@ public final class Exchange extends RoutedRequest implements RequestView {
         if (extra != null) {
             h.addAll(extra);
         }
-        h.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+        if (!h.contains(HttpHeaders.CONTENT_TYPE)) {
+            h.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+        }
         h.set(Forwarding.X_REQUEST_ID, requestId);
         if (route != null) {
             List<ProxyFilter> filters = route.filters;
