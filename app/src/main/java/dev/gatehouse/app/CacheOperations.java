@@ -209,6 +209,16 @@ final class CacheOperations {
         public String call() {
             IMap<String, byte[]> m = hz.getMap(map);
             ReadMemo memo = HazelcastResponseStore.memo(hz);
+            // A fill of one of these keys still on its way to the store on this member must not undo the purge.
+            InvalidationLog log = HazelcastResponseStore.invalidations(hz);
+            long now = System.currentTimeMillis();
+            if (keys == null) {
+                log.all(now);
+            } else {
+                for (String k : keys) {
+                    log.key(k, now);
+                }
+            }
             // Hazelcast has no public API for a member's own near cache; this proxy type is its implementation.
             if (m instanceof NearCachedMapProxyImpl<?, ?> near) {
                 NearCache<Object, Object> nc = near.getNearCache();

@@ -81,6 +81,7 @@ final class HazelcastResponseStore implements ResponseStore {
     static final String STORAGE = "gatehouse.cache.storage";
     /** Where {@link #configure} leaves this member's {@link ReadMemo}. */
     static final String MEMO = "gatehouse.cache.memo";
+    static final String INVALIDATIONS = "gatehouse.cache.invalidations";
     /** Variants kept under one primary key; the oldest go first. */
     static final int MAX_VARIANTS = 32;
     /** Above this many keys a purge clears the members' near caches instead of listing the keys. */
@@ -96,6 +97,7 @@ final class HazelcastResponseStore implements ResponseStore {
     private final java.util.function.LongSupplier maxEntryBytes;
     private final Counters counters;
     private final ReadMemo memo;
+    private final InvalidationLog invalidations;
     private final NearCache<Object, Object> nearCache;
 
     /**
@@ -117,6 +119,7 @@ final class HazelcastResponseStore implements ResponseStore {
         this.maxEntryBytes = maxEntryBytes;
         this.counters = counters(hz);
         this.memo = memo(hz);
+        this.invalidations = invalidations(hz);
         this.map = hz.getMap(MAP);
         // Hazelcast has no public API for a member's own near cache; this proxy type is its implementation.
         this.nearCache = map instanceof NearCachedMapProxyImpl<?, ?> near ? near.getNearCache() : null;
@@ -166,6 +169,7 @@ final class HazelcastResponseStore implements ResponseStore {
         config.getUserContext().put(COUNTERS, new Counters());
         config.getUserContext().put(STORAGE, cache);
         config.getUserContext().put(MEMO, new ReadMemo(cache.nearCacheMaxEntries()));
+        config.getUserContext().put(INVALIDATIONS, new InvalidationLog());
         return config;
     }
 
@@ -192,6 +196,10 @@ final class HazelcastResponseStore implements ResponseStore {
      */
     CacheConfig storage() {
         return hz.getUserContext().get(STORAGE) instanceof CacheConfig c ? c : CacheConfig.DEFAULT;
+    }
+
+    static InvalidationLog invalidations(HazelcastInstance hz) {
+        return hz.getUserContext().get(INVALIDATIONS) instanceof InvalidationLog l ? l : new InvalidationLog();
     }
 
     static ReadMemo memo(HazelcastInstance hz) {
@@ -249,12 +257,14 @@ final class HazelcastResponseStore implements ResponseStore {
 
     @Override
     public Future<Boolean> remove(String primaryKey) {
+        invalidations.key(primaryKey, System.currentTimeMillis());
         memo.drop(primaryKey);
         return onContext(map.deleteAsync(primaryKey), vertx.getOrCreateContext());
     }
 
     @Override
     public Future<Purge> purgeKey(String primaryKey) {
+        invalidations.key(primaryKey, System.currentTimeMillis());
         return vertx.executeBlocking(() -> {
             Boolean removed = map.executeOnKey(primaryKey, new CacheOperations.Remove());
             return new Purge(Boolean.TRUE.equals(removed) ? 1 : 0, acknowledge(new String[] {primaryKey}));
@@ -392,6 +402,11 @@ final class HazelcastResponseStore implements ResponseStore {
 
     /** Blocking: merges {@code response} into the entry by compare-and-set on its owner. */
     private void store(String key, StoredResponse response) {
+        long began = response.requestTime().toEpochMilli();
+        if (invalidations.since(key, began)) {
+            counters.superseded.increment();
+            return; // invalidated while this response was on its way: RFC 9111 §4.4
+        }
         byte[] current = map.get(key);
         for (int attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
             List<StoredResponse> existing = List.of();
@@ -415,6 +430,12 @@ final class HazelcastResponseStore implements ResponseStore {
                     new CacheOperations.CompareAndSet(CacheEntryCodec.fingerprint(current), value, ttl));
             if (seen == null) {
                 counters.stored.increment();
+                if (invalidations.since(key, began)) {
+                    // Invalidated between the check above and the store: what it removed must not come back.
+                    map.delete(key);
+                    memo.drop(key);
+                    counters.superseded.increment();
+                }
                 return;
             }
             current = seen.length == 0 ? null : seen; // what the owner holds: merge into that
@@ -444,6 +465,8 @@ final class HazelcastResponseStore implements ResponseStore {
     // ---- purges ----------------------------------------------------------------------------------------------
 
     private Future<Purge> purge(Predicate<String, byte[]> selection) {
+        // A fill on its way here may be for a key the selection will match once stored: none begun before stores.
+        invalidations.all(System.currentTimeMillis());
         return vertx.executeBlocking(() -> {
             // Selected and removed on the members owning the entries, through the index; the answer lists them.
             Map<String, Boolean> removed = map.executeOnEntries(new CacheOperations.Remove(), selection);
@@ -534,6 +557,8 @@ final class HazelcastResponseStore implements ResponseStore {
         final LongAdder stored = new LongAdder();
         /** Puts refused for {@code max-entry-size}. */
         final LongAdder refused = new LongAdder();
+        /** Fills not kept because their key was invalidated while they were on their way. */
+        final LongAdder superseded = new LongAdder();
     }
 
     /** The cache across the cluster: entries and bytes of primary copies, lookups, and each member's figures. */

@@ -447,6 +447,42 @@ class HazelcastResponseStoreIT {
     }
 
     /** Last: kills a member. */
+    /**
+     * RFC 9111 §4.4 read-after-write: a response whose request began before a purge or an invalidation of its key
+     * (the store is asynchronous, after the client has its answer) must not land after it, on this member or another.
+     */
+    @Test
+    @Order(10)
+    void aFillThatBeganBeforeAnInvalidationDoesNotUndoIt() throws Exception {
+        String key = "GET http://x/race";
+        StoredResponse onItsWay = response("old");
+        StoredResponse onItsWayElsewhere = response("old, on B");
+        Thread.sleep(5);
+        join(stores.get(0).purgeKey(key));
+        join(stores.get(0).put(key, onItsWay));
+        join(stores.get(1).put(key, onItsWayElsewhere));
+        for (HazelcastResponseStore s : stores) {
+            assertThat(join(s.get(key))).as("purged stays purged").isEmpty();
+        }
+
+        Thread.sleep(5);
+        StoredResponse after = response("new");
+        join(stores.get(1).put(key, after));
+        assertThat(join(stores.get(0).get(key))).as("a fill begun after the purge is kept").containsExactly(after);
+
+        StoredResponse beforeRemove = response("before the POST");
+        Thread.sleep(5);
+        join(stores.get(2).remove(key)); // an unsafe request's invalidation on that member
+        join(stores.get(2).put(key, beforeRemove));
+        assertThat(join(stores.get(2).get(key))).isEmpty();
+
+        StoredResponse beforePrefixPurge = response("before the prefix purge");
+        Thread.sleep(5);
+        join(stores.get(0).purgePathPrefix("/ra"));
+        join(stores.get(0).put(key, beforePrefixPurge));
+        assertThat(join(stores.get(0).get(key))).isEmpty();
+    }
+
     @Test
     @Order(100)
     void killingTheOwnerOfEntriesLosesNone() {
