@@ -127,6 +127,12 @@ final class CacheStage {
             cacheStatus = CacheStatus.forward(CacheStatus.Fwd.BYPASS);
             return false;
         }
+        if (x.headers().contains("If-Match") || x.headers().contains("If-Unmodified-Since")) {
+            // RFC 9111 §4.3.2: preconditions only the origin can judge; a cache "MUST NOT evaluate" them, and a
+            // stored 200 would answer one that fails. They go to the origin as sent, and its answer is not stored.
+            cacheStatus = CacheStatus.forward(CacheStatus.Fwd.REQUEST).detail("origin-precondition");
+            return false;
+        }
         key = CacheKey.primary("GET", x.handler.listener.scheme(), authority, x.pathAndQuery());
         lookup(false);
         return true;
