@@ -73,6 +73,8 @@ final class CacheStage {
     private boolean fetching;
     /** Forward conditionally, to revalidate {@link #stale}. */
     private boolean revalidating;
+    /** Why a stored response was revalidated: it was stale, or the request asked (fwd=request). */
+    private CacheStatus.Fwd revalidationFwd = CacheStatus.Fwd.STALE;
     /** A 304 selected nothing stored, and the origin was asked again unconditionally. */
     private boolean refetched;
     private boolean leader;
@@ -172,14 +174,17 @@ final class CacheStage {
         switch (reuse) {
             case FRESH, STALE -> serve(p, now, CacheStatus.hit());
             case STALE_WHILE_REVALIDATE -> {
-                serve(p, now, CacheStatus.hit().fwd(CacheStatus.Fwd.STALE));
+                // A hit (RFC 9211: hit and fwd exclude each other); its negative ttl says it was stale.
+                serve(p, now, CacheStatus.hit().detail("stale-while-revalidate"));
                 backgroundRefresh();
             }
             case GATEWAY_TIMEOUT -> gatewayTimeout();
             case REVALIDATE -> {
                 stale = p;
-                cacheStatus = CacheStatus.forward(requestCc.noCache() ? CacheStatus.Fwd.REQUEST
-                        : CacheStatus.Fwd.STALE);
+                // Forwarded for the request's directives (no-cache, max-age=0...) while still fresh: fwd=request.
+                revalidationFwd = requestCc.noCache() || p.freshness.fresh(now)
+                        ? CacheStatus.Fwd.REQUEST : CacheStatus.Fwd.STALE;
+                cacheStatus = CacheStatus.forward(revalidationFwd);
                 revalidating = Validators.hasValidator(p.headers);
                 fetch(afterWait);
             }
@@ -535,7 +540,7 @@ final class CacheStage {
         } else {
             releaseLeader();
         }
-        serve(p, now, CacheStatus.forward(CacheStatus.Fwd.STALE).fwdStatus(304).stored(store));
+        serve(p, now, CacheStatus.forward(revalidationFwd).fwdStatus(304).stored(store));
     }
 
     /**
