@@ -114,6 +114,28 @@ class ProbeFindingsIT {
         assertThat(get.getJsonObject("headers").getString("max-forwards")).as("only TRACE and OPTIONS").isEqualTo("0");
     }
 
+    /** RFC 9110 §15.2: a proxy forwards the 1xx it did not ask for; Early Hints reach an HTTP/1.1 client first. */
+    @Test
+    void earlyHintsAreRelayedBeforeTheAnswer() throws Exception {
+        NetServer hints = h.vertx.createNetServer().connectHandler(sock -> sock.handler(b -> sock.write(Buffer.buffer(
+                "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", StandardCharsets.ISO_8859_1.name()))));
+        int port = Await.result(hints.listen(0, "127.0.0.1")).actualPort();
+        ProxyHarness own = ProxyHarness.start(0, "listeners:\n  - { name: public, host: 127.0.0.1, port: 0 }\n"
+                + "pools:\n  - name: h\n    backends:\n      - { url: \"http://127.0.0.1:" + port + "\" }\n"
+                + "routes:\n  - { name: h, pool: h, match: { path-prefix: / } }\n");
+        try (RawHttp c = RawHttp.connect(own.port())) {
+            c.write("GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String all = new String(c.input().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(all).startsWith("HTTP/1.1 103 Early Hints\r\n");
+            assertThat(all.substring(0, all.indexOf("\r\n\r\n"))).containsIgnoringCase("link: </style.css>; rel=preload");
+            assertThat(all).contains("HTTP/1.1 200 OK").endsWith("ok");
+        } finally {
+            own.close();
+            hints.close();
+        }
+    }
+
     @Test
     void a204LosesItsContentLength() {
         raw = h.vertx.createNetServer().connectHandler(sock -> sock.handler(b -> sock.write(Buffer.buffer(

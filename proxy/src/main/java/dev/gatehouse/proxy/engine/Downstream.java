@@ -83,6 +83,13 @@ public interface Downstream {
     /** Sends {@code 100 Continue} (a client sent {@code Expect: 100-continue} and a backend is ready for the body). */
     void sendContinue();
 
+    /**
+     * Relays an informational response from the backend (103 Early Hints, 102...) before the final one: RFC 9110
+     * §15.2, a proxy forwards 1xx it did not ask for. A transport that cannot carry one drops it.
+     */
+    default void interim(int status, HeadersMultiMap headers) {
+    }
+
     // ---- the response ---------------------------------------------------------------------------------------
 
     ByteBufAllocator alloc();

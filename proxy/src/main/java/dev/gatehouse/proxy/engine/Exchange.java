@@ -838,6 +838,13 @@ public final class Exchange extends RoutedRequest implements RequestView {
             }
             if (code < 200) {
                 skippingInterim = true;
+                // 100 answers the Expect the proxy handles itself (never sent upstream); others go on, end-to-end
+                // fields only, until the final head left.
+                if (code != 100 && a == current && !downstream.headSent() && !"1.0".equals(downstream.viaProtocol())) {
+                    HeadersMultiMap h = HeadersMultiMap.httpHeaders();
+                    Forwarding.copyEndToEnd((HeadersMultiMap) res.headers(), h, false);
+                    downstream.interim(code, h);
+                }
             } else if (!responseHead(a, res)) {
                 io.netty.util.ReferenceCountUtil.release(msg);
                 return;

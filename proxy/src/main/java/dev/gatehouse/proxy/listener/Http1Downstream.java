@@ -431,6 +431,16 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
         }
     }
 
+    @Override
+    public void interim(int status, HeadersMultiMap headers) {
+        if (!headWritten) {
+            DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(status), Unpooled.EMPTY_BUFFER);
+            r.headers().set(headers);
+            ctx.writeAndFlush(r, ctx.voidPromise());
+        }
+    }
+
     // ---- Downstream: the response -------------------------------------------------------------------------------
 
     @Override

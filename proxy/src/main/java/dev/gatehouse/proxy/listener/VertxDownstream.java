@@ -213,6 +213,14 @@ final class VertxDownstream implements Downstream {
         response.writeContinue();
     }
 
+    @Override
+    public void interim(int status, HeadersMultiMap headers) {
+        // Vert.x writes 103 on HTTP/1.1 and HTTP/2; an HTTP/1.0 client gets no 1xx (RFC 9110 §15.2).
+        if (status == 103 && request.version() != HttpVersion.HTTP_1_0 && !response.headWritten()) {
+            response.writeEarlyHints(headers);
+        }
+    }
+
     // ---- the response -----------------------------------------------------------------------------------------
 
     @Override
