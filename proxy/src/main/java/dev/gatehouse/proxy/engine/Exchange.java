@@ -1286,7 +1286,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
         if (v == null) {
             return false;
         }
-        long n = digits(v.trim());
+        long n = decimal(v.trim());
         if (n < 0) {
             return false; // not a number: passed on as it came, as if absent
         }
@@ -1316,8 +1316,8 @@ public final class Exchange extends RoutedRequest implements RequestView {
 
     private static final CharSequence MAX_FORWARDS = HttpHeaders.createOptimized("max-forwards");
 
-    /** A non-negative decimal of at most 18 digits, or -1. */
-    private static long digits(String v) {
+    /** A non-negative decimal of at most 18 digits (a Content-Length, a Max-Forwards), or -1. */
+    public static long decimal(String v) {
         if (v.isEmpty() || v.length() > 18) {
             return -1;
         }

@@ -181,18 +181,7 @@ public final class Http1Downstream extends ChannelDuplexHandler implements Downs
 
     /** A Content-Length value: digits only, or -1. */
     static long parseLength(String v) {
-        if (v.isEmpty() || v.length() > 18) {
-            return -1;
-        }
-        long n = 0;
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
+        return Exchange.decimal(v);
     }
 
     /**

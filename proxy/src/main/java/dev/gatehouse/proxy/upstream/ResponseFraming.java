@@ -178,23 +178,19 @@ final class ResponseFraming {
 
     /** The index just past the empty line that ends a head starting at {@code from}, or -1. */
     private static int headEnd(ByteBuf in, int from, int end) {
-        int i = from;
-        while (i < end) {
-            int lf = in.indexOf(i, end, (byte) '\n');
-            if (lf < 0) {
-                return -1;
-            }
-            int lineLength = lf - i;
-            if (lf > from && (lineLength == 0 || (lineLength == 1 && in.getByte(i) == '\r')) && i > from) {
-                return lf + 1;
-            }
-            i = lf + 1;
-        }
-        return -1;
+        return emptyLineEnd(in, from, end, true);
     }
 
     /** The index just past the empty line that ends the trailer section, or -1. */
     private static int trailersEnd(ByteBuf in, int from, int end) {
+        return emptyLineEnd(in, from, end, false);
+    }
+
+    /**
+     * The index just past the first empty line (CRLF or a lone LF) from {@code from}, or -1; with {@code notFirst},
+     * an empty line at {@code from} itself does not count (stray line ends before a status line).
+     */
+    private static int emptyLineEnd(ByteBuf in, int from, int end, boolean notFirst) {
         int i = from;
         while (i < end) {
             int lf = in.indexOf(i, end, (byte) '\n');
@@ -202,7 +198,7 @@ final class ResponseFraming {
                 return -1;
             }
             int lineLength = lf - i;
-            if (lineLength == 0 || (lineLength == 1 && in.getByte(i) == '\r')) {
+            if ((lineLength == 0 || (lineLength == 1 && in.getByte(i) == '\r')) && !(notFirst && i == from)) {
                 return lf + 1;
             }
             i = lf + 1;
