@@ -142,10 +142,14 @@ class FastPathIT {
         }
     }
 
+    /** RFC 9110 §15.2: a proxy forwards 1xx it did not ask for; the answer follows on the same connection. */
     @Test
-    void interimResponsesFromTheBackendAreNotRelayed() {
+    void earlyHintsFromTheBackendAreRelayedBeforeTheAnswer() {
         try (RawHttp c = RawHttp.connect(h.port())) {
-            RawHttp.Response r = c.write(get("/hints")).read();
+            RawHttp.Response hints = c.write(get("/hints")).read();
+            assertThat(hints.status()).isEqualTo(103);
+            assertThat(hints.header("Link")).isEqualTo("</a.css>; rel=preload");
+            RawHttp.Response r = c.read();
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.text()).isEqualTo("after hints");
             assertThat(c.write(get("/echo")).read().status()).isEqualTo(200);
