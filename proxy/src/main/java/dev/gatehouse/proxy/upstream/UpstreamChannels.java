@@ -66,11 +66,16 @@ public final class UpstreamChannels {
                 return;
             }
             int first = out.size();
-            io.netty.buffer.ByteBuf part = in.slice(in.readerIndex(), n);
-            super.decode(ctx, part, out);
-            int taken = part.readerIndex();
-            in.skipBytes(taken);
-            framing.consumed(n, taken, out, first, bodiless);
+            // The decoder sees the checked bytes only: the cumulation's end is moved for the call, not sliced.
+            int end = in.writerIndex();
+            int from = in.readerIndex();
+            in.writerIndex(from + n);
+            try {
+                super.decode(ctx, in, out);
+            } finally {
+                in.writerIndex(end);
+            }
+            framing.consumed(n, in.readerIndex() - from, out, first, bodiless);
         }
 
         @Override
