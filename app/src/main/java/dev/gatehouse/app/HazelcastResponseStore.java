@@ -73,6 +73,7 @@ import java.util.regex.Pattern;
  */
 final class HazelcastResponseStore implements ResponseStore {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("gatehouse");
     static final String MAP = "gatehouse.cache";
     static final String EXECUTOR = "gatehouse.cache.tasks";
     /** Where {@link #configure} leaves this member's {@link Counters} ({@link Config#getUserContext()}). */
@@ -259,7 +260,17 @@ final class HazelcastResponseStore implements ResponseStore {
     public Future<Boolean> remove(String primaryKey) {
         invalidations.key(primaryKey, System.currentTimeMillis());
         memo.drop(primaryKey);
-        return onContext(map.deleteAsync(primaryKey), vertx.getOrCreateContext());
+        Context ctx = vertx.getOrCreateContext();
+        return onContext(map.deleteAsync(primaryKey), ctx).andThen(ar -> {
+            // Then every member drops it from its near cache and logs it, as a purge does, without the caller waiting:
+            // a fill on another member that began before this invalidation stores nothing, and the near caches
+            // need not wait for Hazelcast's own invalidation event.
+            try {
+                executor().submitToAllMembers(new CacheOperations.PurgeNearCache(MAP, new String[] {primaryKey}));
+            } catch (RuntimeException e) {
+                LOG.debug("near-cache invalidation of {} not sent: {}", primaryKey, e.toString());
+            }
+        });
     }
 
     @Override

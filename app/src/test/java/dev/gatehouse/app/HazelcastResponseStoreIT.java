@@ -476,6 +476,17 @@ class HazelcastResponseStoreIT {
         join(stores.get(2).put(key, beforeRemove));
         assertThat(join(stores.get(2).get(key))).isEmpty();
 
+        // An unsafe request's invalidation on one member reaches the others' logs too: a fill there that began
+        // before it stores nothing.
+        StoredResponse beforeRemoteRemove = response("before the POST on C");
+        Thread.sleep(5);
+        long removedAt = System.currentTimeMillis();
+        join(stores.get(2).remove(key));
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                HazelcastResponseStore.invalidations(members.get(0)).since(key, removedAt - 1));
+        join(stores.get(0).put(key, beforeRemoteRemove));
+        assertThat(join(stores.get(0).get(key))).isEmpty();
+
         StoredResponse beforePrefixPurge = response("before the prefix purge");
         Thread.sleep(5);
         join(stores.get(0).purgePathPrefix("/ra"));
