@@ -415,7 +415,6 @@ final class HazelcastResponseStore implements ResponseStore {
     private void store(String key, StoredResponse response) {
         long began = response.requestTime().toEpochMilli();
         if (invalidations.since(key, began)) {
-            counters.superseded.increment();
             return; // invalidated while this response was on its way: RFC 9111 §4.4
         }
         byte[] current = map.get(key);
@@ -445,7 +444,6 @@ final class HazelcastResponseStore implements ResponseStore {
                     // Invalidated between the check above and the store: what it removed must not come back.
                     map.delete(key);
                     memo.drop(key);
-                    counters.superseded.increment();
                 }
                 return;
             }
@@ -568,8 +566,6 @@ final class HazelcastResponseStore implements ResponseStore {
         final LongAdder stored = new LongAdder();
         /** Puts refused for {@code max-entry-size}. */
         final LongAdder refused = new LongAdder();
-        /** Fills not kept because their key was invalidated while they were on their way. */
-        final LongAdder superseded = new LongAdder();
     }
 
     /** The cache across the cluster: entries and bytes of primary copies, lookups, and each member's figures. */

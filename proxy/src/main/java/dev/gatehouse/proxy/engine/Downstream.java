@@ -35,6 +35,11 @@ public interface Downstream {
     /** The Via protocol token: {@code 1.1}, {@code 1.0} or {@code 2}. */
     String viaProtocol();
 
+    /** An HTTP/1.0 client: no 1xx for it, no upgrade (RFC 9110 §15.2, §7.8). */
+    default boolean http10() {
+        return "1.0".equals(viaProtocol());
+    }
+
     MultiMap headers();
 
     /** The authority as the client gave it (Host or :authority), or {@code null}. */

@@ -278,7 +278,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
                 return;
             }
             // RFC 9110 §10.1.1: an HTTP/1.0 client gets no 100 Continue (it cannot expect one), the body just follows.
-            expectContinue = hasBody && !"1.0".equals(downstream.viaProtocol());
+            expectContinue = hasBody && !downstream.http10();
         }
         if ((method == HttpMethod.TRACE || method == HttpMethod.OPTIONS) && maxForwardsReached()) {
             return;
@@ -385,7 +385,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
     private boolean isWebSocketUpgrade() {
         // RFC 6455 §4.1: a GET of HTTP/1.1 or later. Otherwise Upgrade is only a hop-by-hop field, dropped on the way
         // (RFC 9110 §7.8: a server ignores it on HTTP/1.0), and the request goes up as what it is.
-        if (method != HttpMethod.GET || "1.0".equals(downstream.viaProtocol())) {
+        if (method != HttpMethod.GET || downstream.http10()) {
             return false;
         }
         String upgrade = headers.get(HttpHeaders.UPGRADE);
@@ -840,7 +840,7 @@ public final class Exchange extends RoutedRequest implements RequestView {
                 skippingInterim = true;
                 // 100 answers the Expect the proxy handles itself (never sent upstream); others go on, end-to-end
                 // fields only, until the final head left.
-                if (code != 100 && a == current && !downstream.headSent() && !"1.0".equals(downstream.viaProtocol())) {
+                if (code != 100 && a == current && !downstream.headSent() && !downstream.http10()) {
                     HeadersMultiMap h = HeadersMultiMap.httpHeaders();
                     Forwarding.copyEndToEnd((HeadersMultiMap) res.headers(), h, false);
                     downstream.interim(code, h);
